@@ -1,0 +1,80 @@
+// The one record that flows through snatscope, and the small contracts between stages.
+//
+//   source (file, stdin, kube log stream)  ->  envelope  ->  nginx parser  ->  classifier  ->  store  ->  views
+//   yields raw lines + SourceInfo              strips        fills a           sets cls,       batches      TUI, lines,
+//                                              kubectl/CRI/  ParsedLine        owner, client   in one txn   json, reports
+//                                              docker wraps  (reused object)
+//
+// Parse and classify are pure and synchronous. The parser fills one reused ParsedLine per call
+// (no allocation per line beyond the field strings themselves); the store copies what it keeps.
+
+export type AddressClass = 'node' | 'pod' | 'private' | 'external' | 'unknown';
+export const CLASSES: readonly AddressClass[] = ['node', 'pod', 'private', 'external', 'unknown'];
+
+/** Fields of one nginx access-log line, after envelope and nginx unescaping. Reused between lines. */
+export interface ParsedLine {
+  /** Request time, ms since epoch (envelope timestamp when present, else $time_local/$time_iso8601/$msec); NaN if none. */
+  time: number;
+  remoteAddr: string;
+  /** The raw $request (decoded); '' for a bare CRLF. */
+  request: string;
+  /** Set when $request is an HTTP request line, else null. */
+  method: string | null;
+  target: string | null;
+  protocol: string | null;
+  status: number;
+  bytes: number;
+  referer: string | null;
+  userAgent: string | null;
+  /** $http_x_forwarded_for as logged, null for '-' or absent. */
+  xff: string | null;
+  /** $request_time in seconds, NaN when absent. */
+  requestTime: number;
+  upstreamAddr: string | null;
+  /** From a `kubectl logs --prefix` envelope: attributes the line to that pod/container. */
+  envPod: string | null;
+  envContainer: string | null;
+}
+
+/** Why a line was not accepted as a request. Counted per source, a few samples kept. */
+export type UnparsedReason =
+  | 'format' // did not match the log format
+  | 'envelope' // envelope broken (bad docker json, bad CRI prefix)
+  | 'too-long' // longer than the maximum line length (cut and counted)
+  | 'binary' // NUL bytes / not text
+  | 'partial'; // CRI partial never completed
+
+/** Result of classifying one remote address. Cached per distinct address: treat as immutable. */
+export interface Classification {
+  cls: AddressClass;
+  /** For `node`: the node name. For `pod`: "namespace/name" of the source pod when known, else the node whose podCIDR holds it. */
+  owner: string | null;
+  /** Canonical form of the address (IPv4-mapped IPv6 unwrapped, IPv6 compressed), or the raw text for `unknown`. */
+  addr: string;
+}
+
+/** A fully classified request, as the store receives it (copied out of the reused ParsedLine). */
+export interface RequestRow {
+  time: number;
+  namespace: string;
+  pod: string;
+  container: string;
+  nodeName: string | null;
+  remoteAddr: string;
+  cls: AddressClass;
+  owner: string | null;
+  /** Client recovered from X-Forwarded-For through trusted proxies (realip), or null. */
+  client: string | null;
+  /** Class of the recovered client (null when none). */
+  clientCls: AddressClass | null;
+  method: string | null;
+  target: string | null;
+  protocol: string | null;
+  status: number;
+  bytes: number;
+  referer: string | null;
+  userAgent: string | null;
+  xff: string | null;
+  requestTime: number;
+  upstreamAddr: string | null;
+}
