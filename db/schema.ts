@@ -1,0 +1,149 @@
+// SQLite schema of a snatscope database, as an ordered list of migrations. Migration i takes the file from
+// `PRAGMA user_version` i to i + 1; db/store.ts applies the missing ones, each in its own transaction.
+//
+// Layout, chosen for insert speed and size (every request is stored):
+// - requests: one row per request, integers only except the high-cardinality texts (remote address, recovered
+//   client, X-Forwarded-For). Repeating strings (method, target, protocol, referer, user agent, owner, upstream)
+//   are ids into `strings`; namespace/pod/container/node are one id into `pods`; classes are small ints (CLASS_IDS).
+// - rollups: per minute, pod ref and class; upserted with every flush; most reports read only these.
+// - sources: one per file/stdin/container stream, with the committed line count and resume cursor.
+// - unparsed + unparsed_samples, topology, services, pod_events (for audits), meta.
+
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+
+  CREATE TABLE strings (id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE);
+
+  CREATE TABLE pods (
+    id INTEGER PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    pod TEXT NOT NULL,
+    container TEXT NOT NULL,
+    node TEXT NOT NULL DEFAULT '',
+    UNIQUE (namespace, pod, container, node)
+  );
+
+  CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('file', 'stdin', 'stream')),
+    namespace TEXT,
+    pod TEXT,
+    container TEXT,
+    container_id TEXT,
+    node TEXT,
+    path TEXT,
+    lines INTEGER NOT NULL DEFAULT 0,
+    cursor TEXT,
+    format TEXT,
+    envelope TEXT,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL
+  );
+
+  CREATE TABLE requests (
+    id INTEGER PRIMARY KEY,
+    time INTEGER NOT NULL,            -- ms since epoch
+    source INTEGER NOT NULL,          -- sources.id
+    pod INTEGER NOT NULL,             -- pods.id
+    class INTEGER NOT NULL,           -- 0 node, 1 pod, 2 private, 3 external, 4 unknown
+    remote_addr TEXT NOT NULL,
+    owner INTEGER,                    -- strings.id
+    client TEXT,                      -- recovered through X-Forwarded-For
+    client_class INTEGER,
+    method INTEGER,                   -- strings.id
+    target INTEGER,                   -- strings.id
+    protocol INTEGER,                 -- strings.id
+    status INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    referer INTEGER,                  -- strings.id
+    user_agent INTEGER,               -- strings.id
+    xff TEXT,
+    request_ms INTEGER,               -- $request_time in ms, NULL when absent
+    upstream_addr INTEGER             -- strings.id
+  );
+  CREATE INDEX requests_time ON requests (time);
+
+  CREATE TABLE rollups (
+    minute INTEGER NOT NULL,          -- floor(time / 60000)
+    pod INTEGER NOT NULL,             -- pods.id
+    class INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    recovered INTEGER NOT NULL,       -- requests with a recovered client
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (minute, pod, class)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE unparsed (
+    source INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (source, reason)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE unparsed_samples (
+    id INTEGER PRIMARY KEY,
+    source INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    sample TEXT NOT NULL
+  );
+  CREATE INDEX unparsed_samples_source ON unparsed_samples (source, reason);
+
+  CREATE TABLE topology (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, json TEXT NOT NULL);
+
+  CREATE TABLE services (
+    id INTEGER PRIMARY KEY,
+    time INTEGER NOT NULL,
+    namespace TEXT,
+    name TEXT,
+    json TEXT NOT NULL
+  );
+
+  CREATE TABLE pod_events (
+    id INTEGER PRIMARY KEY,
+    time INTEGER NOT NULL,
+    namespace TEXT NOT NULL,
+    pod TEXT NOT NULL,
+    container TEXT,
+    event TEXT NOT NULL CHECK (event IN ('watched', 'deleted', 'stream-start', 'stream-end', 'stream-error', 'restart')),
+    detail TEXT
+  );
+  CREATE INDEX pod_events_pod ON pod_events (namespace, pod, time);
+
+  -- For people reading the file with sqlite3: requests with their strings resolved.
+  CREATE VIEW requests_v AS
+  SELECT r.id, r.time, datetime(r.time / 1000, 'unixepoch') AS utc, s.key AS source,
+         p.namespace, p.pod, p.container, NULLIF(p.node, '') AS node,
+         CASE r.class WHEN 0 THEN 'node' WHEN 1 THEN 'pod' WHEN 2 THEN 'private' WHEN 3 THEN 'external' ELSE 'unknown' END AS class,
+         r.remote_addr, so.s AS owner, r.client,
+         CASE r.client_class WHEN 0 THEN 'node' WHEN 1 THEN 'pod' WHEN 2 THEN 'private' WHEN 3 THEN 'external' WHEN 4 THEN 'unknown' END AS client_class,
+         sm.s AS method, st.s AS target, sp.s AS protocol, r.status, r.bytes, sr.s AS referer, su.s AS user_agent,
+         r.xff, r.request_ms, sx.s AS upstream_addr
+  FROM requests r
+  JOIN pods p ON p.id = r.pod
+  LEFT JOIN sources s ON s.id = r.source
+  LEFT JOIN strings so ON so.id = r.owner
+  LEFT JOIN strings sm ON sm.id = r.method
+  LEFT JOIN strings st ON st.id = r.target
+  LEFT JOIN strings sp ON sp.id = r.protocol
+  LEFT JOIN strings sr ON sr.id = r.referer
+  LEFT JOIN strings su ON su.id = r.user_agent
+  LEFT JOIN strings sx ON sx.id = r.upstream_addr;
+
+  INSERT INTO meta (key, value) VALUES ('app', 'snatscope');
+  `,
+];
+
+/** The user_version a fully migrated database has. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Address classes as stored: the index is the integer in requests.class / rollups.class. */
+export const CLASS_NAMES = ['node', 'pod', 'private', 'external', 'unknown'] as const;
+export const CLASS_IDS: Readonly<Record<(typeof CLASS_NAMES)[number], number>> = {
+  node: 0,
+  pod: 1,
+  private: 2,
+  external: 3,
+  unknown: 4,
+};

@@ -1,0 +1,567 @@
+// The only writer to snatscope's SQLite file. Requests go in through add() into one open transaction that
+// flush() commits together with the rollups, source cursors (advance) and unparsed counts of the same batch:
+// all or nothing, so a crash never loses or duplicates an accepted line.
+//
+// Hot path (add): no allocation beyond what better-sqlite3 does per statement. Repeating strings are interned
+// into `strings` through a bounded Map cache; rows are bound 32 at a time into one multi-row INSERT; the
+// per-minute rollup aggregate of the batch is kept in nested Maps and upserted at flush.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { UserError } from '../src/errors.js';
+import type { RequestRow, UnparsedReason } from '../src/types.js';
+import { CLASS_IDS, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+
+export type SourceKind = 'file' | 'stdin' | 'stream';
+export type PodEventKind = 'watched' | 'deleted' | 'stream-start' | 'stream-end' | 'stream-error' | 'restart';
+
+export interface StoreOptions {
+  readonly?: boolean;
+  busyTimeoutMs?: number;
+  /** Rows per transaction before add() commits on its own (default 50_000). */
+  batchSize?: number;
+  /** Most interned strings kept in memory (default 100_000); the cache is dropped when full. */
+  internCacheSize?: number;
+}
+
+export interface SourceMeta {
+  namespace?: string | null;
+  pod?: string | null;
+  container?: string | null;
+  containerId?: string | null;
+  node?: string | null;
+  path?: string | null;
+}
+
+export interface SourceState {
+  id: number;
+  /** Lines already committed for this source: a re-ingest skips this many. */
+  lines: number;
+  cursor: string | null;
+}
+
+export interface PodEvent {
+  time?: number;
+  namespace: string;
+  pod: string;
+  container?: string | null;
+  event: PodEventKind;
+  detail?: string | null;
+}
+
+const COLS = 18;
+const CHUNK = 32;
+const MAX_SAMPLES = 3;
+const MAX_SAMPLE_CHARS = 2048;
+const MAX_POD_REFS = 1 << 24;
+const INSERT_COLS =
+  'time, source, pod, class, remote_addr, owner, client, client_class, method, target, protocol, status, bytes, ' +
+  'referer, user_agent, xff, request_ms, upstream_addr';
+
+/** A copy of s that does not keep a larger parent string (a sliced log chunk) alive while cached. */
+function detach(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
+/** Last pod ref seen per source: most rows of a source share it, so no key is built per row. */
+class PodSlot {
+  namespace = '';
+  pod = '';
+  container = '';
+  node: string | null = null;
+  id = -1;
+}
+
+/** Rollup cell of the open batch. */
+class Agg {
+  requests = 0;
+  recovered = 0;
+  bytes = 0;
+  constructor(readonly minute: number, readonly pod: number, readonly cls: number) {}
+}
+
+class UnparsedPending {
+  count = 0;
+  readonly samples: string[] = [];
+  constructor(public stored: number) {}
+}
+
+export class Store {
+  readonly db: Database.Database;
+  readonly path: string;
+  readonly readonly: boolean;
+  private readonly batchSize: number;
+  private readonly internCacheSize: number;
+
+  private readonly strCache = new Map<string, number>();
+  private readonly podIds = new Map<string, number>();
+  private readonly podSlots = new Map<number, PodSlot>();
+  private readonly buf: unknown[] = new Array<unknown>(CHUNK * COLS).fill(null);
+  private bufRows = 0;
+  private batchRows = 0;
+  private aggs = new Map<number, Map<number, Agg>>();
+  private aggMinute = Number.NaN;
+  private aggInner: Map<number, Agg> | undefined = undefined;
+  private readonly pendingLines = new Map<number, number>();
+  private readonly pendingCursor = new Map<number, string | null>();
+  private readonly unparsedPending = new Map<number, Map<string, UnparsedPending>>();
+  private closed = false;
+
+  // Prepared once (write side only when not read-only).
+  private readonly st!: {
+    begin: Database.Statement;
+    commit: Database.Statement;
+    rollback: Database.Statement;
+    insChunk: Database.Statement;
+    ins1: Database.Statement;
+    selString: Database.Statement;
+    insString: Database.Statement;
+    selPod: Database.Statement;
+    insPod: Database.Statement;
+    upRollup: Database.Statement;
+    selSource: Database.Statement;
+    insSource: Database.Statement;
+    touchSource: Database.Statement;
+    advSource: Database.Statement;
+    advSourceCursor: Database.Statement;
+    cursorSource: Database.Statement;
+    metaSource: Database.Statement;
+    upUnparsed: Database.Statement;
+    insSample: Database.Statement;
+    countSamples: Database.Statement;
+    insTopology: Database.Statement;
+    insService: Database.Statement;
+    insPodEvent: Database.Statement;
+  };
+
+  private constructor(db: Database.Database, file: string, opts: StoreOptions) {
+    this.db = db;
+    this.path = file;
+    this.readonly = opts.readonly === true;
+    this.batchSize = Math.max(1, opts.batchSize ?? 50_000);
+    this.internCacheSize = Math.max(16, opts.internCacheSize ?? 100_000);
+    if (this.readonly) return;
+    const rowParams = `(${new Array<string>(COLS).fill('?').join(',')})`;
+    this.st = {
+      begin: db.prepare('BEGIN'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      insChunk: db.prepare(`INSERT INTO requests (${INSERT_COLS}) VALUES ${new Array<string>(CHUNK).fill(rowParams).join(',')}`),
+      ins1: db.prepare(`INSERT INTO requests (${INSERT_COLS}) VALUES ${rowParams}`),
+      selString: db.prepare('SELECT id FROM strings WHERE s = ?').pluck(),
+      insString: db.prepare('INSERT INTO strings (s) VALUES (?)'),
+      selPod: db.prepare('SELECT id FROM pods WHERE namespace = ? AND pod = ? AND container = ? AND node = ?').pluck(),
+      insPod: db.prepare('INSERT INTO pods (namespace, pod, container, node) VALUES (?, ?, ?, ?)'),
+      upRollup: db.prepare(
+        'INSERT INTO rollups (minute, pod, class, requests, recovered, bytes) VALUES (?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (minute, pod, class) DO UPDATE SET requests = requests + excluded.requests, ' +
+          'recovered = recovered + excluded.recovered, bytes = bytes + excluded.bytes',
+      ),
+      selSource: db.prepare('SELECT id, lines, cursor FROM sources WHERE key = ?'),
+      insSource: db.prepare(
+        'INSERT INTO sources (key, kind, namespace, pod, container, container_id, node, path, first_seen, last_seen) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      touchSource: db.prepare(
+        'UPDATE sources SET namespace = coalesce(?, namespace), pod = coalesce(?, pod), container = coalesce(?, container), ' +
+          'container_id = coalesce(?, container_id), node = coalesce(?, node), path = coalesce(?, path), last_seen = ? WHERE id = ?',
+      ),
+      advSource: db.prepare('UPDATE sources SET lines = ?, last_seen = ? WHERE id = ?'),
+      advSourceCursor: db.prepare('UPDATE sources SET lines = ?, cursor = ?, last_seen = ? WHERE id = ?'),
+      cursorSource: db.prepare('UPDATE sources SET cursor = ?, last_seen = ? WHERE id = ?'),
+      metaSource: db.prepare('UPDATE sources SET format = coalesce(?, format), envelope = coalesce(?, envelope) WHERE id = ?'),
+      upUnparsed: db.prepare(
+        'INSERT INTO unparsed (source, reason, count) VALUES (?, ?, ?) ' +
+          'ON CONFLICT (source, reason) DO UPDATE SET count = count + excluded.count',
+      ),
+      insSample: db.prepare('INSERT INTO unparsed_samples (source, reason, sample) VALUES (?, ?, ?)'),
+      countSamples: db.prepare('SELECT count(*) FROM unparsed_samples WHERE source = ? AND reason = ?').pluck(),
+      insTopology: db.prepare('INSERT INTO topology (time, json) VALUES (?, ?)'),
+      insService: db.prepare('INSERT INTO services (time, namespace, name, json) VALUES (?, ?, ?, ?)'),
+      insPodEvent: db.prepare(
+        'INSERT INTO pod_events (time, namespace, pod, container, event, detail) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+    };
+  }
+
+  /** Open (and create or migrate) a database file. Problems the user can fix are UserErrors naming the path. */
+  static open(file: string, opts: StoreOptions = {}): Store {
+    const readonly = opts.readonly === true;
+    checkPath(file, readonly);
+    let db: Database.Database;
+    try {
+      db = new Database(file, { readonly, fileMustExist: readonly, timeout: opts.busyTimeoutMs ?? 5000 });
+    } catch (err) {
+      throw new UserError(`cannot open database ${file}: ${(err as Error).message}`, 'a writable path to a new or snatscope database file');
+    }
+    try {
+      if (readonly) {
+        db.pragma('cache_size = -16384');
+      } else {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('cache_size = -32768');
+        db.pragma('temp_store = MEMORY');
+        db.pragma('wal_autocheckpoint = 4000');
+      }
+      migrate(db, file, readonly);
+      return new Store(db, file, opts);
+    } catch (err) {
+      db.close();
+      const code = (err as { code?: unknown }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+        throw new UserError(`${file} is not a SQLite database`, 'a path to a new file or to a database snatscope wrote');
+      }
+      if (code === 'SQLITE_BUSY') {
+        throw new UserError(`database ${file} is locked by another process`, 'again when the other snatscope has finished');
+      }
+      throw err;
+    }
+  }
+
+  /** Rows added since the last commit. */
+  get pending(): number {
+    return this.batchRows;
+  }
+
+  /** Get or create the source with this key; `lines` is what is already committed for it. */
+  source(key: string, kind: SourceKind, meta: SourceMeta = {}): SourceState {
+    this.writable();
+    const now = Date.now();
+    const row = this.st.selSource.get(key) as { id: number; lines: number; cursor: string | null } | undefined;
+    if (row) {
+      this.st.touchSource.run(
+        meta.namespace ?? null, meta.pod ?? null, meta.container ?? null, meta.containerId ?? null,
+        meta.node ?? null, meta.path ?? null, now, row.id,
+      );
+      return { id: row.id, lines: row.lines, cursor: row.cursor };
+    }
+    const info = this.st.insSource.run(
+      key, kind, meta.namespace ?? null, meta.pod ?? null, meta.container ?? null, meta.containerId ?? null,
+      meta.node ?? null, meta.path ?? null, now, now,
+    );
+    return { id: Number(info.lastInsertRowid), lines: 0, cursor: null };
+  }
+
+  /** Record the detected line format and envelope of a source (committed with the next flush). */
+  sourceMeta(sourceId: number, meta: { format?: string | null; envelope?: string | null }): void {
+    this.beginIfNeeded();
+    this.st.metaSource.run(meta.format ?? null, meta.envelope ?? null, sourceId);
+  }
+
+  /** Add one classified request to the open batch. */
+  add(sourceId: number, row: RequestRow): void {
+    if (this.batchRows >= this.batchSize) this.flush();
+    this.beginIfNeeded();
+    let t = row.time;
+    t = t === t && t > -8.64e15 && t < 8.64e15 ? Math.round(t) : Date.now();
+    const pod = this.podRef(sourceId, row);
+    const cls = CLASS_IDS[row.cls] ?? 4;
+    const rt = row.requestTime;
+    const b = this.buf;
+    let i = this.bufRows * COLS;
+    b[i++] = t;
+    b[i++] = sourceId;
+    b[i++] = pod;
+    b[i++] = cls;
+    b[i++] = row.remoteAddr;
+    b[i++] = row.owner === null ? null : this.intern(row.owner);
+    b[i++] = row.client;
+    b[i++] = row.clientCls === null ? null : (CLASS_IDS[row.clientCls] ?? 4);
+    b[i++] = row.method === null ? null : this.intern(row.method);
+    b[i++] = row.target === null ? null : this.intern(row.target);
+    b[i++] = row.protocol === null ? null : this.intern(row.protocol);
+    b[i++] = row.status;
+    b[i++] = row.bytes;
+    b[i++] = row.referer === null ? null : this.intern(row.referer);
+    b[i++] = row.userAgent === null ? null : this.intern(row.userAgent);
+    b[i++] = row.xff;
+    b[i++] = rt === rt ? Math.round(rt * 1000) : null;
+    b[i] = row.upstreamAddr === null ? null : this.intern(row.upstreamAddr);
+    if (++this.bufRows === CHUNK) {
+      this.st.insChunk.run(b);
+      this.bufRows = 0;
+    }
+    this.batchRows++;
+
+    const minute = Math.floor(t / 60000);
+    let inner = this.aggInner;
+    if (minute !== this.aggMinute || inner === undefined) {
+      inner = this.aggs.get(minute);
+      if (inner === undefined) this.aggs.set(minute, (inner = new Map()));
+      this.aggMinute = minute;
+      this.aggInner = inner;
+    }
+    const k = pod * 8 + cls;
+    let a = inner.get(k);
+    if (a === undefined) inner.set(k, (a = new Agg(minute, pod, cls)));
+    a.requests++;
+    if (row.client !== null) a.recovered++;
+    a.bytes += row.bytes;
+  }
+
+  /** The source has been consumed up to `lines` (and `cursor`, when given); committed with the rows it covers. */
+  advance(sourceId: number, lines: number, cursor?: string | null): void {
+    this.writable();
+    this.pendingLines.set(sourceId, lines);
+    if (cursor !== undefined) this.pendingCursor.set(sourceId, cursor);
+  }
+
+  /** Count a line that was not accepted, keeping the first few samples per source and reason. */
+  unparsed(sourceId: number, reason: UnparsedReason, sample: string): void {
+    this.beginIfNeeded();
+    let bySource = this.unparsedPending.get(sourceId);
+    if (bySource === undefined) this.unparsedPending.set(sourceId, (bySource = new Map()));
+    let p = bySource.get(reason);
+    if (p === undefined) {
+      p = new UnparsedPending(this.st.countSamples.get(sourceId, reason) as number);
+      bySource.set(reason, p);
+    }
+    p.count++;
+    if (p.stored + p.samples.length < MAX_SAMPLES) {
+      p.samples.push(detach(sample.length > MAX_SAMPLE_CHARS ? sample.slice(0, MAX_SAMPLE_CHARS) : sample));
+    }
+  }
+
+  /** Keep a snapshot of the cluster topology (any JSON-serialisable value). */
+  topology(snapshot: unknown, time: number = Date.now()): void {
+    this.beginIfNeeded();
+    this.st.insTopology.run(Math.round(time), JSON.stringify(snapshot));
+  }
+
+  /** Keep a snapshot of one service (kube JSON with metadata, or an object with namespace/name). */
+  service(snapshot: unknown, time: number = Date.now()): void {
+    this.beginIfNeeded();
+    const s = (snapshot ?? {}) as { metadata?: { namespace?: unknown; name?: unknown }; namespace?: unknown; name?: unknown };
+    const ns = s.metadata?.namespace ?? s.namespace;
+    const name = s.metadata?.name ?? s.name;
+    this.st.insService.run(
+      Math.round(time), typeof ns === 'string' ? ns : null, typeof name === 'string' ? name : null, JSON.stringify(snapshot),
+    );
+  }
+
+  /** Record a pod/stream event (audits use these to find gaps in coverage). */
+  podEvent(ev: PodEvent): void {
+    this.beginIfNeeded();
+    this.st.insPodEvent.run(
+      Math.round(ev.time ?? Date.now()), ev.namespace, ev.pod, ev.container ?? null, ev.event, ev.detail ?? null,
+    );
+  }
+
+  /** Commit the open batch: rows, rollups, source positions and unparsed counts, all or nothing. */
+  flush(): void {
+    if (this.readonly) return;
+    if (!this.db.inTransaction) {
+      if (this.pendingLines.size === 0 && this.pendingCursor.size === 0) return;
+      this.beginIfNeeded();
+    }
+    const st = this.st;
+    try {
+      const b = this.buf;
+      for (let r = 0; r < this.bufRows; r++) {
+        const o = r * COLS;
+        st.ins1.run(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9],
+          b[o + 10], b[o + 11], b[o + 12], b[o + 13], b[o + 14], b[o + 15], b[o + 16], b[o + 17]);
+      }
+      for (const inner of this.aggs.values()) {
+        for (const a of inner.values()) st.upRollup.run(a.minute, a.pod, a.cls, a.requests, a.recovered, a.bytes);
+      }
+      const now = Date.now();
+      for (const [id, lines] of this.pendingLines) {
+        if (this.pendingCursor.has(id)) st.advSourceCursor.run(lines, this.pendingCursor.get(id) ?? null, now, id);
+        else st.advSource.run(lines, now, id);
+      }
+      for (const [id, cursor] of this.pendingCursor) {
+        if (!this.pendingLines.has(id)) st.cursorSource.run(cursor, now, id);
+      }
+      for (const [id, byReason] of this.unparsedPending) {
+        for (const [reason, p] of byReason) {
+          if (p.count > 0) st.upUnparsed.run(id, reason, p.count);
+          for (const s of p.samples) st.insSample.run(id, reason, s);
+        }
+      }
+      st.commit.run();
+    } catch (err) {
+      if (this.db.inTransaction) st.rollback.run();
+      this.resetBatch(true);
+      throw err;
+    }
+    this.resetBatch(false);
+  }
+
+  /** Flush and close the file. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flush();
+      if (!this.readonly) this.db.pragma('optimize');
+    } finally {
+      this.closed = true;
+      this.db.close();
+    }
+  }
+
+  private resetBatch(failed: boolean): void {
+    this.bufRows = 0;
+    this.batchRows = 0;
+    this.aggs = new Map();
+    this.aggMinute = Number.NaN;
+    this.aggInner = undefined;
+    this.pendingLines.clear();
+    this.pendingCursor.clear();
+    for (const byReason of this.unparsedPending.values()) {
+      for (const p of byReason.values()) {
+        if (!failed) p.stored += p.samples.length;
+        p.count = 0;
+        p.samples.length = 0;
+      }
+    }
+    if (failed) {
+      // Ids handed out inside the rolled-back transaction no longer exist.
+      this.strCache.clear();
+      this.podIds.clear();
+      this.podSlots.clear();
+      this.unparsedPending.clear();
+    }
+  }
+
+  private writable(): void {
+    if (this.readonly) throw new Error(`store ${this.path} is open read-only`);
+    if (this.closed) throw new Error(`store ${this.path} is closed`);
+  }
+
+  private beginIfNeeded(): void {
+    if (!this.db.inTransaction) {
+      this.writable();
+      this.st.begin.run();
+    }
+  }
+
+  private intern(s: string): number {
+    const id = this.strCache.get(s);
+    return id !== undefined ? id : this.internMiss(s);
+  }
+
+  private internMiss(s: string): number {
+    const flat = detach(s);
+    let id = this.st.selString.get(flat) as number | undefined;
+    if (id === undefined) id = Number(this.st.insString.run(flat).lastInsertRowid);
+    if (this.strCache.size >= this.internCacheSize) this.strCache.clear();
+    this.strCache.set(flat, id);
+    return id;
+  }
+
+  private podRef(sourceId: number, row: RequestRow): number {
+    let slot = this.podSlots.get(sourceId);
+    if (
+      slot !== undefined &&
+      slot.pod === row.pod &&
+      slot.namespace === row.namespace &&
+      slot.container === row.container &&
+      slot.node === row.nodeName
+    ) {
+      return slot.id;
+    }
+    if (slot === undefined) this.podSlots.set(sourceId, (slot = new PodSlot()));
+    const ns = detach(row.namespace);
+    const pod = detach(row.pod);
+    const container = detach(row.container);
+    const node = row.nodeName === null ? null : detach(row.nodeName);
+    const key = `${ns}\u0000${pod}\u0000${container}\u0000${node ?? ''}`;
+    let id = this.podIds.get(key);
+    if (id === undefined) {
+      id = this.st.selPod.get(ns, pod, container, node ?? '') as number | undefined;
+      if (id === undefined) id = Number(this.st.insPod.run(ns, pod, container, node ?? '').lastInsertRowid);
+      if (id >= MAX_POD_REFS) throw new Error('too many distinct pod/container/node combinations in one database');
+      this.podIds.set(key, id);
+    }
+    slot.namespace = ns;
+    slot.pod = pod;
+    slot.container = container;
+    slot.node = node;
+    slot.id = id;
+    return id;
+  }
+}
+
+function checkPath(file: string, readonly: boolean): void {
+  const hint = 'a path to a new file or to a database snatscope wrote';
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new UserError(`cannot open database ${file}: a parent of it is not a directory`, hint);
+    if (code !== 'ENOENT') throw new UserError(`cannot open database ${file}: ${(err as Error).message}`, hint);
+  }
+  if (st?.isDirectory()) {
+    throw new UserError(`database path ${file} is a directory`, `a file path such as ${path.join(file, 'snatscope.db')}`);
+  }
+  if (st === undefined) {
+    if (readonly) throw new UserError(`database ${file} does not exist`, 'the path of a database snatscope wrote');
+    const dir = path.dirname(path.resolve(file));
+    let dst: fs.Stats | undefined;
+    try {
+      dst = fs.statSync(dir);
+    } catch {
+      dst = undefined;
+    }
+    if (dst === undefined) throw new UserError(`cannot create database ${file}: directory ${dir} does not exist`, `mkdir -p ${dir}`);
+    if (!dst.isDirectory()) throw new UserError(`cannot create database ${file}: ${dir} is not a directory`, hint);
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+    } catch {
+      throw new UserError(`cannot create database ${file}: directory ${dir} is not writable`, 'a path in a writable directory');
+    }
+  } else if (!readonly) {
+    if (!st.isFile()) throw new UserError(`database path ${file} is not a regular file`, hint);
+    try {
+      fs.accessSync(file, fs.constants.R_OK | fs.constants.W_OK);
+    } catch {
+      throw new UserError(`database ${file} is not writable`, 'opening it read-only, or a writable copy');
+    }
+  }
+}
+
+function migrate(db: Database.Database, file: string, readonly: boolean): void {
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const check = (v: number): void => {
+    if (v > SCHEMA_VERSION) {
+      throw new UserError(
+        `database ${file} was written by a newer snatscope (schema ${v}, this one knows ${SCHEMA_VERSION})`,
+        'a newer snatscope, or a new database path',
+      );
+    }
+    if (v === 0) {
+      const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
+      if (tables > 0) throw new UserError(`${file} is a SQLite database that snatscope did not write`, 'a path to a new file');
+    }
+  };
+  let v = version();
+  check(v);
+  if (v === SCHEMA_VERSION) return;
+  if (readonly) {
+    throw new UserError(
+      v === 0 ? `database ${file} is empty` : `database ${file} needs an upgrade (schema ${v} -> ${SCHEMA_VERSION}) that a read-only open cannot do`,
+      v === 0 ? 'the path of a database snatscope wrote' : 'opening it once without read-only',
+    );
+  }
+  while (v < SCHEMA_VERSION) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      v = version(); // another process may have migrated meanwhile
+      check(v);
+      if (v < SCHEMA_VERSION) {
+        db.exec(MIGRATIONS[v]);
+        db.pragma(`user_version = ${v + 1}`);
+        if (v === 0) db.prepare("INSERT INTO meta (key, value) VALUES ('created', ?)").run(new Date().toISOString());
+      }
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw err;
+    }
+    v = version();
+  }
+}

@@ -1,0 +1,75 @@
+// Options shared by several commands (database, format, classification), and how they become a Store,
+// a Topology and a Classifier. Everything is validated before the first write.
+import { Option, type Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { Classifier, Topology, loadTopologyFiles } from '../classify/index.js';
+import { resolveFormat } from '../parse/index.js';
+import { Store } from '../../db/index.js';
+import { UserError } from '../errors.js';
+
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function defaultDbPath(): string {
+  return process.env.SNATSCOPE_DB || './snatscope.db';
+}
+
+export function addDbOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option('--db <path>', 'SQLite database (default ./snatscope.db, or $SNATSCOPE_DB)'),
+  );
+}
+
+export function addFormatOption(cmd: Command): Command {
+  return cmd.option(
+    '--format <format>',
+    "nginx log format: auto, a preset (combined, main, upstreaminfo, upstreaminfo-realip, json) or a log_format string",
+    'auto',
+  );
+}
+
+export function addClassifyOptions(cmd: Command): Command {
+  return cmd
+    .option('--trust <cidr>', 'trusted proxy: recover the client from X-Forwarded-For like nginx realip (repeatable)', collect, [])
+    .option('--internal-cidr <cidr>', 'an internal network counted as private (repeatable)', collect, []);
+}
+
+export interface ClassifyFlags {
+  trust: string[];
+  internalCidr: string[];
+  topology?: string[];
+  nodeIp?: string[];
+  podCidr?: string[];
+}
+
+/** Builds the topology from files and flags, and the classifier over it. Throws UserError on bad input. */
+export function buildClassifier(flags: ClassifyFlags, topology = new Topology()): { topology: Topology; classifier: Classifier } {
+  if (flags.topology?.length) topology = loadTopologyFiles(flags.topology);
+  for (const spec of flags.nodeIp ?? []) {
+    const [ip, node] = splitAssign(spec);
+    topology.addNodeIp(ip, node);
+  }
+  for (const spec of flags.podCidr ?? []) {
+    const [cidr, node] = splitAssign(spec);
+    topology.addPodCidr(cidr, node);
+  }
+  const classifier = new Classifier(topology, { internalCidrs: flags.internalCidr ?? [], trust: flags.trust ?? [] });
+  return { topology, classifier };
+}
+
+function splitAssign(spec: string): [string, string | undefined] {
+  const eq = spec.indexOf('=');
+  return eq === -1 ? [spec, undefined] : [spec.slice(0, eq), spec.slice(eq + 1) || undefined];
+}
+
+/** Validates a --format value early (UserError for an unknown name or a malformed log_format). */
+export function checkFormat(format: string): void {
+  resolveFormat(format);
+}
+
+export function openStore(path: string | undefined, opts: { readonly?: boolean; mustExist?: boolean } = {}): Store {
+  const p = path ?? defaultDbPath();
+  if (opts.mustExist && !existsSync(p)) {
+    throw new UserError(`database ${p} does not exist`, `snatscope ingest FILE --db ${p} first, or --db PATH of an existing database`);
+  }
+  return Store.open(p, { readonly: opts.readonly });
+}

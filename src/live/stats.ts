@@ -1,0 +1,454 @@
+// LiveStats: the in-memory view model behind the TUI. The pipeline writes every classified request into it
+// (it is a sink); the UI reads snapshot() a few times a second and never touches SQLite. Memory is bounded
+// however long it runs: per-pod rings of fixed size, capped top-k maps, and a cap on tracked pods (ended
+// or least recently seen pods are dropped first). Time comes from an injectable now() so tests are exact.
+
+import type { AddressClass, RequestRow } from '../types.js';
+import { SlotRing, TopK, type TopEntry } from './counters.js';
+
+export type StreamState = 'queued' | 'connecting' | 'live' | 'retrying' | 'ended';
+
+export interface StreamInfo {
+  namespace: string;
+  pod: string;
+  container: string;
+  nodeName: string | null;
+  state: StreamState;
+  detail?: string;
+}
+
+/** What the UI shows of a Service (accepts the topology's service objects: extra fields are ignored). */
+export interface LiveServiceInput {
+  namespace: string;
+  name: string;
+  type?: string | null;
+  externalTrafficPolicy?: string | null;
+  nodePorts?: readonly number[];
+  ports?: readonly { nodePort?: number | null }[];
+  /** "namespace/pod" or bare pod names behind the Service; when absent, the tracked pods of its namespace. */
+  pods?: readonly string[];
+}
+
+export interface LiveService {
+  namespace: string;
+  name: string;
+  type: string;
+  externalTrafficPolicy: string | null;
+  nodePorts: number[];
+  pods: string[] | null;
+}
+
+export interface LiveNodeInput {
+  name: string;
+  addresses?: readonly string[];
+  ready?: boolean;
+}
+
+export interface LiveHeader {
+  context: string | null;
+  cluster: string | null;
+  namespace: string | null;
+  selector: string | null;
+  dbPath: string | null;
+}
+
+export interface Shares {
+  external: number;
+  pod: number;
+  private: number;
+  unknown: number;
+}
+
+export interface PodRow {
+  key: string;
+  namespace: string;
+  pod: string;
+  node: string | null;
+  requests: number;
+  rps: number;
+  /** Share of requests whose remote address is a node address (SNAT); NaN with no requests. */
+  snatRatio: number;
+  shares: Shares;
+  recovered: number;
+  /** Best state of the pod's log streams; null when it has none (files, stdin). */
+  state: StreamState | null;
+  detail: string | null;
+  /** SNAT ratio per 10 s bucket, oldest first, over the last 5 minutes; NaN where a bucket had no requests. */
+  spark: number[];
+}
+
+export interface Totals {
+  requests: number;
+  rps: number;
+  snatRatio: number;
+  shares: Shares;
+  recovered: number;
+}
+
+export interface NodeRow {
+  node: string;
+  ready: boolean | null;
+  addresses: string[];
+  pods: number;
+  /** Requests to pods on this node. */
+  requests: number;
+  /** SNAT'd requests whose address belongs to this node (it was the entry node). */
+  snatOwned: number;
+  /** Which of this node's addresses those SNAT'd requests carry. */
+  snatSources: TopEntry[];
+}
+
+export interface RecentRequest {
+  time: number;
+  client: string;
+  cls: AddressClass;
+  owner: string | null;
+  recovered: string | null;
+  method: string | null;
+  target: string | null;
+  status: number;
+}
+
+export interface PodDetail {
+  key: string;
+  /** Newest first. */
+  recent: RecentRequest[];
+  top: Record<AddressClass, TopEntry[]>;
+}
+
+export interface LiveSnapshot {
+  now: number;
+  header: LiveHeader;
+  linesPerSec: number;
+  requestsPerSec: number;
+  lines: number;
+  unparsed: number;
+  streams: { connected: number; connecting: number; queued: number; retrying: number; ended: number };
+  services: LiveService[];
+  pods: PodRow[];
+  totals: Totals;
+  nodes: NodeRow[];
+  detail: PodDetail | null;
+}
+
+export interface LiveStatsOptions {
+  now?: () => number;
+  /** Sliding window for lines/s and req/s, seconds (default 10). */
+  rateWindowSec?: number;
+  /** Recent requests kept per pod (default 200). */
+  recentSize?: number;
+  /** Top addresses kept per pod and class (default 16). */
+  topK?: number;
+  /** Pods tracked at most (default 500). */
+  maxPods?: number;
+}
+
+const CLS_INDEX: Record<AddressClass, number> = { node: 0, pod: 1, private: 2, external: 3, unknown: 4 };
+const CLS_LIST: AddressClass[] = ['node', 'pod', 'private', 'external', 'unknown'];
+const SPARK_BUCKETS = 30;
+const SPARK_MS = 10_000;
+const STATE_RANK: Record<StreamState, number> = { live: 5, retrying: 4, connecting: 3, queued: 2, ended: 1 };
+
+class PodAcc {
+  node: string | null = null;
+  requests = 0;
+  readonly byCls = new Float64Array(5);
+  recovered = 0;
+  lastSeen = 0;
+  readonly rate = new SlotRing(64, 1000);
+  readonly spark = new SlotRing(SPARK_BUCKETS, SPARK_MS);
+  readonly recent: RecentRequest[];
+  recentNext = 0;
+  recentCount = 0;
+  readonly top: TopK[];
+  readonly streams = new Map<string, StreamInfo>();
+  constructor(
+    readonly namespace: string,
+    readonly pod: string,
+    recentSize: number,
+    topK: number,
+  ) {
+    this.recent = new Array(recentSize);
+    for (let i = 0; i < recentSize; i++) {
+      this.recent[i] = { time: 0, client: '', cls: 'unknown', owner: null, recovered: null, method: null, target: null, status: 0 };
+    }
+    this.top = [new TopK(topK), new TopK(topK), new TopK(topK), new TopK(topK), new TopK(topK)];
+  }
+}
+
+class NodeAcc {
+  snatOwned = 0;
+  readonly sources = new TopK(32);
+}
+
+function shares(byCls: Float64Array, total: number): Shares {
+  if (total === 0) return { external: NaN, pod: NaN, private: NaN, unknown: NaN };
+  return {
+    external: byCls[3] / total,
+    pod: byCls[1] / total,
+    private: byCls[2] / total,
+    unknown: byCls[4] / total,
+  };
+}
+
+export class LiveStats {
+  private readonly now: () => number;
+  private readonly windowSec: number;
+  private readonly recentSize: number;
+  private readonly topK: number;
+  private readonly maxPods: number;
+  private readonly started: number;
+  private readonly byNs = new Map<string, Map<string, PodAcc>>();
+  private podCount = 0;
+  private last: PodAcc | null = null;
+  private readonly ownerNodes = new Map<string, NodeAcc>();
+  private readonly global = new SlotRing(64, 1000); // a = lines, b = requests
+  private readonly totalByCls = new Float64Array(5);
+  private totalRequests = 0;
+  private totalRecovered = 0;
+  private unparsedCount = 0;
+  private header: LiveHeader = { context: null, cluster: null, namespace: null, selector: null, dbPath: null };
+  private services: LiveService[] = [];
+  private nodes: LiveNodeInput[] = [];
+
+  constructor(opts: LiveStatsOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.windowSec = Math.max(1, Math.min(60, opts.rateWindowSec ?? 10));
+    this.recentSize = Math.max(1, opts.recentSize ?? 200);
+    this.topK = Math.max(1, opts.topK ?? 16);
+    this.maxPods = Math.max(1, opts.maxPods ?? 500);
+    this.started = this.now();
+  }
+
+  /** Sink entry point: one classified request. No allocation here beyond a new pod's first row. */
+  write(row: RequestRow): void {
+    const t = this.now();
+    let p = this.last;
+    if (p === null || p.pod !== row.pod || p.namespace !== row.namespace) {
+      p = this.pod(row.namespace, row.pod);
+      this.last = p;
+    }
+    const ci = CLS_INDEX[row.cls] ?? 4;
+    const snat = ci === 0 ? 1 : 0;
+    p.requests++;
+    p.byCls[ci]++;
+    p.lastSeen = t;
+    if (row.nodeName !== null) p.node = row.nodeName;
+    if (row.client !== null) {
+      p.recovered++;
+      this.totalRecovered++;
+    }
+    p.rate.add(t, 1, 0);
+    p.spark.add(t, 1, snat);
+    const r = p.recent[p.recentNext];
+    r.time = row.time;
+    r.client = row.remoteAddr;
+    r.cls = row.cls;
+    r.owner = row.owner;
+    r.recovered = row.client;
+    r.method = row.method;
+    r.target = row.target;
+    r.status = row.status;
+    p.recentNext = (p.recentNext + 1) % this.recentSize;
+    if (p.recentCount < this.recentSize) p.recentCount++;
+    p.top[ci].offer(row.remoteAddr);
+
+    if (snat === 1 && row.owner !== null) {
+      let n = this.ownerNodes.get(row.owner);
+      if (n === undefined && this.ownerNodes.size < 1000) {
+        n = new NodeAcc();
+        this.ownerNodes.set(row.owner, n);
+      }
+      if (n !== undefined) {
+        n.snatOwned++;
+        n.sources.offer(row.remoteAddr);
+      }
+    }
+    this.totalRequests++;
+    this.totalByCls[ci]++;
+    this.global.add(t, 1, 1);
+  }
+
+  close(): void {}
+
+  /** Lines that did not parse (they count toward lines/s). */
+  unparsed(n: number): void {
+    if (!(n > 0)) return;
+    this.unparsedCount += n;
+    this.global.add(this.now(), n, 0);
+  }
+
+  setStream(key: string, info: StreamInfo): void {
+    const p = this.pod(info.namespace, info.pod);
+    p.streams.set(key, { ...info });
+    if (info.nodeName) p.node = info.nodeName;
+    if (p.lastSeen === 0) p.lastSeen = this.now();
+  }
+
+  setServices(services: readonly LiveServiceInput[]): void {
+    this.services = services.map((s) => {
+      const ports = s.nodePorts ? [...s.nodePorts] : (s.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n > 0);
+      return {
+        namespace: s.namespace,
+        name: s.name,
+        type: s.type ?? 'ClusterIP',
+        externalTrafficPolicy: s.externalTrafficPolicy ?? null,
+        nodePorts: ports,
+        pods: s.pods ? [...s.pods] : null,
+      };
+    });
+  }
+
+  setNodes(nodes: readonly LiveNodeInput[]): void {
+    this.nodes = nodes.map((n) => ({ name: n.name, addresses: n.addresses ? [...n.addresses] : [], ready: n.ready }));
+  }
+
+  setHeader(h: Partial<LiveHeader>): void {
+    this.header = { ...this.header, ...h };
+  }
+
+  /** The whole view as plain data. `detail` names a pod ("namespace/pod") whose recent requests to include. */
+  snapshot(opts: { detail?: string | null } = {}): LiveSnapshot {
+    const t = this.now();
+    const win = Math.max(1, Math.min(this.windowSec, Math.ceil((t - this.started + 1) / 1000)));
+    const pods: PodRow[] = [];
+    const streams = { connected: 0, connecting: 0, queued: 0, retrying: 0, ended: 0 };
+    for (const m of this.byNs.values()) {
+      for (const p of m.values()) {
+        let state: StreamState | null = null;
+        let detail: string | null = null;
+        for (const s of p.streams.values()) {
+          if (s.state === 'live') streams.connected++;
+          else streams[s.state]++;
+          if (state === null || STATE_RANK[s.state] > STATE_RANK[state]) {
+            state = s.state;
+            detail = s.detail ?? null;
+          }
+        }
+        pods.push({
+          key: `${p.namespace}/${p.pod}`,
+          namespace: p.namespace,
+          pod: p.pod,
+          node: p.node,
+          requests: p.requests,
+          rps: p.rate.sumA(t, win) / win,
+          snatRatio: p.requests > 0 ? p.byCls[0] / p.requests : NaN,
+          shares: shares(p.byCls, p.requests),
+          recovered: p.recovered,
+          state,
+          detail,
+          spark: p.spark.ratios(t, SPARK_BUCKETS),
+        });
+      }
+    }
+    pods.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const requestsPerSec = this.global.sumB(t, win) / win;
+    return {
+      now: t,
+      header: { ...this.header },
+      linesPerSec: this.global.sumA(t, win) / win,
+      requestsPerSec,
+      lines: this.totalRequests + this.unparsedCount,
+      unparsed: this.unparsedCount,
+      streams,
+      services: this.services.map((s) => ({ ...s, nodePorts: [...s.nodePorts], pods: s.pods ? [...s.pods] : null })),
+      pods,
+      totals: {
+        requests: this.totalRequests,
+        rps: requestsPerSec,
+        snatRatio: this.totalRequests > 0 ? this.totalByCls[0] / this.totalRequests : NaN,
+        shares: shares(this.totalByCls, this.totalRequests),
+        recovered: this.totalRecovered,
+      },
+      nodes: this.nodeRows(pods),
+      detail: opts.detail ? this.podDetail(opts.detail) : null,
+    };
+  }
+
+  /** Recent requests (newest first) and top addresses per class of one pod ("namespace/pod"). */
+  podDetail(key: string, topN = 5): PodDetail | null {
+    const slash = key.indexOf('/');
+    const p = slash < 0 ? undefined : this.byNs.get(key.slice(0, slash))?.get(key.slice(slash + 1));
+    if (!p) return null;
+    const recent: RecentRequest[] = [];
+    for (let k = 1; k <= p.recentCount; k++) {
+      const r = p.recent[(p.recentNext - k + this.recentSize) % this.recentSize];
+      recent.push({ ...r });
+    }
+    const top = {} as Record<AddressClass, TopEntry[]>;
+    for (let i = 0; i < 5; i++) top[CLS_LIST[i]] = p.top[i].top(topN);
+    return { key, recent, top };
+  }
+
+  private nodeRows(pods: PodRow[]): NodeRow[] {
+    const rows = new Map<string, NodeRow>();
+    const get = (name: string): NodeRow => {
+      let r = rows.get(name);
+      if (!r) {
+        r = { node: name, ready: null, addresses: [], pods: 0, requests: 0, snatOwned: 0, snatSources: [] };
+        rows.set(name, r);
+      }
+      return r;
+    };
+    for (const n of this.nodes) {
+      const r = get(n.name);
+      r.ready = n.ready ?? null;
+      r.addresses = [...(n.addresses ?? [])];
+    }
+    for (const p of pods) {
+      if (p.node === null) continue;
+      const r = get(p.node);
+      r.pods++;
+      r.requests += p.requests;
+    }
+    for (const [name, acc] of this.ownerNodes) {
+      const r = get(name);
+      r.snatOwned = acc.snatOwned;
+      r.snatSources = acc.sources.top(8);
+    }
+    return [...rows.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  }
+
+  private pod(namespace: string, pod: string): PodAcc {
+    let m = this.byNs.get(namespace);
+    if (m === undefined) {
+      m = new Map();
+      this.byNs.set(namespace, m);
+    }
+    let p = m.get(pod);
+    if (p === undefined) {
+      if (this.podCount >= this.maxPods) this.evictOne();
+      p = new PodAcc(namespace, pod, this.recentSize, this.topK);
+      p.lastSeen = this.now();
+      m.set(pod, p);
+      this.podCount++;
+    }
+    return p;
+  }
+
+  /** Drops one pod: an ended one (no live stream) seen longest ago, else the least recently seen. */
+  private evictOne(): void {
+    let victim: PodAcc | null = null;
+    let victimEnded = false;
+    for (const m of this.byNs.values()) {
+      for (const p of m.values()) {
+        let ended = p.streams.size > 0;
+        for (const s of p.streams.values()) if (s.state !== 'ended') ended = false;
+        if (
+          victim === null ||
+          (ended && !victimEnded) ||
+          (ended === victimEnded && p.lastSeen < victim.lastSeen)
+        ) {
+          victim = p;
+          victimEnded = ended;
+        }
+      }
+    }
+    if (victim === null) return;
+    const m = this.byNs.get(victim.namespace)!;
+    m.delete(victim.pod);
+    if (m.size === 0) this.byNs.delete(victim.namespace);
+    if (this.last === victim) this.last = null;
+    this.podCount--;
+  }
+}

@@ -1,0 +1,272 @@
+// The pipeline: one per run, the same for files, stdin and live Kubernetes streams.
+//
+//   source ──lines──> SourceFeed.push ──> LineStage (envelope + nginx parser, reused ParsedLine)
+//                                            │ null: counted as unparsed (reason + sample) in the store
+//                                            v
+//                                        Classifier (cached per address; realip with --trust)
+//                                            │ RequestRow (the one copy of the line)
+//                                            v
+//                              Store.add (batched txn)  +  sinks (lines/json output, LiveStats for the TUI)
+//
+// A feed's position (lines consumed) and its stream cursor are handed to the store at flush time, in the same
+// transaction as the rows they cover: after a crash a source resumes exactly after its last committed line.
+import type { Classifier, Topology } from './classify/index.js';
+import { LineStage } from './parse/index.js';
+import type { Store } from '../db/index.js';
+import type { AddressClass, ParsedLine, RequestRow, UnparsedReason } from './types.js';
+
+export interface Sink {
+  write(row: RequestRow): void;
+  close?(): void | Promise<void>;
+}
+
+export interface SourceMeta {
+  namespace?: string;
+  pod?: string;
+  container?: string;
+  containerId?: string;
+  nodeName?: string;
+  path?: string;
+}
+
+export interface PipelineOptions {
+  store: Store;
+  classifier: Classifier;
+  topology?: Topology;
+  /** 'auto', a preset name or a log_format string. */
+  format: string;
+  sinks?: Sink[];
+  maxLineLength?: number;
+  /** Called once per source when its format/envelope is known ("says which"). */
+  onDetect?: (feed: SourceFeed, description: string) => void;
+}
+
+export interface PipelineStats {
+  lines: number;
+  requests: number;
+  unparsed: number;
+  skipped: number;
+  /** Requests per class of the remote address. */
+  classes: Record<AddressClass, number>;
+}
+
+export class Pipeline {
+  readonly stats: PipelineStats = {
+    lines: 0,
+    requests: 0,
+    unparsed: 0,
+    skipped: 0,
+    classes: { node: 0, pod: 0, private: 0, external: 0, unknown: 0 },
+  };
+  readonly sinks: Sink[];
+  private readonly feeds = new Set<SourceFeed>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(readonly options: PipelineOptions) {
+    this.sinks = options.sinks ?? [];
+  }
+
+  get store(): Store {
+    return this.options.store;
+  }
+
+  /**
+   * Opens (or resumes) a source. `skipCommitted`: for files and stdin, lines up to the committed position are
+   * skipped (re-ingest does not double-count). Live streams resume through their cursor instead.
+   */
+  openSource(
+    key: string,
+    kind: 'file' | 'stdin' | 'stream',
+    meta: SourceMeta,
+    opts: { cursor?: () => string | null; skipCommitted?: boolean } = {},
+  ): SourceFeed {
+    const handle = this.options.store.source(key, kind, meta);
+    const feed = new SourceFeed(this, handle.id, handle.lines, handle.cursor, meta, opts.cursor ?? null, opts.skipCommitted ?? kind !== 'stream');
+    this.feeds.add(feed);
+    return feed;
+  }
+
+  /** Commits every feed's position and the rows added so far in one transaction. */
+  flush(): void {
+    const store = this.options.store;
+    for (const feed of this.feeds) {
+      if (feed.dirty) {
+        store.advance(feed.sourceId, feed.position, feed.cursorFn ? feed.cursorFn() : undefined);
+        feed.dirty = false;
+      }
+    }
+    store.flush();
+  }
+
+  /** Flush on a timer (live sources): rows become visible to reports within `ms`. */
+  autoFlush(ms: number): void {
+    this.timer ??= setInterval(() => this.flush(), ms);
+    this.timer.unref();
+  }
+
+  /** @internal */
+  release(feed: SourceFeed): void {
+    if (feed.dirty) {
+      this.options.store.advance(feed.sourceId, feed.position, feed.cursorFn ? feed.cursorFn() : undefined);
+      feed.dirty = false;
+    }
+    this.feeds.delete(feed);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.flush();
+    for (const sink of this.sinks) await sink.close?.();
+  }
+}
+
+export class SourceFeed {
+  /** Lines consumed from this source so far, including skipped and unparsed ones. */
+  position: number;
+  dirty = false;
+  readonly stage: LineStage;
+  private described = false;
+  private readonly namespace: string;
+  private readonly pod: string;
+  private readonly container: string;
+  private readonly nodeName: string | null;
+
+  constructor(
+    private readonly pipeline: Pipeline,
+    readonly sourceId: number,
+    /** Lines already committed for this source when it was opened. */
+    readonly committed: number,
+    /** The stream cursor stored with the last commit (JSON), for live resume. */
+    readonly storedCursor: string | null,
+    readonly meta: SourceMeta,
+    readonly cursorFn: (() => string | null) | null,
+    private readonly skipCommitted: boolean,
+  ) {
+    this.position = committed;
+    this.stage = new LineStage({ format: pipeline.options.format, maxLineLength: pipeline.options.maxLineLength });
+    const known = meta.pod ? findPod(pipeline.options.topology, meta.namespace, meta.pod) : null;
+    this.namespace = meta.namespace ?? known?.namespace ?? 'default';
+    this.pod = meta.pod ?? '';
+    this.container = meta.container ?? '';
+    this.nodeName = meta.nodeName ?? known?.nodeName ?? null;
+  }
+
+  /** Lines to skip before new data starts (re-ingest of a file already partly stored). */
+  get toSkip(): number {
+    return this.skipCommitted ? this.committed : 0;
+  }
+
+  /** One raw line from the source (no newline). For skipping sources, call `skip()` for the first `toSkip` lines. */
+  push(raw: string): void {
+    const p = this.pipeline;
+    this.position++;
+    this.dirty = true;
+    p.stats.lines++;
+    const line = this.stage.push(raw);
+    if (line === null) {
+      const reason = this.stage.lastReason;
+      if (reason !== null) this.unparsed(reason, raw);
+      return;
+    }
+    if (!this.described) this.describe();
+    p.store.add(this.sourceId, this.toRow(line));
+  }
+
+  /** A line counted but not read again (already stored in an earlier run). */
+  skip(): void {
+    this.position++;
+    this.dirty = true;
+    this.pipeline.stats.skipped++;
+  }
+
+  /** A line longer than the maximum: cut by the splitter, counted, not stored. */
+  tooLong(head: string): void {
+    this.position++;
+    this.dirty = true;
+    this.pipeline.stats.lines++;
+    this.unparsed('too-long', head);
+  }
+
+  end(): void {
+    if (!this.described && this.stage.format) this.describe();
+    this.pipeline.release(this);
+  }
+
+  private unparsed(reason: UnparsedReason, raw: string): void {
+    this.pipeline.stats.unparsed++;
+    this.pipeline.store.unparsed(this.sourceId, reason, raw.length > 300 ? raw.slice(0, 300) : raw);
+  }
+
+  private describe(): void {
+    this.described = true;
+    this.pipeline.store.sourceMeta(this.sourceId, { format: this.stage.format, envelope: this.stage.envelope });
+    this.pipeline.options.onDetect?.(this, this.stage.describe());
+  }
+
+  private toRow(line: ParsedLine): RequestRow {
+    const p = this.pipeline;
+    const { classifier, topology } = p.options;
+    const c = classifier.classify(line.remoteAddr);
+    let client: string | null = null;
+    let clientCls: RequestRow['clientCls'] = null;
+    if (line.xff !== null) {
+      client = classifier.recover(line.remoteAddr, line.xff);
+      if (client !== null) clientCls = classifier.classify(client).cls;
+    }
+    let namespace = this.namespace;
+    let pod = this.pod;
+    let container = this.container;
+    let nodeName = this.nodeName;
+    if (line.envPod !== null && line.envPod !== pod) {
+      // kubectl logs --prefix: the line names its pod.
+      pod = line.envPod;
+      container = line.envContainer ?? container;
+      const known = findPod(topology, this.meta.namespace, pod);
+      namespace = known?.namespace ?? namespace;
+      nodeName = known?.nodeName ?? null;
+    }
+    p.stats.requests++;
+    p.stats.classes[c.cls]++;
+    const row: RequestRow = {
+      time: Number.isNaN(line.time) ? Date.now() : line.time,
+      namespace,
+      pod,
+      container,
+      nodeName,
+      remoteAddr: c.addr,
+      cls: c.cls,
+      owner: c.owner,
+      client,
+      clientCls,
+      method: line.method,
+      target: line.target,
+      protocol: line.protocol,
+      status: line.status,
+      bytes: line.bytes,
+      referer: line.referer,
+      userAgent: line.userAgent,
+      xff: line.xff,
+      requestTime: line.requestTime,
+      upstreamAddr: line.upstreamAddr,
+    };
+    const sinks = p.sinks;
+    for (let i = 0; i < sinks.length; i++) sinks[i].write(row);
+    return row;
+  }
+}
+
+/** A pod the topology knows, by namespace/name or by name alone when the namespace is not given. */
+function findPod(
+  topology: Topology | undefined,
+  namespace: string | undefined,
+  name: string,
+): { namespace: string; nodeName: string | null } | null {
+  if (!topology) return null;
+  if (namespace) {
+    const p = topology.pods.get(`${namespace}/${name}`);
+    return p ? { namespace: p.namespace, nodeName: p.nodeName } : null;
+  }
+  for (const p of topology.pods.values()) if (p.name === name) return { namespace: p.namespace, nodeName: p.nodeName };
+  return null;
+}

@@ -1,0 +1,135 @@
+// The main table: one row per pod with requests, req/s, SNAT ratio (number + bar), shares of the other
+// classes, recovered clients, stream state and a SNAT-ratio sparkline, then a totals row. Columns drop
+// (least important first) to fit narrow terminals; 80 columns keep pod, node, counts, SNAT and shares.
+
+import { Box } from 'ink';
+import { safeText } from '../src/output/escape.js';
+import type { PodRow, StreamState, Totals } from '../src/live/stats.js';
+import { layout, type Col, type ColSpec } from './columns.js';
+import { Line } from './Line.js';
+import { bar, count, fit, pct, rate, sparkline, type Glyphs } from './text.js';
+import { CLASS_COLOR, type Seg } from './theme.js';
+
+const SPECS: ColSpec[] = [
+  { key: 'mark', header: '', min: 1, max: 1, keep: Infinity },
+  { key: 'pod', header: 'POD', min: 14, max: 60, keep: Infinity },
+  { key: 'node', header: 'NODE', min: 10, max: 18, keep: 6 },
+  { key: 'req', header: 'REQ', min: 6, max: 6, right: true, keep: Infinity },
+  { key: 'rps', header: 'REQ/S', min: 5, max: 6, right: true, keep: 7 },
+  { key: 'snat', header: 'SNAT', min: 4, max: 4, right: true, keep: Infinity },
+  { key: 'bar', header: '', min: 5, max: 12, keep: 5 },
+  { key: 'external', header: 'EXT%', min: 4, max: 4, right: true, keep: 8 },
+  { key: 'pod%', header: 'POD%', min: 4, max: 4, right: true, keep: 4 },
+  { key: 'private', header: 'PRV%', min: 4, max: 4, right: true, keep: 3 },
+  { key: 'unknown', header: 'UNK%', min: 4, max: 4, right: true, keep: 1 },
+  { key: 'rec', header: 'RECOV', min: 5, max: 5, right: true, keep: 2 },
+  { key: 'state', header: 'STATE', min: 5, max: 5, keep: 4.5 },
+  { key: 'spark', header: 'SNAT 5m', min: 7, max: 30, keep: 0 },
+];
+const GROW = ['pod', 'bar', 'spark', 'node', 'rps', 'pod'];
+
+export function podColumns(width: number): Col[] {
+  const cols = layout(SPECS, width, GROW);
+  // The pod column takes whatever is left after every growable column is full.
+  const used = cols.reduce((n, c) => n + c.width, 0) + cols.length - 1;
+  const pod = cols.find((c) => c.key === 'pod')!;
+  if (used < width) pod.width += width - used;
+  return cols;
+}
+
+const STATE_TEXT: Record<StreamState, [string, string | undefined]> = {
+  live: ['live', 'green'],
+  retrying: ['retry', 'yellow'],
+  connecting: ['conn', undefined],
+  queued: ['queue', undefined],
+  ended: ['ended', 'gray'],
+};
+
+interface RowValues {
+  name: string;
+  node: string | null;
+  requests: number;
+  rps: number;
+  snatRatio: number;
+  shares: { external: number; pod: number; private: number; unknown: number };
+  recovered: number;
+  state: StreamState | null | undefined;
+  spark: number[] | null;
+}
+
+function rowSegs(cols: Col[], v: RowValues, g: Glyphs, selected: boolean, bold: boolean): Seg[] {
+  const segs: Seg[] = [];
+  cols.forEach((c, i) => {
+    if (i > 0) segs.push({ text: ' ' });
+    const w = c.width;
+    switch (c.key) {
+      case 'mark': segs.push({ text: selected ? g.pointer : ' ', bold: true }); break;
+      case 'pod': segs.push({ text: fit(safeText(v.name), w, g), bold: bold || selected, inverse: selected }); break;
+      case 'node': segs.push({ text: fit(v.node === null ? '-' : safeText(v.node), w, g) }); break;
+      case 'req': segs.push({ text: fit(count(v.requests), w, g, true) }); break;
+      case 'rps': segs.push({ text: fit(rate(v.rps), w, g, true) }); break;
+      case 'snat': segs.push({ text: fit(pct(v.snatRatio), w, g, true), bold: true, color: v.snatRatio > 0.5 ? 'red' : v.snatRatio > 0 ? 'yellow' : undefined }); break;
+      case 'bar': {
+        const b = bar(v.snatRatio, w, g);
+        const full = Number.isFinite(v.snatRatio) ? Math.round(Math.min(1, v.snatRatio) * w) : 0;
+        segs.push({ text: b.slice(0, full), color: CLASS_COLOR.node }, { text: b.slice(full), dim: true });
+        break;
+      }
+      case 'external': segs.push({ text: fit(pct(v.shares.external), w, g, true), color: CLASS_COLOR.external }); break;
+      case 'pod%': segs.push({ text: fit(pct(v.shares.pod), w, g, true), color: CLASS_COLOR.pod }); break;
+      case 'private': segs.push({ text: fit(pct(v.shares.private), w, g, true), color: CLASS_COLOR.private }); break;
+      case 'unknown': segs.push({ text: fit(pct(v.shares.unknown), w, g, true), dim: true }); break;
+      case 'rec': segs.push({ text: fit(count(v.recovered), w, g, true) }); break;
+      case 'state': {
+        const [t, color] = v.state ? STATE_TEXT[v.state] : ['-', undefined];
+        segs.push({ text: fit(v.state === undefined ? '' : t, w, g), color });
+        break;
+      }
+      case 'spark': segs.push({ text: v.spark ? sparkline(v.spark, w, g) : ' '.repeat(w), color: 'yellow' }); break;
+    }
+  });
+  return segs;
+}
+
+export interface PodTableProps {
+  pods: PodRow[];
+  totals: Totals;
+  selectedKey: string | null;
+  width: number;
+  /** Pod rows that fit on screen; the window scrolls to keep the selection visible. */
+  maxRows: number;
+  g: Glyphs;
+}
+
+export function PodTable({ pods, totals, selectedKey, width, maxRows, g }: PodTableProps) {
+  const cols = podColumns(width);
+  const header: Seg[] = cols.flatMap((c, i) => [...(i > 0 ? [{ text: ' ' }] : []), { text: fit(c.header, c.width, g, c.right), bold: true }]);
+  const sel = Math.max(0, pods.findIndex((p) => p.key === selectedKey));
+  const rows = Math.max(1, maxRows);
+  const start = Math.max(0, Math.min(sel - Math.floor(rows / 2), pods.length - rows));
+  const shown = pods.slice(start, start + rows);
+  const nsCount = new Set(pods.map((p) => p.namespace)).size;
+  return (
+    <Box flexDirection="column">
+      <Line segs={header} width={width} g={g} />
+      {pods.length === 0 ? <Line segs={[{ text: '  no pods yet', dim: true }]} width={width} g={g} /> : null}
+      {shown.map((p) => (
+        <Line
+          key={p.key}
+          width={width}
+          g={g}
+          segs={rowSegs(cols, { ...p, name: nsCount > 1 ? p.key : p.pod }, g, p.key === selectedKey, false)}
+        />
+      ))}
+      {pods.length > shown.length ? (
+        <Line segs={[{ text: `  ${start > 0 ? g.up : ' '}${start + shown.length < pods.length ? g.down : ' '} ${start + 1}-${start + shown.length} of ${pods.length}`, dim: true }]} width={width} g={g} />
+      ) : null}
+      <Line segs={[{ text: g.rule.repeat(width), dim: true }]} width={width} g={g} />
+      <Line
+        width={width}
+        g={g}
+        segs={rowSegs(cols, { ...totals, name: `total (${pods.length} pods)`, node: '', state: undefined, spark: null }, g, false, true)}
+      />
+    </Box>
+  );
+}
