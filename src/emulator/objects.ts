@@ -32,8 +32,8 @@ export interface KubeObject {
   apiVersion: string;
   kind: string;
   metadata: ObjectMeta;
-  spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  status?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  spec?: any;
+  status?: any;
   [key: string]: unknown;
 }
 
@@ -153,7 +153,7 @@ export function podObject(p: PodState, hostIPs: string[]): KubeObject {
       containerStatuses: p.containers.map((c) => ({
         name: c.name,
         image: c.image.includes(':') ? `docker.io/library/${c.image}` : `docker.io/library/${c.image}:latest`,
-        imageID: `docker.io/library/${c.image.split(':')[0]}@sha256:${templateHash(c.image).padEnd(64, '0')}`,
+        imageID: `docker.io/library/${c.image.split(':')[0]}@sha256:${createHash('sha256').update(c.image).digest('hex')}`,
         ...(c.log.started ? { containerID: c.log.containerId } : {}),
         ready: c.waiting === null,
         started: c.waiting === null,
