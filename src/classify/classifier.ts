@@ -96,6 +96,8 @@ export class Classifier {
     if (this.topology.addrVersion !== this.builtFor) this.rebuild();
     let c = this.cache.get(addr);
     if (c === undefined) {
+      // Longer than any IP text: garbage, not worth a cache slot.
+      if (addr.length > 45) return freeze('unknown', null, addr);
       c = this.compute(addr);
       if (this.cache.size >= this.cacheLimit) this.cache.clear();
       this.cache.set(addr, c);

@@ -1,0 +1,21 @@
+// The classify module: topology (nodes, pods, services, flag addresses), the address classifier with
+// realip, topology files, and the IP helpers they share.
+
+export { Classifier, describeClass, PRIVATE_CIDRS, type ClassifierOptions } from './classifier.js';
+export { loadTopologyFiles } from './load.js';
+export { Topology, type TopologySnapshot } from './topology.js';
+export {
+  nodeFromKube,
+  podFromKube,
+  serviceFromKube,
+  nodeOwnedAddrs,
+  NODE_ADDRESS_ANNOTATIONS,
+  type NodeInfo,
+  type PodInfo,
+  type ServiceInfo,
+  type ContainerInfo,
+  type ContainerState,
+  type OwnedAddr,
+  type ServicePortInfo,
+} from './kube-objects.js';
+export { Cidr, CidrTable, canonicalIp, formatIp, parseIp, parseIpPort, type Ip } from './ip.js';
