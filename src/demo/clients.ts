@@ -3,7 +3,7 @@
 // and a weighted table of requests a static nginx site answers (with the byte counts stock nginx sends).
 // Built once from the seed; the generator then only indexes into these tables.
 
-import { cumulative, mulberry32, pick, randInt, type Rng } from './rng.js';
+import { cumulative, mulberry32, pick, randInt } from './rng.js';
 
 export interface DemoClient {
   addr: string;
@@ -74,7 +74,7 @@ export function buildClientPool(seed: number, ipv6: boolean, size = 240): Client
     const userAgent = i === 3 ? TOOLS[4] : r < 0.75 ? pick(rng, BROWSERS) : r < 0.98 ? pick(rng, TOOLS) : HOSTILE_UA;
     return { addr, proxied, xff, userAgent };
   });
-  const weights = clients.map((_, i) => (i < HEAVY_V4.length + (ipv6 ? 1 : 0) ? 40 : 0) + 1 / (1 + i * 0.15));
+  const weights = clients.map((_, i) => (i < HEAVY_V4.length + (ipv6 ? 1 : 0) ? 5 : 0) + 1 / (1 + i * 0.15));
   return { clients, cum: cumulative(weights) };
 }
 
@@ -108,5 +108,3 @@ export function buildRequestTable(): RequestTable {
     cum: cumulative(REQUESTS.map((r) => r[4])),
   };
 }
-
-export type { Rng };
