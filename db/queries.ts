@@ -12,6 +12,8 @@ export interface ReportFilter {
   until?: number;
   namespace?: string;
   pod?: string;
+  /** Force the data path (audits compare both): 'rollups' needs whole-minute bounds. Default: rollups when possible. */
+  via?: 'rollups' | 'rows';
 }
 
 export interface ClassCounts {
@@ -111,8 +113,10 @@ function statements(db: Database.Database): Statements {
     ),
     rows: db.prepare(
       `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec FROM (
-         SELECT r.pod, r.class, count(*) AS n, count(r.client) AS rec FROM requests r
-         WHERE r.time >= @from AND r.time < @until GROUP BY r.pod, r.class
+         SELECT r.pod, r.class, count(*) AS n, count(r.client) AS rec
+         FROM batches b JOIN requests r ON r.id BETWEEN b.first_id AND b.last_id
+         WHERE b.max_time >= @from AND b.min_time < @until AND r.time >= @from AND r.time < @until
+         GROUP BY r.pod, r.class
        ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER}`,
     ),
     extent: db.prepare(
@@ -157,9 +161,11 @@ export function report(db: Database.Database, filter: ReportFilter = {}): Report
   const fromMin = from === null ? MIN_T : Math.floor(from / 60000);
   const untilMin = until === null ? MAX_T : Math.ceil(until / 60000);
   const wholeMinutes = (from === null || from % 60000 === 0) && (until === null || until % 60000 === 0);
+  if (filter.via === 'rollups' && !wholeMinutes) throw new Error('report via rollups needs whole-minute bounds');
+  const useRollups = filter.via === undefined ? wholeMinutes : filter.via === 'rollups';
 
   const rows = (
-    wholeMinutes
+    useRollups
       ? st.rollup.all({ fromMin, untilMin, ns, pod: podName })
       : st.rows.all({ from: from ?? MIN_T, until: until ?? MAX_T, ns, pod: podName })
   ) as { namespace: string; pod: string; node: string; class: number; n: number; rec: number }[];

@@ -5,6 +5,7 @@
 // - requests: one row per request, integers only except the high-cardinality texts (remote address, recovered
 //   client, X-Forwarded-For). Repeating strings (method, target, protocol, referer, user agent, owner, upstream)
 //   are ids into `strings`; namespace/pod/container/node are one id into `pods`; classes are small ints (CLASS_IDS).
+// - batches: rowid range and time extent of each committed batch (the cheap stand-in for an index on time).
 // - rollups: per minute, pod ref and class; upserted with every flush; most reports read only these.
 // - sources: one per file/stdin/container stream, with the committed line count and resume cursor.
 // - unparsed + unparsed_samples, topology, services, pod_events (for audits), meta.
@@ -63,7 +64,19 @@ export const MIGRATIONS: readonly string[] = [
     request_ms INTEGER,               -- $request_time in ms, NULL when absent
     upstream_addr INTEGER             -- strings.id
   );
-  CREATE INDEX requests_time ON requests (time);
+
+  -- Instead of an index on requests.time (which costs ~20% of insert time and ~17 bytes a row): one row per
+  -- committed batch with its rowid range and time extent. Rows of a batch have consecutive ids (one writer), so a
+  -- time window reads only the id ranges of the batches that overlap it.
+  CREATE TABLE batches (
+    id INTEGER PRIMARY KEY,
+    first_id INTEGER NOT NULL,
+    last_id INTEGER NOT NULL,
+    min_time INTEGER NOT NULL,
+    max_time INTEGER NOT NULL,
+    committed INTEGER NOT NULL
+  );
+  CREATE INDEX batches_time ON batches (max_time);
 
   CREATE TABLE rollups (
     minute INTEGER NOT NULL,          -- floor(time / 60000)

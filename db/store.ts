@@ -21,7 +21,7 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
   /** Rows per transaction before add() commits on its own (default 50_000). */
   batchSize?: number;
-  /** Most interned strings kept in memory (default 100_000); the cache is dropped when full. */
+  /** Most interned strings kept in memory (default 100_000, in two generations). */
   internCacheSize?: number;
 }
 
@@ -94,12 +94,17 @@ export class Store {
   private readonly batchSize: number;
   private readonly internCacheSize: number;
 
-  private readonly strCache = new Map<string, number>();
+  private strCache = new Map<string, number>();
+  private strOld = new Map<string, number>();
   private readonly podIds = new Map<string, number>();
   private readonly podSlots = new Map<number, PodSlot>();
   private readonly buf: unknown[] = new Array<unknown>(CHUNK * COLS).fill(null);
   private bufRows = 0;
   private batchRows = 0;
+  /** Rowid of the last request inserted: rows of one batch have consecutive ids ending here. */
+  private lastRowId = 0;
+  private batchMinTime = Infinity;
+  private batchMaxTime = -Infinity;
   private aggs = new Map<number, Map<number, Agg>>();
   private aggMinute = Number.NaN;
   private aggInner: Map<number, Agg> | undefined = undefined;
@@ -120,6 +125,7 @@ export class Store {
     selPod: Database.Statement;
     insPod: Database.Statement;
     upRollup: Database.Statement;
+    insBatch: Database.Statement;
     selSource: Database.Statement;
     insSource: Database.Statement;
     touchSource: Database.Statement;
@@ -158,6 +164,7 @@ export class Store {
           'ON CONFLICT (minute, pod, class) DO UPDATE SET requests = requests + excluded.requests, ' +
           'recovered = recovered + excluded.recovered, bytes = bytes + excluded.bytes',
       ),
+      insBatch: db.prepare('INSERT INTO batches (first_id, last_id, min_time, max_time, committed) VALUES (?, ?, ?, ?, ?)'),
       selSource: db.prepare('SELECT id, lines, cursor FROM sources WHERE key = ?'),
       insSource: db.prepare(
         'INSERT INTO sources (key, kind, namespace, pod, container, container_id, node, path, first_seen, last_seen) ' +
@@ -225,7 +232,7 @@ export class Store {
     return this.batchRows;
   }
 
-  /** Get or create the source with this key; `lines` is what is already committed for it. */
+  /** Get or create the source with this key; `lines`/`cursor` are its committed position (or the one advanced in the open batch). */
   source(key: string, kind: SourceKind, meta: SourceMeta = {}): SourceState {
     this.writable();
     const now = Date.now();
@@ -235,7 +242,9 @@ export class Store {
         meta.namespace ?? null, meta.pod ?? null, meta.container ?? null, meta.containerId ?? null,
         meta.node ?? null, meta.path ?? null, now, row.id,
       );
-      return { id: row.id, lines: row.lines, cursor: row.cursor };
+      // A position advanced in the open batch is committed with it: that is the one to resume from.
+      const cursor = this.pendingCursor.has(row.id) ? (this.pendingCursor.get(row.id) ?? null) : row.cursor;
+      return { id: row.id, lines: this.pendingLines.get(row.id) ?? row.lines, cursor };
     }
     const info = this.st.insSource.run(
       key, kind, meta.namespace ?? null, meta.pod ?? null, meta.container ?? null, meta.containerId ?? null,
@@ -280,10 +289,12 @@ export class Store {
     b[i++] = rt === rt ? Math.round(rt * 1000) : null;
     b[i] = row.upstreamAddr === null ? null : this.intern(row.upstreamAddr);
     if (++this.bufRows === CHUNK) {
-      this.st.insChunk.run(b);
+      this.lastRowId = this.st.insChunk.run(b).lastInsertRowid as number;
       this.bufRows = 0;
     }
     this.batchRows++;
+    if (t < this.batchMinTime) this.batchMinTime = t;
+    if (t > this.batchMaxTime) this.batchMaxTime = t;
 
     const minute = Math.floor(t / 60000);
     let inner = this.aggInner;
@@ -361,8 +372,12 @@ export class Store {
       const b = this.buf;
       for (let r = 0; r < this.bufRows; r++) {
         const o = r * COLS;
-        st.ins1.run(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9],
-          b[o + 10], b[o + 11], b[o + 12], b[o + 13], b[o + 14], b[o + 15], b[o + 16], b[o + 17]);
+        this.lastRowId = st.ins1.run(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9],
+          b[o + 10], b[o + 11], b[o + 12], b[o + 13], b[o + 14], b[o + 15], b[o + 16], b[o + 17]).lastInsertRowid as number;
+      }
+      if (this.batchRows > 0) {
+        const last = this.lastRowId;
+        st.insBatch.run(last - this.batchRows + 1, last, this.batchMinTime, this.batchMaxTime, Date.now());
       }
       for (const inner of this.aggs.values()) {
         for (const a of inner.values()) st.upRollup.run(a.minute, a.pod, a.cls, a.requests, a.recovered, a.bytes);
@@ -405,6 +420,8 @@ export class Store {
   private resetBatch(failed: boolean): void {
     this.bufRows = 0;
     this.batchRows = 0;
+    this.batchMinTime = Infinity;
+    this.batchMaxTime = -Infinity;
     this.aggs = new Map();
     this.aggMinute = Number.NaN;
     this.aggInner = undefined;
@@ -420,6 +437,7 @@ export class Store {
     if (failed) {
       // Ids handed out inside the rolled-back transaction no longer exist.
       this.strCache.clear();
+      this.strOld.clear();
       this.podIds.clear();
       this.podSlots.clear();
       this.unparsedPending.clear();
@@ -443,11 +461,18 @@ export class Store {
     return id !== undefined ? id : this.internMiss(s);
   }
 
+  /** Two generations: when the current one is full it becomes the old one; hits in the old one move back. */
   private internMiss(s: string): number {
     const flat = detach(s);
-    let id = this.st.selString.get(flat) as number | undefined;
-    if (id === undefined) id = Number(this.st.insString.run(flat).lastInsertRowid);
-    if (this.strCache.size >= this.internCacheSize) this.strCache.clear();
+    let id = this.strOld.get(flat);
+    if (id === undefined) {
+      id = this.st.selString.get(flat) as number | undefined;
+      if (id === undefined) id = Number(this.st.insString.run(flat).lastInsertRowid);
+    }
+    if (this.strCache.size >= this.internCacheSize >> 1) {
+      this.strOld = this.strCache;
+      this.strCache = new Map();
+    }
     this.strCache.set(flat, id);
     return id;
   }

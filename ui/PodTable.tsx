@@ -12,8 +12,8 @@ import { CLASS_COLOR, type Seg } from './theme.js';
 
 const SPECS: ColSpec[] = [
   { key: 'mark', header: '', min: 1, max: 1, keep: Infinity },
-  { key: 'pod', header: 'POD', min: 14, max: 60, keep: Infinity },
-  { key: 'node', header: 'NODE', min: 10, max: 18, keep: 6 },
+  { key: 'pod', header: 'POD', min: 20, max: 28, keep: Infinity },
+  { key: 'node', header: 'NODE', min: 12, max: 18, keep: 6 },
   { key: 'req', header: 'REQ', min: 6, max: 6, right: true, keep: Infinity },
   { key: 'rps', header: 'REQ/S', min: 5, max: 6, right: true, keep: 7 },
   { key: 'snat', header: 'SNAT', min: 4, max: 4, right: true, keep: Infinity },
@@ -24,9 +24,9 @@ const SPECS: ColSpec[] = [
   { key: 'unknown', header: 'UNK%', min: 4, max: 4, right: true, keep: 1 },
   { key: 'rec', header: 'RECOV', min: 5, max: 5, right: true, keep: 2 },
   { key: 'state', header: 'STATE', min: 5, max: 5, keep: 4.5 },
-  { key: 'spark', header: 'SNAT 5m', min: 7, max: 30, keep: 0 },
+  { key: 'spark', header: 'SNAT 5m', min: 12, max: 30, keep: 0 },
 ];
-const GROW = ['pod', 'bar', 'spark', 'node', 'rps', 'pod'];
+const GROW = ['bar', 'pod', 'spark', 'node', 'rps'];
 
 export function podColumns(width: number): Col[] {
   const cols = layout(SPECS, width, GROW);
@@ -34,6 +34,8 @@ export function podColumns(width: number): Col[] {
   const used = cols.reduce((n, c) => n + c.width, 0) + cols.length - 1;
   const pod = cols.find((c) => c.key === 'pod')!;
   if (used < width) pod.width += width - used;
+  const spark = cols.find((c) => c.key === 'spark');
+  if (spark) spark.header = spark.width >= 30 ? 'SNAT 5m' : `SNAT ${Math.floor(spark.width / 6)}m`;
   return cols;
 }
 

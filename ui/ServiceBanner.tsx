@@ -22,7 +22,6 @@ export function ServiceBanner({ services, width, g, max = 2 }: { services: LiveS
       {shown.map((svc) => {
         const policy = svc.externalTrafficPolicy ?? 'Cluster';
         const segs: Seg[] = [
-          { text: 'Service ', dim: true },
           { text: safeText(`${svc.namespace}/${svc.name}`), bold: true },
           { text: ` ${safeText(svc.type)}` },
         ];

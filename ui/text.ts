@@ -22,7 +22,7 @@ const UNICODE: Glyphs = {
   spark: ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'],
   ellipsis: '…',
   sep: '·',
-  pointer: '▶',
+  pointer: '>',
   rule: '─',
   up: '↑',
   down: '↓',
@@ -142,4 +142,18 @@ export function clock(ms: number): string {
   const d = new Date(ms);
   const two = (n: number) => (n < 10 ? `0${n}` : String(n));
   return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** Splits prose into lines of at most `width` cells at spaces. */
+export function wrapWords(s: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of s.split(' ')) {
+    if (line && textWidth(line) + 1 + textWidth(word) > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
 }

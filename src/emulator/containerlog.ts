@@ -84,7 +84,8 @@ export class StampFormatter {
       this.sec = sec;
       this.prefix = new Date(sec * 1000).toISOString().slice(0, 19) + '.';
     }
-    const frac = (ms - sec * 1000) * 1_000_000 + sub;
+    // Whole nanoseconds: a fractional millisecond (a time from performance.now()) must not print as "1.5e5".
+    const frac = Math.min(999_999_999, Math.floor((ms - sec * 1000) * 1_000_000) + sub);
     return this.prefix + String(frac).padStart(9, '0') + 'Z';
   }
 }

@@ -5,7 +5,7 @@
 // `default`. Problems a user can fix are UserErrors; no token, key or file content is ever put in a message.
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster, Context, User } from '@kubernetes/client-node';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -61,8 +61,7 @@ export function loadKube(flags: KubeFlags, opts: LoadEnv = {}): KubeTarget {
       kc = mergeKubeconfigFiles([file]);
       origin = file;
     } else if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) {
-      kc = new KubeConfig();
-      kc.loadFromCluster(opts.serviceAccountPrefix);
+      kc = inCluster(env.KUBERNETES_SERVICE_HOST, env.KUBERNETES_SERVICE_PORT, opts.serviceAccountPrefix ?? '');
       origin = 'in-cluster';
     } else {
       throw new UserError(
@@ -118,6 +117,28 @@ export function mergeKubeconfigFiles(paths: string[]): KubeConfig {
   }
   const kc = new KubeConfig();
   kc.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext: current });
+  return kc;
+}
+
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** What client-node's loadFromCluster builds, from the given environment (it reads process.env itself). */
+function inCluster(host: string, port: string, prefix: string): KubeConfig {
+  const scheme = port === '80' || port === '8080' || port === '8001' ? 'http' : 'https';
+  const server = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let namespace: string | undefined;
+  try {
+    namespace = readFileSync(`${prefix}${SA_DIR}/namespace`, 'utf8').trim() || undefined;
+  } catch {
+    namespace = undefined;
+  }
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'inCluster', server, caFile: `${prefix}${SA_DIR}/ca.crt`, skipTLSVerify: false }],
+    users: [{ name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile: `${prefix}${SA_DIR}/token` } } }],
+    contexts: [{ name: 'inClusterContext', cluster: 'inCluster', user: 'inClusterUser', namespace }],
+    currentContext: 'inClusterContext',
+  });
   return kc;
 }
 

@@ -87,7 +87,13 @@ export class KubeClient {
       method: 'GET',
       headers: { Accept: opts.accept ?? 'application/json', 'User-Agent': this.userAgent },
     };
-    await this.kc.applyToHTTPSOptions(options);
+    try {
+      await this.kc.applyToHTTPSOptions(options);
+    } catch (err) {
+      // An exec credential plugin or token file failed: say so without quoting more than its first line.
+      const text = safeText(String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200));
+      throw new KubeError(401, 'CredentialsFailed', `getting credentials failed: ${text} (try: refresh credentials, e.g. re-run your cloud's get-credentials)`);
+    }
     if (opts.signal?.aborted) throw abortError();
     options.agent = this.agent;
     options.protocol = url.protocol;

@@ -68,42 +68,46 @@ export interface TopEntry {
 
 /**
  * Space-saving top-k (Metwally et al.): at most `capacity` keys; a new key when full replaces the smallest
- * and inherits its count + 1, so counts are upper bounds and heavy hitters are never lost.
+ * and inherits its count as error, so a key above N/capacity is never lost. top() ranks by the guaranteed
+ * count (count - error), so one-off addresses that churn through the last slot never outrank real heavy hitters.
  */
 export class TopK {
-  private readonly m = new Map<string, number>();
+  private readonly m = new Map<string, { c: number; e: number }>();
   constructor(readonly capacity: number) {}
 
   offer(key: string): void {
-    const c = this.m.get(key);
-    if (c !== undefined) {
-      this.m.set(key, c + 1);
+    const x = this.m.get(key);
+    if (x !== undefined) {
+      x.c++;
       return;
     }
     if (this.m.size < this.capacity) {
-      this.m.set(key, 1);
+      this.m.set(key, { c: 1, e: 0 });
       return;
     }
     let minKey = '';
-    let min = Infinity;
+    let min: { c: number; e: number } | null = null;
     for (const [k, v] of this.m) {
-      if (v < min) {
+      if (min === null || v.c < min.c) {
         min = v;
         minKey = k;
       }
     }
     this.m.delete(minKey);
-    this.m.set(key, min + 1);
+    // Reuse the evicted entry's object: no allocation when the map is full.
+    min!.e = min!.c;
+    min!.c++;
+    this.m.set(key, min!);
   }
 
   get size(): number {
     return this.m.size;
   }
 
-  /** The `n` largest, biggest first (ties by address, for stable output). */
+  /** The `n` largest by guaranteed count, biggest first (ties by address, for stable output). */
   top(n: number): TopEntry[] {
     const all: TopEntry[] = [];
-    for (const [addr, count] of this.m) all.push({ addr, count });
+    for (const [addr, v] of this.m) all.push({ addr, count: v.c - v.e });
     all.sort((x, y) => y.count - x.count || (x.addr < y.addr ? -1 : x.addr > y.addr ? 1 : 0));
     return all.length > n ? all.slice(0, n) : all;
   }

@@ -107,6 +107,7 @@ export interface RecentRequest {
   method: string | null;
   target: string | null;
   status: number;
+  userAgent: string | null;
 }
 
 export interface PodDetail {
@@ -170,7 +171,7 @@ class PodAcc {
   ) {
     this.recent = new Array(recentSize);
     for (let i = 0; i < recentSize; i++) {
-      this.recent[i] = { time: 0, client: '', cls: 'unknown', owner: null, recovered: null, method: null, target: null, status: 0 };
+      this.recent[i] = { time: 0, client: '', cls: 'unknown', owner: null, recovered: null, method: null, target: null, status: 0, userAgent: null };
     }
     this.top = [new TopK(topK), new TopK(topK), new TopK(topK), new TopK(topK), new TopK(topK)];
   }
@@ -210,6 +211,8 @@ export class LiveStats {
   private header: LiveHeader = { context: null, cluster: null, namespace: null, selector: null, dbPath: null };
   private services: LiveService[] = [];
   private nodes: LiveNodeInput[] = [];
+  /** Bumped on every change; a view can skip redrawing while it stays the same. */
+  version = 0;
 
   constructor(opts: LiveStatsOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -223,6 +226,7 @@ export class LiveStats {
   /** Sink entry point: one classified request. No allocation here beyond a new pod's first row. */
   write(row: RequestRow): void {
     const t = this.now();
+    this.version++;
     let p = this.last;
     if (p === null || p.pod !== row.pod || p.namespace !== row.namespace) {
       p = this.pod(row.namespace, row.pod);
@@ -249,6 +253,7 @@ export class LiveStats {
     r.method = row.method;
     r.target = row.target;
     r.status = row.status;
+    r.userAgent = row.userAgent;
     p.recentNext = (p.recentNext + 1) % this.recentSize;
     if (p.recentCount < this.recentSize) p.recentCount++;
     p.top[ci].offer(row.remoteAddr);
@@ -275,17 +280,20 @@ export class LiveStats {
   unparsed(n: number): void {
     if (!(n > 0)) return;
     this.unparsedCount += n;
+    this.version++;
     this.global.add(this.now(), n, 0);
   }
 
   setStream(key: string, info: StreamInfo): void {
     const p = this.pod(info.namespace, info.pod);
+    this.version++;
     p.streams.set(key, { ...info });
     if (info.nodeName) p.node = info.nodeName;
     if (p.lastSeen === 0) p.lastSeen = this.now();
   }
 
   setServices(services: readonly LiveServiceInput[]): void {
+    this.version++;
     this.services = services.map((s) => {
       const ports = s.nodePorts ? [...s.nodePorts] : (s.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n > 0);
       return {
@@ -300,10 +308,12 @@ export class LiveStats {
   }
 
   setNodes(nodes: readonly LiveNodeInput[]): void {
+    this.version++;
     this.nodes = nodes.map((n) => ({ name: n.name, addresses: n.addresses ? [...n.addresses] : [], ready: n.ready }));
   }
 
   setHeader(h: Partial<LiveHeader>): void {
+    this.version++;
     this.header = { ...this.header, ...h };
   }
 

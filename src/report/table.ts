@@ -1,9 +1,17 @@
-// Plain-text tables for the terminal: right-aligned numbers, ratios as percentages, every cell escaped.
+// Plain-text tables for the terminal: right-aligned numbers, ratios as percentages, times in local time with
+// the offset, every cell made harmless for a terminal (safeText).
 import { safeText } from '../output/escape.js';
-import type { ReportJson, ReportRow } from '../../db/index.js';
+import { formatLocal } from '../time.js';
+import type { Report } from '../../db/index.js';
+import type { ReportGroup, ReportView } from './model.js';
 
 export function formatRatio(r: number): string {
   return `${(r * 100).toFixed(1)}%`;
+}
+
+/** An ISO time (or null) as local time with its offset; `ifNull` otherwise. */
+export function localOrElse(iso: string | null, ifNull: string): string {
+  return iso === null ? ifNull : formatLocal(Date.parse(iso));
 }
 
 /** Renders rows as aligned columns. `right` marks numeric columns. */
@@ -15,29 +23,40 @@ export function renderTable(header: string[], rows: string[][], right: boolean[]
     .join('\n');
 }
 
-function cellsOf(row: ReportRow, label: string[]): string[] {
+export const CLASS_HEADER = ['NODE', 'POD', 'PRIVATE', 'EXTERNAL', 'UNKNOWN'];
+
+export function numberCells(row: Pick<ReportGroup, 'requests' | 'snatRatio' | 'classes' | 'recovered'>): string[] {
   const c = row.classes;
-  return [
-    ...label,
-    String(row.requests),
-    formatRatio(row.snatRatio),
-    String(c.node),
-    String(c.pod),
-    String(c.private),
-    String(c.external),
-    String(c.unknown),
-    String(row.recovered),
-  ];
+  return [String(row.requests), formatRatio(row.snatRatio), String(c.node), String(c.pod), String(c.private), String(c.external), String(c.unknown), String(row.recovered)];
 }
 
-/** The per-pod report as a terminal table with a totals row and the window it covers. */
-export function renderReportTable(report: ReportJson): string {
-  const header = ['NAMESPACE', 'POD', 'NODE', 'REQUESTS', 'SNAT', 'NODE', 'POD', 'PRIVATE', 'EXTERNAL', 'UNKNOWN', 'RECOVERED'];
-  const right = [false, false, false, true, true, true, true, true, true, true, true];
-  const rows = report.pods.map((p) => cellsOf(p, [p.namespace ?? '', p.pod ?? '', p.nodeName ?? '-']));
-  rows.push(cellsOf(report.totals, ['TOTAL', '', '']));
-  const window = `window: ${report.from ?? 'beginning'} .. ${report.to ?? 'now'}`;
-  const notes = [window];
-  if (report.unparsed) notes.push(`unparsed lines: ${report.unparsed}`);
-  return `${renderTable(header, rows, right)}\n\n${notes.join('\n')}\n`;
+/** Header, label cells per row and alignment of the main table, for any --by. */
+export function mainTable(v: ReportView): { header: string[]; rows: string[][]; right: boolean[] } {
+  const nums = ['REQUESTS', 'SNAT', ...CLASS_HEADER, 'RECOVERED'];
+  const r = v.report;
+  if (v.by === 'pod') {
+    const rows = r.pods.map((p) => [p.namespace, p.pod, p.nodeName ?? '-', ...numberCells(p)]);
+    rows.push(['TOTAL', '', '', ...numberCells(r.totals)]);
+    return { header: ['NAMESPACE', 'POD', 'NODE', ...nums], rows, right: [false, false, false, ...nums.map(() => true)] };
+  }
+  const rows = v.groups.map((g) => [g.key, String(g.pods.length), ...numberCells(g)]);
+  rows.push(['TOTAL', String(r.pods.length), ...numberCells(r.totals)]);
+  return { header: [v.by.toUpperCase(), 'PODS', ...nums], rows, right: [false, true, ...nums.map(() => true)] };
+}
+
+export function windowLine(r: Report): string {
+  return `${localOrElse(r.from, 'beginning')} .. ${localOrElse(r.to, 'now')}`;
+}
+
+/** The report as terminal tables: the main table with totals, the SNAT sources, and the window. */
+export function renderReportTable(v: ReportView): string {
+  const t = mainTable(v);
+  const out = [renderTable(t.header, t.rows, t.right)];
+  if (v.snatSources.length) {
+    out.push('', 'SNAT sources (node addresses seen as client):');
+    out.push(renderTable(['OWNER NODE', 'ADDRESS', 'REQUESTS'], v.snatSources.map((s) => [s.node, s.addr, String(s.requests)]), [false, false, true]));
+  }
+  out.push('', `window: ${windowLine(v.report)}`);
+  if (v.report.unparsed) out.push(`unparsed lines: ${v.report.unparsed}`);
+  return out.join('\n') + '\n';
 }
