@@ -130,7 +130,7 @@ export function PodTable({ pods, totals, selectedKey, width, maxRows, g }: PodTa
       <Line
         width={width}
         g={g}
-        segs={rowSegs(cols, { ...totals, name: `total (${pods.length} pods)`, node: '', state: undefined, spark: null }, g, false, true)}
+        segs={rowSegs(cols, { ...totals, name: `total (${pods.length} pod${pods.length === 1 ? '' : 's'})`, node: '', state: undefined, spark: null }, g, false, true)}
       />
     </Box>
   );

@@ -5,144 +5,39 @@
 
 import type { AddressClass, RequestRow } from '../types.js';
 import { SlotRing, TopK, type TopEntry } from './counters.js';
+import type {
+  StreamState,
+  StreamInfo,
+  LiveServiceInput,
+  LiveService,
+  LiveNodeInput,
+  LiveHeader,
+  Shares,
+  PodRow,
+  NodeRow,
+  RecentRequest,
+  PodDetail,
+  LiveSnapshot,
+  LiveStatsOptions,
+} from './types.js';
 
-export type StreamState = 'queued' | 'connecting' | 'live' | 'retrying' | 'ended';
-
-export interface StreamInfo {
-  namespace: string;
-  pod: string;
-  container: string;
-  nodeName: string | null;
-  state: StreamState;
-  detail?: string;
-}
-
-/** What the UI shows of a Service (accepts the topology's service objects: extra fields are ignored). */
-export interface LiveServiceInput {
-  namespace: string;
-  name: string;
-  type?: string | null;
-  externalTrafficPolicy?: string | null;
-  nodePorts?: readonly number[];
-  ports?: readonly { nodePort?: number | null }[];
-  /** "namespace/pod" or bare pod names behind the Service; when absent, the tracked pods of its namespace. */
-  pods?: readonly string[];
-}
-
-export interface LiveService {
-  namespace: string;
-  name: string;
-  type: string;
-  externalTrafficPolicy: string | null;
-  nodePorts: number[];
-  pods: string[] | null;
-}
-
-export interface LiveNodeInput {
-  name: string;
-  addresses?: readonly string[];
-  ready?: boolean;
-}
-
-export interface LiveHeader {
-  context: string | null;
-  cluster: string | null;
-  namespace: string | null;
-  selector: string | null;
-  dbPath: string | null;
-}
-
-export interface Shares {
-  external: number;
-  pod: number;
-  private: number;
-  unknown: number;
-}
-
-export interface PodRow {
-  key: string;
-  namespace: string;
-  pod: string;
-  node: string | null;
-  requests: number;
-  rps: number;
-  /** Share of requests whose remote address is a node address (SNAT); NaN with no requests. */
-  snatRatio: number;
-  shares: Shares;
-  recovered: number;
-  /** Best state of the pod's log streams; null when it has none (files, stdin). */
-  state: StreamState | null;
-  detail: string | null;
-  /** SNAT ratio per 10 s bucket, oldest first, over the last 5 minutes; NaN where a bucket had no requests. */
-  spark: number[];
-}
-
-export interface Totals {
-  requests: number;
-  rps: number;
-  snatRatio: number;
-  shares: Shares;
-  recovered: number;
-}
-
-export interface NodeRow {
-  node: string;
-  ready: boolean | null;
-  addresses: string[];
-  pods: number;
-  /** Requests to pods on this node. */
-  requests: number;
-  /** SNAT'd requests whose address belongs to this node (it was the entry node). */
-  snatOwned: number;
-  /** Which of this node's addresses those SNAT'd requests carry. */
-  snatSources: TopEntry[];
-}
-
-export interface RecentRequest {
-  time: number;
-  client: string;
-  cls: AddressClass;
-  owner: string | null;
-  recovered: string | null;
-  method: string | null;
-  target: string | null;
-  status: number;
-  userAgent: string | null;
-}
-
-export interface PodDetail {
-  key: string;
-  /** Newest first. */
-  recent: RecentRequest[];
-  top: Record<AddressClass, TopEntry[]>;
-}
-
-export interface LiveSnapshot {
-  now: number;
-  header: LiveHeader;
-  linesPerSec: number;
-  requestsPerSec: number;
-  lines: number;
-  unparsed: number;
-  streams: { connected: number; connecting: number; queued: number; retrying: number; ended: number };
-  services: LiveService[];
-  pods: PodRow[];
-  totals: Totals;
-  nodes: NodeRow[];
-  detail: PodDetail | null;
-}
-
-export interface LiveStatsOptions {
-  now?: () => number;
-  /** Sliding window for lines/s and req/s, seconds (default 10). */
-  rateWindowSec?: number;
-  /** Recent requests kept per pod (default 200). */
-  recentSize?: number;
-  /** Top addresses kept per pod and class (default 16). */
-  topK?: number;
-  /** Pods tracked at most (default 500). */
-  maxPods?: number;
-}
+export type {
+  StreamState,
+  StreamInfo,
+  LiveServiceInput,
+  LiveService,
+  LiveNodeInput,
+  LiveHeader,
+  Shares,
+  PodRow,
+  Totals,
+  NodeRow,
+  RecentRequest,
+  PodDetail,
+  LiveSnapshot,
+  LiveStatsOptions,
+} from './types.js';
+export type { TopEntry } from './counters.js';
 
 const CLS_INDEX: Record<AddressClass, number> = { node: 0, pod: 1, private: 2, external: 3, unknown: 4 };
 const CLS_LIST: AddressClass[] = ['node', 'pod', 'private', 'external', 'unknown'];
@@ -180,6 +75,11 @@ class PodAcc {
 class NodeAcc {
   snatOwned = 0;
   readonly sources = new TopK(32);
+}
+
+function recentRatio(spark: SlotRing, t: number): number {
+  const n = spark.sumA(t, 6);
+  return n > 0 ? spark.sumB(t, 6) / n : NaN;
 }
 
 function shares(byCls: Float64Array, total: number): Shares {
@@ -343,6 +243,7 @@ export class LiveStats {
           requests: p.requests,
           rps: p.rate.sumA(t, win) / win,
           snatRatio: p.requests > 0 ? p.byCls[0] / p.requests : NaN,
+          snatRecent: recentRatio(p.spark, t),
           shares: shares(p.byCls, p.requests),
           recovered: p.recovered,
           state,

@@ -1,0 +1,55 @@
+// Nodes view (`n`): per node, the pods on it and the requests they got, and, for SNAT'd requests, which of
+// the node's addresses they carried (kube-proxy masquerades to the address of the interface the packet
+// leaves by: InternalIP, tunnel or bridge address), so an operator can see which node was the entry point.
+
+import { Box } from 'ink';
+import { safeText } from '../src/output/escape.js';
+import type { NodeRow } from '../src/live/stats.js';
+import { layout } from './columns.js';
+import { Line } from './Line.js';
+import { count, fit, type Glyphs } from './text.js';
+import { CLASS_COLOR, type Seg } from './theme.js';
+
+export function NodesView({ nodes, width, maxRows, g }: { nodes: NodeRow[]; width: number; maxRows: number; g: Glyphs }) {
+  const cols = layout(
+    [
+      { key: 'node', header: 'NODE', min: 16, max: 28, keep: Infinity },
+      { key: 'ready', header: 'READY', min: 5, max: 5, keep: 1 },
+      { key: 'pods', header: 'PODS', min: 4, max: 4, right: true, keep: Infinity },
+      { key: 'req', header: 'REQ', min: 6, max: 6, right: true, keep: Infinity },
+      { key: 'snat', header: 'SNAT', min: 6, max: 6, right: true, keep: Infinity },
+      { key: 'src', header: "ADDRESSES ON SNAT'D REQUESTS", min: 20, max: 400, keep: Infinity },
+    ],
+    width,
+    ['node', 'src'],
+  );
+  const header: Seg[] = cols.flatMap((c, i) => [...(i > 0 ? [{ text: ' ' }] : []), { text: fit(c.header, c.width, g, c.right), bold: true }]);
+  const shown = nodes.slice(0, Math.max(1, maxRows));
+  return (
+    <Box flexDirection="column">
+      <Line segs={[{ text: 'Nodes', bold: true }, { text: ` ${g.sep} REQ: requests to pods on the node ${g.sep} SNAT: requests that entered by it`, dim: true }]} width={width} g={g} />
+      <Line segs={header} width={width} g={g} />
+      {nodes.length === 0 ? <Line segs={[{ text: '  no nodes known yet', dim: true }]} width={width} g={g} /> : null}
+      {shown.map((n) => {
+        const segs: Seg[] = [];
+        cols.forEach((c, i) => {
+          if (i > 0) segs.push({ text: ' ' });
+          switch (c.key) {
+            case 'node': segs.push({ text: fit(safeText(n.node), c.width, g), bold: true }); break;
+            case 'ready': segs.push({ text: fit(n.ready === null ? '-' : n.ready ? 'yes' : 'no', c.width, g), color: n.ready === false ? 'red' : undefined }); break;
+            case 'pods': segs.push({ text: fit(String(n.pods), c.width, g, true) }); break;
+            case 'req': segs.push({ text: fit(count(n.requests), c.width, g, true) }); break;
+            case 'snat': segs.push({ text: fit(count(n.snatOwned), c.width, g, true), color: n.snatOwned > 0 ? CLASS_COLOR.node : undefined }); break;
+            case 'src': {
+              const list = n.snatSources.map((s) => `${safeText(s.addr)} x${count(s.count)}`).join(', ');
+              segs.push({ text: fit(list || '-', c.width, g) });
+              break;
+            }
+          }
+        });
+        return <Line key={n.node} segs={segs} width={width} g={g} />;
+      })}
+      {nodes.length > shown.length ? <Line segs={[{ text: `  +${nodes.length - shown.length} more`, dim: true }]} width={width} g={g} /> : null}
+    </Box>
+  );
+}

@@ -1,0 +1,62 @@
+// Starts the TUI on the terminal: renders App with Ink, re-reads LiveStats.snapshot() on a timer (at most
+// 10 frames/s) and resolves once the user quits (q or Ctrl-C), after onQuit (which flushes the store).
+
+import { render } from 'ink';
+import type { LiveStats } from '../src/live/stats.js';
+import type { Policy } from '../src/live/whatif.js';
+import { App } from './App.js';
+
+export interface RunTuiOptions {
+  stats: LiveStats;
+  onQuit: () => Promise<void> | void;
+  onSwitchPolicy?: (p: Policy) => Promise<void>;
+  /** Default 200 ms; clamped to at least 100 ms. */
+  refreshMs?: number;
+  /** Force Unicode glyphs on/off (default: from LANG/LC_ALL/TERM). */
+  unicode?: boolean;
+  /** Let Ink route console output above the UI (default true). */
+  patchConsole?: boolean;
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+}
+
+export function runTui(opts: RunTuiOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const onQuit = async () => {
+      if (done) return;
+      done = true;
+      try {
+        await opts.onQuit();
+      } catch (err) {
+        instance.unmount();
+        reject(err);
+        return;
+      }
+      instance.unmount();
+      resolve();
+    };
+    const instance = render(
+      <App
+        stats={opts.stats}
+        onQuit={onQuit}
+        onSwitchPolicy={opts.onSwitchPolicy}
+        refreshMs={Math.max(100, opts.refreshMs ?? 200)}
+        unicode={opts.unicode}
+      />,
+      {
+        exitOnCtrlC: false,
+        maxFps: 10,
+        patchConsole: opts.patchConsole ?? true,
+        ...(opts.stdout ? { stdout: opts.stdout } : {}),
+        ...(opts.stdin ? { stdin: opts.stdin } : {}),
+      },
+    );
+    instance.waitUntilExit().catch((err: unknown) => {
+      if (!done) {
+        done = true;
+        reject(err);
+      }
+    });
+  });
+}
