@@ -1,0 +1,78 @@
+// The stern-like live view for a terminal or a pipe: one line per request,
+//   <pod>  <class>  <client>  <method> <target> <status>
+// where the client is the remote address (with the node or pod that owns it) and, when X-Forwarded-For recovered
+// one through trusted proxies, "xff <address> <class>". Colours (one per pod, one per class) only on a TTY without
+// NO_COLOR. Every log-derived string goes through safeText. Implements the pipeline's Sink.
+import type { RequestRow } from '../types.js';
+import { safeField, safeText } from './escape.js';
+import { BatchWriter, useColor, type TextOut } from './sinkio.js';
+
+export interface LinesSinkOptions {
+  /** Default: decided from the stream (TTY, NO_COLOR). */
+  color?: boolean;
+  /** Prefix pods with their namespace (-A). */
+  showNamespace?: boolean;
+  /** Show the container after the pod. */
+  showContainer?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+const RESET = '\x1b[0m';
+const POD_COLORS = ['\x1b[36m', '\x1b[32m', '\x1b[35m', '\x1b[34m', '\x1b[33m', '\x1b[96m', '\x1b[92m', '\x1b[95m', '\x1b[94m'];
+const CLASS_COLORS: Record<string, string> = {
+  node: '\x1b[1;31m',
+  pod: '\x1b[35m',
+  private: '\x1b[33m',
+  external: '\x1b[32m',
+  unknown: '\x1b[90m',
+};
+const CLASS_PAD: Record<string, string> = { node: 'node    ', pod: 'pod     ', private: 'private ', external: 'external', unknown: 'unknown ' };
+
+export class LinesSink {
+  private readonly color: boolean;
+  private readonly out: BatchWriter;
+  /** Rendered (escaped, coloured) pod label per namespace/pod/container: computed once per pod, not per line. */
+  private readonly labels = new Map<string, string>();
+  private readonly classText: Record<string, string> = {};
+
+  constructor(stream: TextOut, private readonly opts: LinesSinkOptions = {}) {
+    this.color = opts.color ?? useColor(stream, opts.env);
+    this.out = new BatchWriter(stream);
+    for (const cls of Object.keys(CLASS_PAD)) {
+      this.classText[cls] = this.color ? `${CLASS_COLORS[cls]}${CLASS_PAD[cls]}${RESET}` : CLASS_PAD[cls];
+    }
+  }
+
+  write(row: RequestRow): void {
+    this.out.push(this.format(row));
+  }
+
+  /** One rendered line, newline included. */
+  format(row: RequestRow): string {
+    let label = this.labels.get(row.namespace + '/' + row.pod + '/' + row.container);
+    if (label === undefined) label = this.label(row);
+    let client = safeText(row.remoteAddr);
+    if (row.owner !== null && row.owner !== row.remoteAddr) client += ` (${safeText(row.owner)})`;
+    if (row.client !== null) client += ` xff ${safeText(row.client)} ${row.clientCls ?? 'unknown'}`;
+    const method = row.method === null ? '-' : safeText(row.method);
+    const target = row.target === null ? '-' : safeText(row.target);
+    return `${label} ${this.classText[row.cls] ?? row.cls} ${client}  ${method} ${target} ${row.status}\n`;
+  }
+
+  private label(row: RequestRow): string {
+    let text = this.opts.showNamespace ? `${safeText(row.namespace)}/${safeField(row.pod)}` : safeField(row.pod);
+    if (this.opts.showContainer) text += ` ${safeField(row.container)}`;
+    if (this.color) {
+      let h = 0;
+      for (let i = 0; i < row.pod.length; i++) h = (h * 31 + row.pod.charCodeAt(i)) >>> 0;
+      text = `${POD_COLORS[h % POD_COLORS.length]}${text}${RESET}`;
+    }
+    if (this.labels.size > 10_000) this.labels.clear();
+    this.labels.set(row.namespace + '/' + row.pod + '/' + row.container, text);
+    return text;
+  }
+
+  close(): void {
+    this.out.flush();
+  }
+}
