@@ -44,18 +44,17 @@ function dig(s: string, i: number, n: number): number {
  * trims trailing zeros); the result keeps millisecond precision.
  */
 export function parseRfc3339(s: string, start: number): number {
-  const y = dig(s, start, 4);
-  const mo = dig(s, start + 5, 2);
-  const d = dig(s, start + 8, 2);
-  const h = dig(s, start + 11, 2);
-  const mi = dig(s, start + 14, 2);
-  const se = dig(s, start + 17, 2);
-  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0) return NaN;
-  if (s.charCodeAt(start + 4) !== 45 || s.charCodeAt(start + 7) !== 45 || s.charCodeAt(start + 13) !== 58 ||
-      s.charCodeAt(start + 16) !== 58) return NaN;
-  const t = s.charCodeAt(start + 10);
-  if (t !== 84 && t !== 116 && t !== 32) return NaN; // T, t or space
-  if (!validDate(y, mo, d) || h > 23 || mi > 59 || se > 60) return NaN;
+  // Up to the seconds, consecutive timestamps mostly repeat: compare with the last one (from the end) first.
+  let k = 18;
+  while (k >= 0 && s.charCodeAt(start + k) === lastHead[k]) k--;
+  let base: number;
+  if (k < 0 && lastBase === lastBase) base = lastBase;
+  else {
+    base = parseHead(s, start);
+    if (base !== base) return NaN;
+    for (k = 0; k < 19; k++) lastHead[k] = s.charCodeAt(start + k);
+    lastBase = base;
+  }
   let i = start + 19;
   let ms = 0;
   if (s.charCodeAt(i) === 46) { // '.'
@@ -84,7 +83,28 @@ export function parseRfc3339(s: string, start: number): number {
     return NaN;
   }
   scan.end = i;
-  return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi - offset) * 60000 + se * 1000 + ms;
+  return base - offset * 60000 + ms;
+}
+
+// The last `YYYY-MM-DDTHH:MM:SS` seen by parseRfc3339 (as char codes) and its value as UTC ms.
+const lastHead = new Uint16Array(19);
+let lastBase = NaN;
+
+/** `YYYY-MM-DDTHH:MM:SS` at start as if UTC, in ms; NaN when invalid. */
+function parseHead(s: string, start: number): number {
+  const y = dig(s, start, 4);
+  const mo = dig(s, start + 5, 2);
+  const d = dig(s, start + 8, 2);
+  const h = dig(s, start + 11, 2);
+  const mi = dig(s, start + 14, 2);
+  const se = dig(s, start + 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0) return NaN;
+  if (s.charCodeAt(start + 4) !== 45 || s.charCodeAt(start + 7) !== 45 || s.charCodeAt(start + 13) !== 58 ||
+      s.charCodeAt(start + 16) !== 58) return NaN;
+  const t = s.charCodeAt(start + 10);
+  if (t !== 84 && t !== 116 && t !== 32) return NaN; // T, t or space
+  if (!validDate(y, mo, d) || h > 23 || mi > 59 || se > 60) return NaN;
+  return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + se * 1000;
 }
 
 /** Month number from the three letters at i (Jan..Dec), 0 when not a month. */
