@@ -16,7 +16,14 @@ function version(): string {
   }
 }
 
-export async function buildProgram(): Promise<Command> {
+const LAZY = [
+  { name: 'watch', module: './commands/watch.js', register: 'registerWatch', description: 'follow the nginx logs of matching pods through the Kubernetes API, classify and store every request' },
+  { name: 'demo', module: './commands/demo.js', register: 'registerDemo', description: 'run the SNAT experiment on a built-in simulated cluster (what npm start runs)' },
+  { name: 'audit', module: './commands/audit.js', register: 'registerAudit', description: 'post-incident audit of a time window: timeline, top clients, SNAT sources, gaps, findings' },
+  { name: 'prune', module: './commands/prune.js', register: 'registerPrune', description: 'delete old request rows, keeping the per-minute rollups' },
+] as const;
+
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('snatscope')
@@ -29,21 +36,17 @@ export async function buildProgram(): Promise<Command> {
     .configureOutput({ outputError: (str, write) => write(str) });
   registerIngest(program);
   registerReport(program);
-  const optional: Array<[string, string]> = [
-    ['./commands/watch.js', 'registerWatch'],
-    ['./commands/demo.js', 'registerDemo'],
-    ['./commands/audit.js', 'registerAudit'],
-    ['./commands/prune.js', 'registerPrune'],
-  ];
-  for (const [path, fn] of optional) {
-    let mod: Record<string, unknown>;
-    try {
-      mod = (await import(path)) as Record<string, unknown>;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(path.slice(2, -3))) continue;
-      throw err;
+  // Commands with heavy dependencies (the Kubernetes client, Ink) are imported only when they run; for every
+  // other invocation they are registered as a stub with their description, so `--help` still lists them.
+  const positional = argv.filter((a) => !a.startsWith('-'));
+  const invoked = positional[0] === 'help' ? positional[1] : positional[0];
+  for (const lazy of LAZY) {
+    if (invoked === lazy.name) {
+      const mod = (await import(lazy.module)) as Record<string, (p: Command) => void>;
+      mod[lazy.register](program);
+    } else {
+      program.command(lazy.name).description(lazy.description).allowUnknownOption().helpOption(false);
     }
-    (mod[fn] as (p: Command) => void)(program);
   }
   return program;
 }
@@ -52,7 +55,7 @@ export async function buildProgram(): Promise<Command> {
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = 0;
   try {
-    const program = await buildProgram();
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);
   } catch (err) {

@@ -189,6 +189,9 @@ export class SourceFeed {
   }
 
   end(): void {
+    // An envelope may still hold a partial line (CRI "P" without its "F"): it is counted, not silently dropped.
+    const pending = this.stage.end();
+    if (pending !== null) this.unparsed(pending, '');
     if (!this.described && this.stage.format) this.describe();
     this.pipeline.release(this);
   }
