@@ -120,23 +120,15 @@ export async function ingestInput(
   let headLength = 0;
   const meta = { pod, namespace: spec.namespace, path: spec.path === '-' ? undefined : spec.path };
 
-  const splitter = new LineSplitter(
-    MAX_LINE,
-    (line) => {
-      lines++;
-      if (skipped < toSkip) {
-        skipped++;
-        feed!.skip();
-      } else feed!.push(line);
-    },
-    (lineHead) => {
-      lines++;
-      if (skipped < toSkip) {
-        skipped++;
-        feed!.skip();
-      } else feed!.tooLong(lineHead);
-    },
-  );
+  // Lines up to the committed position are counted and skipped; the rest go to the pipeline.
+  const each = (take: (text: string) => void) => (text: string) => {
+    lines++;
+    if (skipped < toSkip) {
+      skipped++;
+      feed!.skip();
+    } else take(text);
+  };
+  const splitter = new LineSplitter(MAX_LINE, each((line) => feed!.push(line)), each((head) => feed!.tooLong(head)));
   const open = (firstLine: Buffer) => {
     const key = `file:${pod}:${createHash('sha256').update(firstLine).digest('hex').slice(0, 32)}`;
     feed = pipeline.openSource(key, spec.path === '-' ? 'stdin' : 'file', meta, { skipCommitted: true });
