@@ -1,0 +1,293 @@
+// Read-side queries for reports and audits beyond the base report (db/queries.ts): requests per minute by class,
+// SNAT sources, stored topology/services, pod events, source coverage and the request rows of a window; plus
+// prune(), which deletes old request rows but keeps the per-minute rollups (so report totals stay the same).
+// Every statement is prepared once per connection.
+
+import type Database from 'better-sqlite3';
+
+export interface PodFilter {
+  /** ms since epoch, inclusive. */
+  from?: number;
+  /** ms since epoch, exclusive. */
+  until?: number;
+  namespace?: string;
+  pod?: string;
+  node?: string;
+}
+
+export interface MinuteClassRow {
+  minute: number;
+  cls: number;
+  requests: number;
+}
+
+export interface SnatSourceRow {
+  /** Node owning the address (null when the classifier did not name one). */
+  owner: string | null;
+  addr: string;
+  /** Node of the pod that received the requests. */
+  podNode: string | null;
+  requests: number;
+}
+
+export interface AuditRow {
+  time: number;
+  cls: number;
+  remoteAddr: string;
+  owner: string | null;
+  client: string | null;
+  clientCls: number | null;
+  status: number;
+  namespace: string;
+  pod: string;
+  container: string;
+  node: string;
+}
+
+export interface StoredPodEvent {
+  time: number;
+  namespace: string;
+  pod: string;
+  container: string | null;
+  event: 'watched' | 'deleted' | 'stream-start' | 'stream-end' | 'stream-error' | 'restart';
+  detail: string | null;
+}
+
+export interface SourceSpan {
+  id: number;
+  key: string;
+  kind: 'file' | 'stdin' | 'stream';
+  namespace: string | null;
+  pod: string | null;
+  container: string | null;
+  path: string | null;
+  /** First and last request time of the source (request rows, or what prune kept in meta); null when none. */
+  first: number | null;
+  last: number | null;
+}
+
+export interface PruneResult {
+  cutoff: number;
+  deleted: number;
+  vacuumed: boolean;
+}
+
+const MIN_T = -8.64e15;
+const MAX_T = 8.64e15;
+const FILTER =
+  '(@ns IS NULL OR p.namespace = @ns) AND (@pod IS NULL OR p.pod = @pod) AND (@node IS NULL OR p.node = @node)';
+const PRUNED_KEY = 'pruned_before';
+const SPAN_KEY = 'source_span:';
+
+interface Statements {
+  minutes: Database.Statement;
+  snat: Database.Statement;
+  rows: Database.Statement;
+  topology: Database.Statement;
+  services: Database.Statement;
+  events: Database.Statement;
+  spans: Database.Statement;
+  meta: Database.Statement;
+  metaLike: Database.Statement;
+}
+
+const cache = new WeakMap<Database.Database, Statements>();
+
+function statements(db: Database.Database): Statements {
+  let s = cache.get(db);
+  if (s) return s;
+  s = {
+    minutes: db.prepare(
+      `SELECT r.minute AS minute, r.class AS cls, sum(r.requests) AS requests FROM rollups r JOIN pods p ON p.id = r.pod
+       WHERE r.minute >= @fromMin AND r.minute < @untilMin AND ${FILTER} GROUP BY r.minute, r.class ORDER BY r.minute, r.class`,
+    ),
+    snat: db.prepare(
+      `SELECT so.s AS owner, r.remote_addr AS addr, NULLIF(p.node, '') AS podNode, count(*) AS requests
+       FROM requests r JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
+       WHERE r.class = 0 AND r.time >= @from AND r.time < @until AND ${FILTER}
+       GROUP BY so.s, r.remote_addr, p.node ORDER BY so.s, r.remote_addr, p.node`,
+    ),
+    rows: db.prepare(
+      `SELECT r.time, r.class AS cls, r.remote_addr AS remoteAddr, so.s AS owner, r.client, r.client_class AS clientCls,
+              r.status, p.namespace, p.pod, p.container, p.node
+       FROM requests r JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
+       WHERE r.time >= @from AND r.time < @until AND ${FILTER} ORDER BY r.time, r.id`,
+    ),
+    topology: db.prepare(
+      `SELECT json FROM topology ORDER BY CASE WHEN time <= @at THEN 0 ELSE 1 END,
+         CASE WHEN time <= @at THEN -time ELSE time END, id DESC LIMIT 1`,
+    ).pluck(),
+    services: db.prepare(
+      `SELECT s.json FROM services s WHERE s.id IN (
+         SELECT coalesce(max(CASE WHEN time <= @at THEN id END), min(id)) FROM services
+         GROUP BY coalesce(namespace, ''), coalesce(name, id)
+       ) ORDER BY s.namespace, s.name`,
+    ).pluck(),
+    events: db.prepare(
+      `SELECT time, namespace, pod, container, event, detail FROM pod_events
+       WHERE time < @until AND (@ns IS NULL OR namespace = @ns) AND (@pod IS NULL OR pod = @pod) ORDER BY time, id`,
+    ),
+    spans: db.prepare(
+      `SELECT s.id, s.key, s.kind, coalesce(p.namespace, s.namespace) AS namespace, coalesce(p.pod, s.pod) AS pod,
+              s.container, s.path, x.pod AS podRef, x.first, x.last
+       FROM sources s
+       LEFT JOIN (SELECT source, pod, min(time) AS first, max(time) AS last FROM requests GROUP BY source, pod) x ON x.source = s.id
+       LEFT JOIN pods p ON p.id = x.pod
+       ORDER BY s.id, p.namespace, p.pod`,
+    ),
+    meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+    metaLike: db.prepare('SELECT key, value FROM meta WHERE key >= ? AND key < ?'),
+  };
+  cache.set(db, s);
+  return s;
+}
+
+function params(f: PodFilter) {
+  return {
+    from: f.from ?? MIN_T,
+    until: f.until ?? MAX_T,
+    fromMin: f.from === undefined ? MIN_T : Math.floor(f.from / 60000),
+    untilMin: f.until === undefined ? MAX_T : Math.ceil(f.until / 60000),
+    ns: f.namespace ?? null,
+    pod: f.pod ?? null,
+    node: f.node ?? null,
+  };
+}
+
+/** Requests per minute and class from the rollups (kept by prune), minutes overlapping the window. */
+export function minuteClasses(db: Database.Database, f: PodFilter = {}): MinuteClassRow[] {
+  const p = params(f);
+  return statements(db).minutes.all({ fromMin: p.fromMin, untilMin: p.untilMin, ns: p.ns, pod: p.pod, node: p.node }) as MinuteClassRow[];
+}
+
+/** Node addresses seen as client (class node) per owning node, from the request rows of the window. */
+export function snatSources(db: Database.Database, f: PodFilter = {}): SnatSourceRow[] {
+  const p = params(f);
+  return statements(db).snat.all({ from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
+}
+
+/** The request rows of a window in time order (streamed, not loaded at once). */
+export function auditRows(db: Database.Database, f: PodFilter): IterableIterator<AuditRow> {
+  const p = params(f);
+  return statements(db).rows.iterate({ from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as IterableIterator<AuditRow>;
+}
+
+/**
+ * The newest topology snapshot taken at or before `at`, else the oldest one after it (saved logs are ingested
+ * after the fact), parsed; null when none is stored.
+ */
+export function latestTopology(db: Database.Database, at = MAX_T): unknown {
+  const json = statements(db).topology.get({ at }) as string | undefined;
+  return json === undefined ? null : (JSON.parse(json) as unknown);
+}
+
+/** Each stored service's newest snapshot at or before `at` (else its first one), parsed JSON. */
+export function storedServices(db: Database.Database, at = MAX_T): unknown[] {
+  return (statements(db).services.all({ at }) as string[]).map((j) => JSON.parse(j) as unknown);
+}
+
+/** Pod and stream events before `until`, oldest first (earlier ones give the state at the window start). */
+export function podEvents(db: Database.Database, f: { until?: number; namespace?: string; pod?: string }): StoredPodEvent[] {
+  return statements(db).events.all({ until: f.until ?? MAX_T, ns: f.namespace ?? null, pod: f.pod ?? null }) as StoredPodEvent[];
+}
+
+/**
+ * Every source per pod it holds requests of (a `kubectl logs --prefix` file can hold several), with the time span
+ * of those requests; spans of pruned rows come from what prune recorded. Sources without rows appear once.
+ */
+export function sourceSpans(db: Database.Database): SourceSpan[] {
+  const st = statements(db);
+  const kept = new Map<string, [number, number]>();
+  for (const { key, value } of st.metaLike.all(SPAN_KEY, SPAN_KEY + '\uffff') as { key: string; value: string }[]) {
+    const [a, b] = value.split(',').map(Number);
+    kept.set(key.slice(SPAN_KEY.length), [a, b]);
+  }
+  const rows = st.spans.all() as (SourceSpan & { podRef: number | null })[];
+  const seen = new Set<string>();
+  const out: SourceSpan[] = [];
+  for (const { podRef, ...s } of rows) {
+    const k = `${s.id}:${podRef ?? ''}`;
+    seen.add(k);
+    const old = kept.get(k);
+    if (old !== undefined) {
+      s.first = s.first === null ? old[0] : Math.min(s.first, old[0]);
+      s.last = s.last === null ? old[1] : Math.max(s.last, old[1]);
+    }
+    out.push(s);
+  }
+  // Sources whose rows were all pruned: their spans survive in meta.
+  if ([...kept.keys()].some((k) => !seen.has(k))) {
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const podOf = db.prepare('SELECT namespace, pod FROM pods WHERE id = ?');
+    for (const [k, [a, b]] of kept) {
+      if (seen.has(k)) continue;
+      const [id, ref] = k.split(':').map(Number);
+      const src = byId.get(id);
+      const p = podOf.get(ref) as { namespace: string; pod: string } | undefined;
+      if (!src || !p) continue;
+      out.push({ id, key: src.key, kind: src.kind, namespace: p.namespace, pod: p.pod, container: src.container, path: src.path, first: a, last: b });
+    }
+  }
+  return out;
+}
+
+/** Request rows older than this (ms) were deleted by prune; null when never pruned. */
+export function prunedBefore(db: Database.Database): number | null {
+  const v = statements(db).meta.get(PRUNED_KEY) as string | undefined;
+  return v === undefined ? null : Number(v);
+}
+
+/**
+ * Deletes request rows older than `cutoff` (rounded down to a whole minute, so every deleted row's minute is
+ * entirely covered by its rollup) in batches, keeping rollups, sources and events. Records the cutoff and the
+ * time span of each source whose rows go, so audits still know what a saved log covered. Optionally VACUUMs.
+ */
+export function prune(db: Database.Database, cutoff: number, opts: { vacuum?: boolean; batch?: number } = {}): PruneResult {
+  const edge = Math.floor(cutoff / 60000) * 60000;
+  const batch = Math.max(1, opts.batch ?? 50_000);
+  const spanOf = db.prepare('SELECT source, pod, min(time) AS first, max(time) AS last FROM requests WHERE time < ? GROUP BY source, pod');
+  const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const del = db.prepare('DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE time < ? LIMIT ?)');
+  let deleted = 0;
+  db.transaction(() => {
+    for (const r of spanOf.all(edge) as { source: number; pod: number; first: number; last: number }[]) {
+      const key = `${SPAN_KEY}${r.source}:${r.pod}`;
+      const old = getMeta.get(key) as string | undefined;
+      let [a, b] = [r.first, r.last];
+      if (old !== undefined) {
+        const [oa, ob] = old.split(',').map(Number);
+        a = Math.min(a, oa);
+        b = Math.max(b, ob);
+      }
+      setMeta.run(key, `${a},${b}`);
+    }
+    const before = getMeta.get(PRUNED_KEY) as string | undefined;
+    setMeta.run(PRUNED_KEY, String(Math.max(edge, before === undefined ? MIN_T : Number(before))));
+  })();
+  for (;;) {
+    const n = db.transaction(() => del.run(edge, batch).changes)();
+    deleted += n;
+    if (n < batch) break;
+  }
+  if (opts.vacuum) {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.exec('VACUUM');
+  }
+  return { cutoff: edge, deleted, vacuumed: opts.vacuum === true };
+}
+
+const nextRowCache = new WeakMap<Database.Database, Database.Statement>();
+
+/** Time of the first request of a pod after `after` (ms), before `until`; null when none. */
+export function firstRequestAfter(db: Database.Database, namespace: string, pod: string, after: number, until: number): number | null {
+  let st = nextRowCache.get(db);
+  if (st === undefined) {
+    st = db.prepare(
+      `SELECT min(r.time) FROM requests r JOIN pods p ON p.id = r.pod
+       WHERE r.time > ? AND r.time < ? AND p.namespace = ? AND p.pod = ?`,
+    ).pluck();
+    nextRowCache.set(db, st);
+  }
+  return (st.get(after, until, namespace, pod) as number | null) ?? null;
+}

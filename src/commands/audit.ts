@@ -1,0 +1,68 @@
+// `snatscope audit`: what happened in a window, after an incident: per-minute timeline by class, top remote
+// addresses with their owner, SNAT sources, recovered clients, status codes, first/last seen per client,
+// coverage gaps (so it never claims completeness it does not have) and findings in plain words.
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { UserError } from '../errors.js';
+import { buildAudit, parseClientFilter } from '../report/audit.js';
+import { renderAuditJson, renderAuditMarkdown, renderAuditTable } from '../report/audit-render.js';
+import { windowOf } from './report.js';
+import { addDbOption, openStore } from './common.js';
+
+interface AuditFlags {
+  db?: string;
+  from?: string;
+  until?: string;
+  namespace?: string;
+  pod?: string;
+  node?: string;
+  client?: string;
+  format: 'table' | 'json' | 'markdown';
+}
+
+export function registerAudit(program: Command): void {
+  const cmd = program
+    .command('audit')
+    .description('what happened in a time window: who the clients were, where SNAT came from, and what the data does not cover');
+  addDbOption(cmd);
+  cmd
+    .option('--from <time>', 'window start (RFC3339, "YYYY-MM-DD HH:MM" local, or a duration ago); required')
+    .option('--until <time>', 'window end (same forms; default now)')
+    .option('--namespace <ns>', 'only this namespace')
+    .option('--pod <name>', 'only this pod')
+    .option('--node <name>', 'only pods on this node')
+    .option('--client <ip|cidr>', 'only requests from this address or network (remote address or recovered client)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  snatscope audit --from "2026-11-27 02:10" --until "2026-11-27 02:40"
+  snatscope audit --from 2h --client 203.0.113.0/24 --format markdown`,
+    )
+    .action((flags: AuditFlags) => {
+      process.stdout.write(runAudit(flags));
+    });
+}
+
+export function runAudit(flags: AuditFlags, now = Date.now()): string {
+  if (!flags.from) throw new UserError('audit needs --from', 'snatscope audit --from "2026-11-27 02:10" --until "2026-11-27 02:40"');
+  const w = windowOf({ from: flags.from, until: flags.until }, now);
+  if (flags.client) parseClientFilter(flags.client);
+  const store = openStore(flags.db, { readonly: true, mustExist: true });
+  try {
+    const a = buildAudit(store.db, {
+      from: w.from!,
+      until: w.until ?? now,
+      namespace: flags.namespace,
+      pod: flags.pod,
+      node: flags.node,
+      client: flags.client,
+    });
+    if (flags.format === 'json') return renderAuditJson(a);
+    if (flags.format === 'markdown') return renderAuditMarkdown(a);
+    return renderAuditTable(a);
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,24 @@
+// CSV (RFC 4180: CRLF line ends, fields quoted only when needed, quotes doubled) of the main report table, one
+// row per pod or group, no totals row (a spreadsheet sums columns itself). Ratios as plain decimals.
+import { csvField } from './escape.js';
+import type { ClassCounts } from '../../db/index.js';
+import type { ReportView } from './model.js';
+
+const NUM_COLS = ['requests', 'snat_ratio', 'class_node', 'class_pod', 'class_private', 'class_external', 'class_unknown', 'recovered'];
+
+function nums(r: { requests: number; snatRatio: number; classes: ClassCounts; recovered: number }): number[] {
+  const c = r.classes;
+  return [r.requests, Number(r.snatRatio.toFixed(6)), c.node, c.pod, c.private, c.external, c.unknown, r.recovered];
+}
+
+export function renderReportCsv(v: ReportView): string {
+  const lines: (string | number)[][] = [];
+  if (v.by === 'pod') {
+    lines.push(['namespace', 'pod', 'node_name', ...NUM_COLS]);
+    for (const p of v.report.pods) lines.push([p.namespace, p.pod, p.nodeName ?? '', ...nums(p)]);
+  } else {
+    lines.push([v.by, 'pods', ...NUM_COLS]);
+    for (const g of v.groups) lines.push([g.key, g.pods.length, ...nums(g)]);
+  }
+  return lines.map((l) => l.map(csvField).join(',')).join('\r\n') + '\r\n';
+}

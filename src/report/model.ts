@@ -1,0 +1,169 @@
+// What every report format renders: the base report (db/queries.ts, the JSON contract) plus the rows grouped
+// --by pod|node|service|class, requests per time bucket by class (from the rollups) and the SNAT sources
+// (node addresses seen, per owning node). Built once per report from the store; pure past the queries.
+import type Database from 'better-sqlite3';
+import { report, CLASS_NAMES, type ClassCounts, type Report, type ReportPod } from '../../db/index.js';
+import { minuteClasses, snatSources } from '../../db/audit.js';
+import { servicesOfPods } from './services.js';
+
+export type GroupBy = 'pod' | 'node' | 'service' | 'class';
+export const GROUP_BY: readonly GroupBy[] = ['pod', 'node', 'service', 'class'];
+
+export interface ReportGroup {
+  /** The node, service ("namespace/name", or "(none)"), class name, or "namespace/pod". */
+  key: string;
+  /** "namespace/pod" of the pods in the group. */
+  pods: string[];
+  requests: number;
+  classes: ClassCounts;
+  snatRatio: number;
+  recovered: number;
+}
+
+export interface TimeBucket {
+  /** Bucket start, ms since epoch. */
+  start: number;
+  classes: ClassCounts;
+}
+
+export interface SnatSource {
+  /** The node owning the address ("(unknown)" when the classifier did not name one). */
+  node: string;
+  addr: string;
+  requests: number;
+}
+
+export interface ReportView {
+  report: Report;
+  by: GroupBy;
+  groups: ReportGroup[];
+  /** Minutes per bucket of `buckets` (1, 5, 15, 60, ... so a chart stays readable). */
+  bucketMinutes: number;
+  buckets: TimeBucket[];
+  snatSources: SnatSource[];
+}
+
+export interface ReportQuery {
+  from?: number;
+  until?: number;
+  namespace?: string;
+  pod?: string;
+  by?: GroupBy;
+}
+
+const BUCKET_SIZES = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 10080];
+const MAX_BUCKETS = 180;
+
+export function zeroClasses(): ClassCounts {
+  return { node: 0, pod: 0, private: 0, external: 0, unknown: 0 };
+}
+
+function addClasses(into: ClassCounts, c: ClassCounts): void {
+  for (const k of CLASS_NAMES) into[k] += c[k];
+}
+
+export function podKey(p: { namespace: string; pod: string }): string {
+  return `${p.namespace}/${p.pod}`;
+}
+
+function groupOf(key: string, pods: ReportPod[]): ReportGroup {
+  const g: ReportGroup = { key, pods: [], requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
+  for (const p of pods) {
+    g.pods.push(podKey(p));
+    g.requests += p.requests;
+    g.recovered += p.recovered;
+    addClasses(g.classes, p.classes);
+  }
+  g.snatRatio = g.requests === 0 ? 0 : g.classes.node / g.requests;
+  return g;
+}
+
+const byKey = (a: ReportGroup, b: ReportGroup) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** Groups the per-pod rows. Service groups may overlap (a pod selected by two services is in both). */
+export function groupRows(db: Database.Database, r: Report, by: GroupBy, at?: number): ReportGroup[] {
+  if (by === 'pod') return r.pods.map((p) => groupOf(podKey(p), [p]));
+  if (by === 'class') {
+    return CLASS_NAMES.map((cls) => {
+      const withCls = r.pods.filter((p) => p.classes[cls] > 0);
+      const g: ReportGroup = { key: cls, pods: withCls.map(podKey), requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
+      for (const p of withCls) g.classes[cls] += p.classes[cls];
+      g.requests = g.classes[cls];
+      g.snatRatio = cls === 'node' && g.requests > 0 ? 1 : 0;
+      return g;
+    });
+  }
+  const members = new Map<string, ReportPod[]>();
+  const put = (k: string, p: ReportPod) => {
+    const list = members.get(k);
+    if (list) list.push(p);
+    else members.set(k, [p]);
+  };
+  if (by === 'node') {
+    for (const p of r.pods) put(p.nodeName ?? '(unknown)', p);
+  } else {
+    const svc = servicesOfPods(db, r.pods, at);
+    for (const p of r.pods) {
+      const names = svc.get(podKey(p)) ?? [];
+      if (names.length === 0) put('(none)', p);
+      for (const n of names) put(n, p);
+    }
+  }
+  return [...members].map(([k, pods]) => groupOf(k, pods)).sort(byKey);
+}
+
+/** Requests per bucket by class, every bucket of the data's span present (zeros included). */
+export function timeBuckets(db: Database.Database, q: ReportQuery, r: Report): { bucketMinutes: number; buckets: TimeBucket[] } {
+  const rows = minuteClasses(db, q);
+  const lo = r.from !== null ? Math.floor(Date.parse(r.from) / 60000) : rows[0]?.minute;
+  const hi = r.to !== null ? Math.ceil(Date.parse(r.to) / 60000) : (rows.at(-1)?.minute ?? -1) + 1;
+  if (lo === undefined || rows.length === 0 || hi <= lo) return { bucketMinutes: 1, buckets: [] };
+  const span = hi - lo;
+  const size = BUCKET_SIZES.find((s) => span / s <= MAX_BUCKETS) ?? Math.ceil(span / MAX_BUCKETS);
+  const first = Math.floor(lo / size) * size;
+  const count = Math.ceil((hi - first) / size);
+  const buckets: TimeBucket[] = [];
+  for (let i = 0; i < count; i++) buckets.push({ start: (first + i * size) * 60000, classes: zeroClasses() });
+  for (const row of rows) {
+    const b = buckets[Math.floor((row.minute - first) / size)];
+    if (b) b.classes[CLASS_NAMES[row.cls] ?? 'unknown'] += row.requests;
+  }
+  return { bucketMinutes: size, buckets };
+}
+
+/** Builds everything the formats render. */
+export function buildReport(db: Database.Database, q: ReportQuery): ReportView {
+  const base = report(db, { from: q.from, until: q.until, namespace: q.namespace, pod: q.pod });
+  const by = q.by ?? 'pod';
+  const { bucketMinutes, buckets } = timeBuckets(db, q, base);
+  const snat = snatSources(db, q);
+  const merged = new Map<string, SnatSource>();
+  for (const s of snat) {
+    const node = s.owner ?? '(unknown)';
+    const k = `${node}\u0000${s.addr}`;
+    const m = merged.get(k);
+    if (m) m.requests += s.requests;
+    else merged.set(k, { node, addr: s.addr, requests: s.requests });
+  }
+  return {
+    report: base,
+    by,
+    groups: groupRows(db, base, by, q.until),
+    bucketMinutes,
+    buckets,
+    snatSources: [...merged.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : b.requests - a.requests || (a.addr < b.addr ? -1 : 1))),
+  };
+}
+
+/** The JSON form: the contract's fields unchanged, extended with `by`, `groups` and `snatSources`. */
+export function reportJson(v: ReportView): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...v.report, by: v.by };
+  if (v.by !== 'pod') out.groups = v.groups;
+  out.snatSources = v.snatSources;
+  return out;
+}
+
+/** Pods whose SNAT ratio is above the threshold. */
+export function podsAbove(r: Report, ratio: number): ReportPod[] {
+  return r.pods.filter((p) => p.requests > 0 && p.snatRatio > ratio);
+}
