@@ -54,6 +54,11 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = 0;
+  // `snatscope watch | head`: a reader that goes away ends the run quietly, as with any Unix tool.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });

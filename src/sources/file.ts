@@ -31,7 +31,8 @@ export interface IngestResult {
   interrupted: boolean;
 }
 
-/** The pod a file stands for when no envelope or --pod says otherwise: its name without extensions. */
+/** The pod a file stands for when no envelope or --pod says otherwise: its name without .gz and one extension
+ * (`web-1.log.gz` -> `web-1`; pod names may contain dots, so only the last extension goes). */
 export function podFromPath(path: string): string {
   let name = basename(path);
   name = name.replace(/\.gz$/i, '');
