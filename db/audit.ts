@@ -4,6 +4,7 @@
 // Every statement is prepared once per connection.
 
 import type Database from 'better-sqlite3';
+import { REQUESTS_IN_WINDOW } from './queries.js';
 
 export interface PodFilter {
   /** ms since epoch, inclusive. */
@@ -103,14 +104,14 @@ function statements(db: Database.Database): Statements {
     ),
     snat: db.prepare(
       `SELECT so.s AS owner, r.remote_addr AS addr, NULLIF(p.node, '') AS podNode, count(*) AS requests
-       FROM requests r JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
+       FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
        WHERE r.class = 0 AND r.time >= @from AND r.time < @until AND ${FILTER}
        GROUP BY so.s, r.remote_addr, p.node ORDER BY so.s, r.remote_addr, p.node`,
     ),
     rows: db.prepare(
       `SELECT r.time, r.class AS cls, r.remote_addr AS remoteAddr, so.s AS owner, r.client, r.client_class AS clientCls,
               r.status, p.namespace, p.pod, p.container, p.node
-       FROM requests r JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
+       FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
        WHERE r.time >= @from AND r.time < @until AND ${FILTER} ORDER BY r.time, r.id`,
     ),
     topology: db.prepare(
@@ -284,10 +285,10 @@ export function firstRequestAfter(db: Database.Database, namespace: string, pod:
   let st = nextRowCache.get(db);
   if (st === undefined) {
     st = db.prepare(
-      `SELECT min(r.time) FROM requests r JOIN pods p ON p.id = r.pod
-       WHERE r.time > ? AND r.time < ? AND p.namespace = ? AND p.pod = ?`,
+      `SELECT min(r.time) FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod
+       WHERE r.time > @from AND r.time < @until AND p.namespace = @ns AND p.pod = @pod`,
     ).pluck();
     nextRowCache.set(db, st);
   }
-  return (st.get(after, until, namespace, pod) as number | null) ?? null;
+  return (st.get({ from: after, until, ns: namespace, pod }) as number | null) ?? null;
 }

@@ -84,6 +84,13 @@ export interface SourceRow {
   lastSeen: number;
 }
 
+/**
+ * FROM clause for request rows in a time window without an index on requests.time: reads only the id ranges of the
+ * batches overlapping [@from, @until). Still filter `r.time >= @from AND r.time < @until` in WHERE.
+ */
+export const REQUESTS_IN_WINDOW =
+  'batches b JOIN requests r ON r.id BETWEEN b.first_id AND b.last_id AND b.max_time >= @from AND b.min_time < @until';
+
 const MIN_T = -8.64e15;
 const MAX_T = 8.64e15;
 const POD_FILTER = '(@ns IS NULL OR p.namespace = @ns) AND (@pod IS NULL OR p.pod = @pod)';
@@ -114,8 +121,8 @@ function statements(db: Database.Database): Statements {
     rows: db.prepare(
       `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec FROM (
          SELECT r.pod, r.class, count(*) AS n, count(r.client) AS rec
-         FROM batches b JOIN requests r ON r.id BETWEEN b.first_id AND b.last_id
-         WHERE b.max_time >= @from AND b.min_time < @until AND r.time >= @from AND r.time < @until
+         FROM ${REQUESTS_IN_WINDOW}
+         WHERE r.time >= @from AND r.time < @until
          GROUP BY r.pod, r.class
        ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER}`,
     ),

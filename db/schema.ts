@@ -67,7 +67,8 @@ export const MIGRATIONS: readonly string[] = [
 
   -- Instead of an index on requests.time (which costs ~20% of insert time and ~17 bytes a row): one row per
   -- committed batch with its rowid range and time extent. Rows of a batch have consecutive ids (one writer), so a
-  -- time window reads only the id ranges of the batches that overlap it.
+  -- time window reads only the id ranges of the batches that overlap it (queries.ts: REQUESTS_IN_WINDOW). Ranges never
+  -- overlap: if deleted rows let SQLite reuse ids, the store trims older ranges before recording a new one.
   CREATE TABLE batches (
     id INTEGER PRIMARY KEY,
     first_id INTEGER NOT NULL,
@@ -77,6 +78,7 @@ export const MIGRATIONS: readonly string[] = [
     committed INTEGER NOT NULL
   );
   CREATE INDEX batches_time ON batches (max_time);
+  CREATE INDEX batches_last ON batches (last_id);
 
   CREATE TABLE rollups (
     minute INTEGER NOT NULL,          -- floor(time / 60000)

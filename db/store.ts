@@ -126,6 +126,8 @@ export class Store {
     insPod: Database.Statement;
     upRollup: Database.Statement;
     insBatch: Database.Statement;
+    trimBatches: Database.Statement;
+    dropEmptyBatches: Database.Statement;
     selSource: Database.Statement;
     insSource: Database.Statement;
     touchSource: Database.Statement;
@@ -165,6 +167,8 @@ export class Store {
           'recovered = recovered + excluded.recovered, bytes = bytes + excluded.bytes',
       ),
       insBatch: db.prepare('INSERT INTO batches (first_id, last_id, min_time, max_time, committed) VALUES (?, ?, ?, ?, ?)'),
+      trimBatches: db.prepare('UPDATE batches SET last_id = ? WHERE last_id >= ?'),
+      dropEmptyBatches: db.prepare('DELETE FROM batches WHERE last_id < first_id'),
       selSource: db.prepare('SELECT id, lines, cursor FROM sources WHERE key = ?'),
       insSource: db.prepare(
         'INSERT INTO sources (key, kind, namespace, pod, container, container_id, node, path, first_seen, last_seen) ' +
@@ -377,7 +381,10 @@ export class Store {
       }
       if (this.batchRows > 0) {
         const last = this.lastRowId;
-        st.insBatch.run(last - this.batchRows + 1, last, this.batchMinTime, this.batchMaxTime, Date.now());
+        const first = last - this.batchRows + 1;
+        // Ids are reused only after the newest rows were deleted: older ranges then hold no row at or above `first`.
+        if (st.trimBatches.run(first - 1, first).changes > 0) st.dropEmptyBatches.run();
+        st.insBatch.run(first, last, this.batchMinTime, this.batchMaxTime, Date.now());
       }
       for (const inner of this.aggs.values()) {
         for (const a of inner.values()) st.upRollup.run(a.minute, a.pod, a.cls, a.requests, a.recovered, a.bytes);

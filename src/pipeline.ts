@@ -15,6 +15,9 @@ import { LineStage } from './parse/index.js';
 import type { Store } from '../db/index.js';
 import type { AddressClass, ParsedLine, RequestRow, UnparsedReason } from './types.js';
 
+/** Rows per transaction for bulk input; live sources also flush on a timer. Below the store's own batch size. */
+const BATCH_ROWS = 32_768;
+
 export interface Sink {
   write(row: RequestRow): void;
   close?(): void | Promise<void>;
@@ -37,6 +40,11 @@ export interface PipelineOptions {
   format: string;
   sinks?: Sink[];
   maxLineLength?: number;
+  /**
+   * Commit (rows + every feed's position) once this many rows are pending (default 10_000). Must stay below the
+   * store's own batch size: a commit the store starts by itself would carry rows without the position covering them.
+   */
+  flushRows?: number;
   /** Called once per source when its format/envelope is known ("says which"). */
   onDetect?: (feed: SourceFeed, description: string) => void;
 }
@@ -61,9 +69,12 @@ export class Pipeline {
   readonly sinks: Sink[];
   private readonly feeds = new Set<SourceFeed>();
   private timer: NodeJS.Timeout | null = null;
+  /** @internal */
+  readonly flushRows: number;
 
   constructor(readonly options: PipelineOptions) {
     this.sinks = options.sinks ?? [];
+    this.flushRows = Math.max(1, options.flushRows ?? 10_000);
   }
 
   get store(): Store {
@@ -171,12 +182,15 @@ export class SourceFeed {
     }
     if (!this.described) this.describe();
     p.store.add(this.sourceId, this.toRow(line));
+    // After the row: the position (and a live stream's cursor) already include this line.
+    if (p.store.pending >= p.flushRows) p.flush();
   }
 
-  /** A line counted but not read again (already stored in an earlier run). */
+  /**
+   * A line counted but not read again (already stored in an earlier run). The position does not move: it started
+   * at the committed count, which already covers the skipped lines.
+   */
   skip(): void {
-    this.position++;
-    this.dirty = true;
     this.pipeline.stats.skipped++;
   }
 
