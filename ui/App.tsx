@@ -107,6 +107,8 @@ export function App(props: AppProps) {
     status.push({ text: `sort: ${sort}`, dim: true });
     if (filter) status.push({ text: `  filter: ${safeText(filter)}`, color: 'cyan' });
     if (message) status.push({ text: `  ${message}`, color: 'yellow' });
+    // The feed's latest notice (queued streams, a stream retrying): shown here, never on stderr under the UI.
+    if (snap.notice) status.push({ text: `  ${g.sep} ${snap.notice.text}${noticeAge(snap.now - snap.notice.time)}`, color: 'yellow' });
   }
   const keys: string[] =
     view === 'table'
@@ -134,4 +136,11 @@ export function App(props: AppProps) {
       <Line segs={[{ text: hints, dim: true }]} width={width} g={g} />
     </Box>
   );
+}
+
+/** " (12s ago)" once a notice is a few seconds old, so a stale one reads as such. */
+function noticeAge(ms: number): string {
+  if (!(ms >= 5000)) return '';
+  const sec = Math.floor(ms / 1000);
+  return sec < 120 ? ` (${sec}s ago)` : ` (${Math.floor(sec / 60)}m ago)`;
 }

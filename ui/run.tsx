@@ -1,5 +1,6 @@
 // Starts the TUI on the terminal: renders App with Ink, re-reads LiveStats.snapshot() on a timer (at most
-// 10 frames/s) and resolves once the user quits (q or Ctrl-C), after onQuit (which flushes the store).
+// 10 frames/s) and resolves once the user quits (q or Ctrl-C) or `signal` aborts, after onQuit (which flushes the
+// store), with Ink unmounted so the terminal is given back.
 
 import { render } from 'ink';
 import type { LiveStats } from '../src/live/stats.js';
@@ -18,14 +19,18 @@ export interface RunTuiOptions {
   patchConsole?: boolean;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
+  /** Quits as if the user had (onQuit, unmount, resolve) when it aborts: a signal, a --duration, a fatal error. */
+  signal?: AbortSignal;
 }
 
 export function runTui(opts: RunTuiOptions): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let done = false;
+    const onAbort = () => void onQuit();
     const onQuit = async () => {
       if (done) return;
       done = true;
+      opts.signal?.removeEventListener('abort', onAbort);
       try {
         await opts.onQuit();
       } catch (err) {
@@ -55,8 +60,11 @@ export function runTui(opts: RunTuiOptions): Promise<void> {
     instance.waitUntilExit().catch((err: unknown) => {
       if (!done) {
         done = true;
+        opts.signal?.removeEventListener('abort', onAbort);
         reject(err);
       }
     });
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -135,13 +135,13 @@ export async function runDemo(flags: DemoFlags, rt: DemoRuntime = {}): Promise<n
       output: s.output,
     };
     // onSwitchPolicy: the TUI's "p" key PATCHes the Service through the API (runWatch passes it on to the TUI).
-    const runtime: WatchRuntime & { onSwitchPolicy?: (p: TrafficPolicy) => Promise<void> } = {
+    const runtime: WatchRuntime = {
       signal: ac.signal,
       stdout: rt.stdout,
       stderr: rt.stderr,
       env: rt.env,
       tuning: rt.tuning,
-      onSwitchPolicy: async (p) => {
+      onSwitchPolicy: async (p: TrafficPolicy) => {
         await cluster.switchPolicy(p);
       },
     };

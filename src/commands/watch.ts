@@ -1,8 +1,9 @@
 // `snatscope watch [TARGET...]`: live nginx access logs of the target pods through the Kubernetes API (kubectl logs -f /
 // stern, but robust): every line stored exactly once across stream drops, container restarts and restarts of
 // snatscope itself (each stream's cursor is committed with its rows), classified against the live cluster topology,
-// shown in the TUI (default on a TTY), as lines, as NDJSON, or not at all. Per-stream problems are shown and retried;
-// they never end the run. Ctrl-C stops the streams, flushes the store and exits 0 (SIGTERM: 143).
+// shown in the TUI (default on a TTY), as lines, as NDJSON, or not at all. Per-stream problems are shown (on the TUI's
+// status line, else stderr) and retried; they never end the run. Ctrl-C (or q in the TUI) stops the streams, flushes
+// the store and exits 0 (SIGTERM: 143); an aborted signal takes the TUI down the same way.
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { safeText } from '../output/escape.js';
@@ -63,6 +64,8 @@ export interface WatchRuntime {
   tuning?: WatchTuning;
   /** Called once streaming has started (tests, benchmark): the live parts. */
   onStarted?(run: WatchRun): void;
+  /** Offered to the TUI (its "p" key): switch the Service in front of the pods to this externalTrafficPolicy. */
+  onSwitchPolicy?: (p: 'Cluster' | 'Local') => Promise<void>;
 }
 
 export interface WatchRun {
@@ -174,8 +177,10 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
       view = 'lines';
     }
   }
+  // Notices (queued streams, per-stream errors): on the TUI's status line, else on stderr.
   const say = (msg: string) => {
-    if (view !== 'tui') stderr.write(`snatscope: ${msg}\n`);
+    if (live) live.notice(msg);
+    else stderr.write(`snatscope: ${msg}\n`);
   };
 
   const client = new KubeClient(kube.kc);
@@ -203,40 +208,8 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
   live?.setHeader({ context: kube.context, cluster: kube.server, namespace: o.allNamespaces ? null : kube.namespace,
     selector: selections.map((s) => s.label ?? '').join(' '), dbPath });
 
-  // Topology first, so the first lines are classified against the cluster as it is.
-  const topo = new TopologyWatch({
-    client,
-    topology,
-    namespace: o.allNamespaces ? null : kube.namespace,
-    watch: tuning.watch,
-    onChange: () => {
-      store.topology(topology.snapshot());
-      updateLive();
-    },
-    onNotice: say,
-    onError: (err, ms) => say(`topology: ${err.message} (retrying in ${Math.round(ms / 1000)}s)`),
-  }).start();
-  let pods: PodStreams | null = null;
-  const updateLive = () => {
-    if (!live) return;
-    live.setServices(servicesForPods(topology, pods ? pods.podKeys() : []));
-    live.setNodes([...topology.nodes.values()].map((n) => ({ name: n.name, addresses: n.ownedAddrs.map((a) => a.addr) })));
-  };
-  if (!(await topo.synced(tuning.syncTimeoutMs ?? 15_000))) say('the cluster topology is not complete yet; classifying with what is known');
-  store.topology(topology.snapshot());
-  updateLive();
-
-  const feeds = new Map<Tail, SourceFeed>();
-  const lastReason = new Map<Tail, string | null>();
-  let opened = 0;
-  const podEvent = (ev: PodEvent) => {
-    const kind = ({ added: 'watched', deleted: 'deleted', started: 'stream-start', restarted: 'restart', waiting: 'stream-error' } as const)[ev.type];
-    store.podEvent({ time: ev.time, namespace: ev.namespace, pod: ev.pod, container: ev.container ?? null, event: kind, detail: ev.detail ?? null });
-    if (ev.type === 'waiting') say(`${safeText(`${ev.namespace}/${ev.pod}/${ev.container ?? ''}`)}: waiting (${safeText(ev.detail ?? '')})`);
-  };
-  const streamName = (i: ContainerInstance) => safeText(`${i.namespace}/${i.pod}/${i.container}`);
-
-  // Ends the run: the caller's signal, or a fatal start-up problem (the pods cannot be listed at all).
+  // Ends the run: the caller's signal, the user quitting the TUI, or a fatal start-up problem (the pods cannot be
+  // listed at all).
   const inner = new AbortController();
   let fatal: UserError | null = null;
   if (signal?.aborted) inner.abort();
@@ -246,103 +219,182 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
     else inner.signal.addEventListener('abort', () => resolve(), { once: true });
   });
 
-  pods = new PodStreams({
-    client,
-    selections,
-    containerMatch: c.containerMatch,
-    maxStreams: c.maxStreams,
-    follow: c.follow,
-    watch: tuning.watch,
-    drainMs: tuning.drainMs,
-    openTail: (inst, decide, onState) => {
-      const key = `k8s:${inst.namespace}/${inst.pod}/${inst.container}/${inst.containerId}`;
-      let tail: Tail | null = null;
-      const feed = pipeline.openSource(
-        key,
-        'stream',
-        { namespace: inst.namespace, pod: inst.pod, container: inst.container, containerId: inst.containerId, nodeName: inst.nodeName ?? undefined },
-        { cursor: () => tail?.cursorJson() ?? null },
-      );
-      tail = new Tail({
-        client,
-        namespace: inst.namespace,
-        pod: inst.pod,
-        container: inst.container,
-        follow: c.follow,
-        start: { cursor: parseCursor(feed.storedCursor), sinceTime: c.sinceTime, tailLines: c.tailLines },
-        onLine: (line) => feed.push(line),
-        onTooLong: (head) => feed.tooLong(head),
-        onState,
-        decide,
-        idleMs: tuning.idleMs,
-        endGraceMs: tuning.endGraceMs,
-        backoff: tuning.backoff,
-      });
-      feeds.set(tail, feed);
-      opened++;
-      return tail;
-    },
-    onTailState: (inst, t) => {
-      live?.setStream(`${inst.namespace}/${inst.pod}/${inst.container}/${inst.containerId}`, {
-        namespace: inst.namespace, pod: inst.pod, container: inst.container, nodeName: inst.nodeName, state: t.state, detail: t.reason ?? undefined,
-      });
-      if (t.state === 'retrying' && t.reason && !t.quietRetry && lastReason.get(t) !== t.reason) {
-        lastReason.set(t, t.reason);
-        store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-error', detail: t.reason });
-        say(`${streamName(inst)}: ${t.reason}; retrying`);
-      } else if (t.state === 'live') lastReason.delete(t);
-    },
-    onTailEnded: (inst, t) => {
-      feeds.get(t)?.end();
-      feeds.delete(t);
-      lastReason.delete(t);
-      store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-end', detail: t.reason });
-      if (t.reason && t.reason !== 'stopped' && t.reason !== 'pod deleted' && t.reason !== 'container gone') say(`${streamName(inst)}: ended: ${t.reason}`);
-    },
-    onPodEvent: podEvent,
-    onNotice: say,
-    onError: (err, ms) => {
-      if (!podsSynced && (err.status === 401 || err.status === 403)) {
-        fatal = new UserError(`cannot list the target pods: ${err.message}`, err.status === 403 ? 'grant list/watch on pods, see deploy/rbac.yaml' : undefined);
-        inner.abort();
-        return;
-      }
-      say(`pods: ${err.message} (retrying in ${Math.round(ms / 1000)}s)`);
-    },
-  }).start();
-  let podsSynced = false;
+  const feeds = new Map<Tail, SourceFeed>();
+  let opened = 0;
+  let pods: PodStreams | null = null;
+  let liveTimer: NodeJS.Timeout | null = null;
+  let topo: TopologyWatch | null = null;
+  // Stops the streams, then flushes and closes the store: once, whoever asks first (the TUI's quit, the end of the run).
+  let closing: Promise<void> | null = null;
+  const shutdown = (): Promise<void> =>
+    (closing ??= (async () => {
+      if (liveTimer) clearInterval(liveTimer);
+      await pods?.stop();
+      await topo?.stop();
+      for (const feed of feeds.values()) feed.end();
+      store.topology(topology.snapshot());
+      await pipeline.close();
+      store.close();
+      client.close();
+    })());
 
-
-  const firstSync = await Promise.race([pods.synced(tuning.syncTimeoutMs ?? 30_000), stopped.then(() => true)]);
-  podsSynced = true;
-  if (!firstSync && !inner.signal.aborted) say('the pod list is taking long; streams start as pods are seen');
-  if (!inner.signal.aborted && pods.counts.pods === 0) say(`no pods match ${selections.map((s) => s.label ?? '').join(', ')} yet; waiting for some`);
-  rt.onStarted?.({ pipeline, pods, client });
-
-  let unparsedSeen = 0;
-  const liveTimer = live
-    ? setInterval(() => {
-        live!.unparsed(pipeline.stats.unparsed - unparsedSeen);
-        unparsedSeen = pipeline.stats.unparsed;
-      }, 500)
+  // The TUI comes up at once (so start-up shows on it); q / Ctrl-C shut down before it unmounts, an abort unmounts it.
+  const tuiDone = tui && live
+    ? tui.runTui({
+        stats: live,
+        onQuit: () => {
+          inner.abort();
+          return shutdown();
+        },
+        onSwitchPolicy: rt.onSwitchPolicy,
+        signal: inner.signal,
+      })
     : null;
-  liveTimer?.unref();
 
   try {
-    if (tui && live) {
-      const liveStats = live;
-      await Promise.race([tui.runTui({ stats: liveStats, onQuit: () => {} }), stopped]);
-    } else if (c.follow) await stopped;
+    const updateLive = () => {
+      if (!live) return;
+      live.setServices(servicesForPods(topology, pods ? pods.podKeys() : []));
+      live.setNodes([...topology.nodes.values()].map((n) => ({ name: n.name, addresses: n.ownedAddrs.map((a) => a.addr) })));
+    };
+    // Topology first, so the first lines are classified against the cluster as it is.
+    topo = new TopologyWatch({
+      client,
+      topology,
+      namespace: o.allNamespaces ? null : kube.namespace,
+      watch: tuning.watch,
+      onChange: () => {
+        store.topology(topology.snapshot());
+        updateLive();
+      },
+      onNotice: say,
+      onError: (err, ms) => say(`topology: ${err.message} (retrying in ${Math.round(ms / 1000)}s)`),
+    }).start();
+    const topoSynced = await Promise.race([topo.synced(tuning.syncTimeoutMs ?? 15_000), stopped.then(() => true)]);
+    if (!topoSynced) say('the cluster topology is not complete yet; classifying with what is known');
+    store.topology(topology.snapshot());
+    updateLive();
+
+    const lastReason = new Map<Tail, string | null>();
+    // TUI: streams waiting for a slot under --max-streams show as queued until their tail opens (or the pod goes).
+    const queuedLive = new Map<string, ContainerInstance>();
+    const liveKey = (i: { namespace: string; pod: string; container: string; containerId: string }) => `${i.namespace}/${i.pod}/${i.container}/${i.containerId}`;
+    const podEvent = (ev: PodEvent) => {
+      const kind = ({ added: 'watched', deleted: 'deleted', started: 'stream-start', restarted: 'restart', waiting: 'stream-error' } as const)[ev.type];
+      store.podEvent({ time: ev.time, namespace: ev.namespace, pod: ev.pod, container: ev.container ?? null, event: kind, detail: ev.detail ?? null });
+      if (ev.type === 'waiting') say(`${safeText(`${ev.namespace}/${ev.pod}/${ev.container ?? ''}`)}: waiting (${safeText(ev.detail ?? '')})`);
+      if (!live) return;
+      if ((ev.type === 'started' || ev.type === 'restarted') && ev.container && ev.containerId) {
+        const inst = { namespace: ev.namespace, pod: ev.pod, container: ev.container, containerId: ev.containerId, nodeName: ev.nodeName };
+        queuedLive.set(liveKey(inst), inst);
+        live.setStream(liveKey(inst), { namespace: inst.namespace, pod: inst.pod, container: inst.container, nodeName: inst.nodeName, state: 'queued' });
+      } else if (ev.type === 'deleted') {
+        for (const [k, inst] of queuedLive) {
+          if (inst.namespace !== ev.namespace || inst.pod !== ev.pod) continue;
+          queuedLive.delete(k);
+          live.setStream(k, { namespace: inst.namespace, pod: inst.pod, container: inst.container, nodeName: inst.nodeName, state: 'ended', detail: 'pod deleted' });
+        }
+      }
+      if (ev.type === 'added' || ev.type === 'deleted') updateLive();
+    };
+    const streamName = (i: ContainerInstance) => safeText(`${i.namespace}/${i.pod}/${i.container}`);
+
+    let podsSynced = false;
+    if (!inner.signal.aborted) {
+      pods = new PodStreams({
+        client,
+        selections,
+        containerMatch: c.containerMatch,
+        maxStreams: c.maxStreams,
+        follow: c.follow,
+        watch: tuning.watch,
+        drainMs: tuning.drainMs,
+        openTail: (inst, decide, onState) => {
+          const key = `k8s:${inst.namespace}/${inst.pod}/${inst.container}/${inst.containerId}`;
+          queuedLive.delete(liveKey(inst));
+          let tail: Tail | null = null;
+          const feed = pipeline.openSource(
+            key,
+            'stream',
+            { namespace: inst.namespace, pod: inst.pod, container: inst.container, containerId: inst.containerId, nodeName: inst.nodeName ?? undefined },
+            { cursor: () => tail?.cursorJson() ?? null },
+          );
+          tail = new Tail({
+            client,
+            namespace: inst.namespace,
+            pod: inst.pod,
+            container: inst.container,
+            follow: c.follow,
+            start: { cursor: parseCursor(feed.storedCursor), sinceTime: c.sinceTime, tailLines: c.tailLines },
+            onLine: (line) => feed.push(line),
+            onTooLong: (head) => feed.tooLong(head),
+            onState,
+            decide,
+            idleMs: tuning.idleMs,
+            endGraceMs: tuning.endGraceMs,
+            backoff: tuning.backoff,
+          });
+          feeds.set(tail, feed);
+          opened++;
+          return tail;
+        },
+        onTailState: (inst, t) => {
+          live?.setStream(liveKey(inst), {
+            namespace: inst.namespace, pod: inst.pod, container: inst.container, nodeName: inst.nodeName, state: t.state, detail: t.reason ?? undefined,
+          });
+          if (t.state === 'retrying' && t.reason && !t.quietRetry && lastReason.get(t) !== t.reason) {
+            lastReason.set(t, t.reason);
+            store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-error', detail: t.reason });
+            say(`${streamName(inst)}: ${t.reason}; retrying`);
+          } else if (t.state === 'live') lastReason.delete(t);
+        },
+        onTailEnded: (inst, t) => {
+          feeds.get(t)?.end();
+          feeds.delete(t);
+          lastReason.delete(t);
+          store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-end', detail: t.reason });
+          if (t.reason && t.reason !== 'stopped' && t.reason !== 'pod deleted' && t.reason !== 'container gone') say(`${streamName(inst)}: ended: ${t.reason}`);
+        },
+        onPodEvent: podEvent,
+        onNotice: say,
+        onError: (err, ms) => {
+          if (!podsSynced && (err.status === 401 || err.status === 403)) {
+            fatal = new UserError(`cannot list the target pods: ${err.message}`, err.status === 403 ? 'grant list/watch on pods, see deploy/rbac.yaml' : undefined);
+            inner.abort();
+            return;
+          }
+          say(`pods: ${err.message} (retrying in ${Math.round(ms / 1000)}s)`);
+        },
+      }).start();
+
+      const firstSync = await Promise.race([pods.synced(tuning.syncTimeoutMs ?? 30_000), stopped.then(() => true)]);
+      podsSynced = true;
+      if (!firstSync && !inner.signal.aborted) say('the pod list is taking long; streams start as pods are seen');
+      if (!inner.signal.aborted && pods.counts.pods === 0) say(`no pods match ${selections.map((s) => s.label ?? '').join(', ')} yet; waiting for some`);
+      if (!inner.signal.aborted) rt.onStarted?.({ pipeline, pods, client });
+    }
+
+    if (live) {
+      let unparsedSeen = 0;
+      const l = live;
+      liveTimer = setInterval(() => {
+        l.unparsed(pipeline.stats.unparsed - unparsedSeen);
+        unparsedSeen = pipeline.stats.unparsed;
+      }, 500);
+      liveTimer.unref();
+    }
+
+    if (tuiDone) await tuiDone;
+    else if (!pods) await stopped;
+    else if (c.follow) await stopped;
     else await Promise.race([pods.idle(), stopped]);
   } finally {
-    if (liveTimer) clearInterval(liveTimer);
-    await pods.stop();
-    await topo.stop();
-    for (const feed of feeds.values()) feed.end();
-    store.topology(topology.snapshot());
-    await pipeline.close();
-    store.close();
-    client.close();
+    if (tuiDone) {
+      // An error above: take the UI down before anything is printed.
+      inner.abort();
+      await tuiDone.catch(() => {});
+    }
+    await shutdown();
   }
   if (fatal) throw fatal;
   const s = pipeline.stats;

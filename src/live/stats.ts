@@ -3,6 +3,7 @@
 // however long it runs: per-pod rings of fixed size, capped top-k maps, and a cap on tracked pods (ended
 // or least recently seen pods are dropped first). Time comes from an injectable now() so tests are exact.
 
+import { safeText } from '../output/escape.js';
 import type { AddressClass, RequestRow } from '../types.js';
 import { SlotRing, TopK, type TopEntry } from './counters.js';
 import type {
@@ -111,6 +112,7 @@ export class LiveStats {
   private header: LiveHeader = { context: null, cluster: null, namespace: null, selector: null, dbPath: null };
   private services: LiveService[] = [];
   private nodes: LiveNodeInput[] = [];
+  private lastNotice: { text: string; time: number } | null = null;
   /** Bumped on every change; a view can skip redrawing while it stays the same. */
   version = 0;
 
@@ -182,6 +184,12 @@ export class LiveStats {
     this.unparsedCount += n;
     this.version++;
     this.global.add(this.now(), n, 0);
+  }
+
+  /** A notice of the feed (queued streams, a stream error) for the status line; the newest one is kept. */
+  notice(text: string): void {
+    this.version++;
+    this.lastNotice = { text: safeText(text), time: this.now() };
   }
 
   setStream(key: string, info: StreamInfo): void {
@@ -273,6 +281,7 @@ export class LiveStats {
       },
       nodes: this.nodeRows(pods),
       detail: opts.detail ? this.podDetail(opts.detail) : null,
+      notice: this.lastNotice ? { ...this.lastNotice } : null,
     };
   }
 

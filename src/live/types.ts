@@ -129,6 +129,8 @@ export interface LiveSnapshot {
   totals: Totals;
   nodes: NodeRow[];
   detail: PodDetail | null;
+  /** The latest notice of the feed (a queued stream, a stream error), already safe for a terminal; null when none. */
+  notice: { text: string; time: number } | null;
 }
 
 export interface LiveStatsOptions {
