@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError, formatUserError } from './errors.js';
+import { safeText } from './output/escape.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerReport } from './commands/report.js';
 
@@ -14,6 +15,11 @@ function version(): string {
   } catch {
     return '0.0.0';
   }
+}
+
+/** Text that quotes user input (an unknown option, a stack), line by line through safeText. */
+function safeLines(text: string): string {
+  return text.split('\n').map(safeText).join('\n');
 }
 
 const LAZY = [
@@ -33,7 +39,7 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     .version(version())
     .showSuggestionAfterError()
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput({ outputError: (str, write) => write(safeLines(str)) });
   registerIngest(program);
   registerReport(program);
   // Commands with heavy dependencies (the Kubernetes client, Ink) are imported only when they run; for every
@@ -77,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const e = err as Error;
     process.stderr.write(
-      `snatscope: internal error (this is a bug, please report it with the command you ran):\n${e?.stack ?? String(err)}\n`,
+      `snatscope: internal error (this is a bug, please report it with the command you ran):\n${safeLines(e?.stack ?? String(err))}\n`,
     );
     return 70;
   }

@@ -1,5 +1,6 @@
 // Two kinds of errors (after Shopify's cli-kit): a UserError is something the user can fix and is
 // printed as one line with a "try ..." hint and no stack; anything else is a bug.
+import { safeText } from './output/escape.js';
 
 export class UserError extends Error {
   readonly hint: string | undefined;
@@ -14,5 +15,6 @@ export class UserError extends Error {
 
 /** One line for the terminal: "snatscope: <message> (try <hint>)". */
 export function formatUserError(err: UserError): string {
-  return `snatscope: ${err.message}${err.hint ? ` (try ${err.hint})` : ''}`;
+  // Messages quote user input (paths, flag values, server answers): no escape sequence reaches the terminal raw.
+  return safeText(`snatscope: ${err.message}${err.hint ? ` (try ${err.hint})` : ''}`);
 }

@@ -1,6 +1,5 @@
-// Throughput of the live path: 50 container streams from the emulated API server (same process) through the line
-// stage, classifier and store, until every line is committed. Prints lines/s; the floor is deliberately low
-// (shared CI machines), the number to watch is the printed one.
+// Many streams at once: 50 container streams from the emulated API server (same process) through the line stage,
+// classifier and store; every line is committed exactly once. Speed is measured by `npm run bench`, not here.
 import { describe, expect, it } from 'vitest';
 import { runWatch, type WatchRun } from '../src/commands/watch.js';
 import { accessLine, addWebPod, readSql, startCluster, waitFor } from './helpers/kube.js';
@@ -8,7 +7,7 @@ import { accessLine, addWebPod, readSql, startCluster, waitFor } from './helpers
 const PODS = 50;
 const LINES_PER_POD = 4000;
 
-describe('watch throughput', () => {
+describe('watch with many streams', () => {
   it(`stores ${PODS} x ${LINES_PER_POD} lines from ${PODS} streams`, async () => {
     const c = await startCluster({ pods: 0 });
     try {
@@ -23,21 +22,16 @@ describe('watch throughput', () => {
       await waitFor(() => run !== null && c.emu.openLogStreams === PODS, 20_000, 'all streams');
       const batch: string[] = [];
       for (let j = 0; j < 100; j++) batch.push(accessLine(j, `10.${j % 3 === 0 ? '0.0.11' : j % 3 === 1 ? '244.2.11' : '9.9.9'}`));
-      const t0 = performance.now();
       for (let k = 0; k < LINES_PER_POD / 100; k++) {
         for (let i = 0; i < PODS; i++) c.model.appendLog('default', `web-${i}`, 'nginx', batch);
       }
       const total = PODS * LINES_PER_POD;
       await waitFor(() => run!.pipeline.stats.lines === total, 120_000, 'all lines parsed');
       run!.pipeline.flush();
-      const t1 = performance.now();
       ac.abort();
       await done;
       const stored = readSql<{ n: number }>(c.db, 'SELECT count(*) AS n FROM requests')[0].n;
-      const rate = Math.round(total / ((t1 - t0) / 1000));
-      console.log(`watch throughput: ${total} lines from ${PODS} streams in ${Math.round(t1 - t0)} ms = ${rate} lines/s`);
       expect(stored).toBe(total);
-      expect(rate).toBeGreaterThan(5000);
     } finally {
       await c.close();
     }

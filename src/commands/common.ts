@@ -71,5 +71,13 @@ export function openStore(path: string | undefined, opts: { readonly?: boolean; 
   if (opts.mustExist && !existsSync(p)) {
     throw new UserError(`database ${p} does not exist`, `snatscope ingest FILE --db ${p} first, or --db PATH of an existing database`);
   }
-  return Store.open(p, { readonly: opts.readonly });
+  try {
+    return Store.open(p, { readonly: opts.readonly });
+  } catch (err) {
+    // A WAL database read on a read-only file system: SQLite cannot create its -shm file next to it.
+    if (opts.readonly && (err as { code?: unknown }).code === 'SQLITE_CANTOPEN') {
+      throw new UserError(`cannot read database ${p}: its directory is read-only and SQLite needs to create ${p}-shm there`, 'copying it to a writable directory, then --db PATH of the copy');
+    }
+    throw err;
+  }
 }

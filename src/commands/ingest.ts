@@ -7,6 +7,7 @@ import { checkInput, ingestInput } from '../sources/file.js';
 import { addClassifyOptions, addDbOption, addFormatOption, buildClassifier, checkFormat, collect, openStore } from './common.js';
 import { formatRatio } from '../report/table.js';
 import { safeText } from '../output/escape.js';
+import { isStoreFailure, storeFailure } from './store-errors.js';
 
 interface IngestFlags {
   db?: string;
@@ -83,6 +84,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let skippedTotal = 0;
+  let failed: unknown = null;
   try {
     for (const path of files) {
       let last = 0;
@@ -107,11 +109,19 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
       pipeline.flush();
       if (res.interrupted) break;
     }
+  } catch (err) {
+    failed = err;
+    throw isStoreFailure(err) ? storeFailure(err, store.path) : err;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await pipeline.close();
-    store.close();
+    if (isStoreFailure(failed)) {
+      // Nothing more is committed: closing the connection rolls the open batch (rows and position) back.
+      store.db.close();
+    } else {
+      await pipeline.close();
+      store.close();
+    }
   }
   const s = pipeline.stats;
   const summary = summaryLine(s.lines, s.requests, s.unparsed, skippedTotal, pipeline);

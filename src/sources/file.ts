@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { UserError } from '../errors.js';
+import { isStoreFailure } from '../commands/store-errors.js';
 import type { Pipeline, SourceFeed } from '../pipeline.js';
 import { LineSplitter } from './lines.js';
 
@@ -156,9 +157,11 @@ export async function ingestInput(
       }
     }
   } catch (err) {
-    // Keep what was read: commit it, then report the broken input.
+    // A failed write to the database is not a broken input: the caller rolls back and reports it.
+    if (isStoreFailure(err)) throw err;
+    // Keep what was read: commit it, then report the broken input. The bytes after the last newline are a line cut
+    // by the break, not a line: they are not counted, so a re-run with the whole file reads that line in full.
     if (feed) {
-      splitter.end();
       (feed as SourceFeed).end();
       pipeline.flush();
     }

@@ -12,7 +12,7 @@ import { CliProcess, ensureBuilt, snatscope, type CliResult } from './cli.js';
 import { LabCluster, writeTopologyFile } from './cluster.js';
 import { run, which } from './exec.js';
 import { Lab, type Policy, type Sent } from './lab.js';
-import { requirePrereq } from './prereq.js';
+import { prereqGate } from '../helpers/prereq.js';
 import { BACKENDS, CLIENT, JSON_POD, NAMESPACE, NODES, PODS, classOf, kubeObjects } from './topology.js';
 import { XFF, standardMix } from './traffic.js';
 
@@ -141,7 +141,7 @@ function kubectlMissing(): string[] {
 }
 
 describe('end to end: snatscope watch and ingest count the lab exactly', () => {
-  const gate = requirePrereq('the lab end to end', [...Lab.prereqs(), ...kubectlMissing()]);
+  const gate = prereqGate('the lab end to end', [...Lab.prereqs(), ...kubectlMissing()]);
   if (gate.skip) return;
 
   const lab = new Lab();

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './exec.js';
 import { Lab, labNamespacesOf, type Policy, type Sent } from './lab.js';
-import { requirePrereq } from './prereq.js';
+import { prereqGate } from '../helpers/prereq.js';
 import { NthChain, natTable } from './rules.js';
 import { BACKENDS, kubeObjects } from './topology.js';
 import { UA, XFF, standardMix } from './traffic.js';
@@ -89,7 +89,7 @@ describe('lab rules model', () => {
 });
 
 describe('network lab: real nginx behind real kernel NAT', () => {
-  const gate = requirePrereq('the network lab', Lab.prereqs());
+  const gate = prereqGate('the network lab', Lab.prereqs());
   if (gate.skip) return;
 
   const lab = new Lab();
