@@ -2,31 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { TopK } from '../src/live/counters.js';
 import { LiveStats } from '../src/live/stats.js';
 import type { AddressClass, RequestRow } from '../src/types.js';
+import { requestRow } from './helpers/rows.js';
 
 function row(pod: string, remoteAddr: string, cls: AddressClass, over: Partial<RequestRow> = {}): RequestRow {
-  return {
-    time: Date.UTC(2024, 0, 1, 12, 0, 0),
-    namespace: 'default',
-    pod,
-    container: 'nginx',
-    nodeName: null,
-    remoteAddr,
-    cls,
-    owner: cls === 'node' ? 'node1' : null,
-    client: null,
-    clientCls: null,
-    method: 'GET',
-    target: '/',
-    protocol: 'HTTP/1.1',
-    status: 200,
-    bytes: 10,
-    referer: null,
-    userAgent: 'curl/8.5.0',
-    xff: null,
-    requestTime: NaN,
-    upstreamAddr: null,
-    ...over,
-  };
+  const owner = cls === 'node' ? 'node1' : null;
+  return requestRow({ time: Date.UTC(2024, 0, 1, 12, 0, 0), pod, remoteAddr, cls, owner, ...over });
 }
 
 function clock(start = 1_700_000_000_000) {

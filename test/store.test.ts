@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REQUESTS_IN_WINDOW, SCHEMA_VERSION, Store, report, sources, unparsedSummary } from '../db/index.js';
 import { UserError } from '../src/errors.js';
 import type { AddressClass, RequestRow } from '../src/types.js';
+import { requestRow } from './helpers/rows.js';
 
 let dir: string;
 let open: Store[];
@@ -36,29 +37,7 @@ const T0 = Date.UTC(2025, 0, 1, 12, 0, 0); // a whole minute
 const MIN = 60_000;
 
 function row(over: Partial<RequestRow> = {}): RequestRow {
-  return {
-    time: T0,
-    namespace: 'shop',
-    pod: 'web-1',
-    container: 'nginx',
-    nodeName: 'node-a',
-    remoteAddr: '10.0.0.1',
-    cls: 'node',
-    owner: 'node-a',
-    client: null,
-    clientCls: null,
-    method: 'GET',
-    target: '/',
-    protocol: 'HTTP/1.1',
-    status: 200,
-    bytes: 100,
-    referer: null,
-    userAgent: 'curl/8.5.0',
-    xff: null,
-    requestTime: 0.012,
-    upstreamAddr: null,
-    ...over,
-  };
+  return requestRow({ time: T0, namespace: 'shop', nodeName: 'node-a', remoteAddr: '10.0.0.1', cls: 'node', owner: 'node-a', requestTime: 0.012, ...over });
 }
 
 function count(db: Database.Database, sql: string): number {

@@ -7,6 +7,7 @@ import type { AddressClass, RequestRow } from '../src/types.js';
 import { App, type AppProps } from '../ui/App.js';
 import { runTui } from '../ui/run.js';
 import { bar, detectUnicode, fit, glyphs, sparkline, textWidth } from '../ui/text.js';
+import { requestRow } from './helpers/rows.js';
 
 const T0 = 1_700_000_000_000;
 const tick = (ms = 25) => new Promise((r) => setTimeout(r, ms));
@@ -14,29 +15,8 @@ const plain = (frame: string | undefined) => (frame ?? '').replace(/\x1b\[[0-9;]
 const lines = (frame: string | undefined) => plain(frame).split('\n');
 
 function row(pod: string, node: string, remoteAddr: string, cls: AddressClass, over: Partial<RequestRow> = {}): RequestRow {
-  return {
-    time: T0,
-    namespace: 'default',
-    pod,
-    container: 'nginx',
-    nodeName: node,
-    remoteAddr,
-    cls,
-    owner: cls === 'node' ? 'node2' : null,
-    client: null,
-    clientCls: null,
-    method: 'GET',
-    target: '/index.html',
-    protocol: 'HTTP/1.1',
-    status: 200,
-    bytes: 612,
-    referer: null,
-    userAgent: 'curl/8.5.0',
-    xff: null,
-    requestTime: NaN,
-    upstreamAddr: null,
-    ...over,
-  };
+  const owner = cls === 'node' ? 'node2' : null;
+  return requestRow({ time: T0, pod, nodeName: node, remoteAddr, cls, owner, target: '/index.html', bytes: 612, ...over });
 }
 
 /** Three pods: web-a alone on node1 (10 requests, 70% SNAT), web-b and web-c on node2. */

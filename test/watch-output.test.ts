@@ -4,31 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { LinesSink } from '../src/output/lines.js';
 import { JsonSink, rowJson } from '../src/output/json.js';
 import type { RequestRow } from '../src/types.js';
+import { requestRow } from './helpers/rows.js';
 
 function row(over: Partial<RequestRow> = {}): RequestRow {
-  return {
-    time: Date.UTC(2026, 10, 27, 2, 10, 0),
-    namespace: 'default',
-    pod: 'web-0',
-    container: 'nginx',
-    nodeName: 'node-a',
-    remoteAddr: '10.0.0.11',
-    cls: 'node',
-    owner: 'node-a',
-    client: null,
-    clientCls: null,
-    method: 'GET',
-    target: '/index.html',
-    protocol: 'HTTP/1.1',
-    status: 200,
-    bytes: 612,
-    referer: null,
-    userAgent: 'curl/8.5.0',
-    xff: null,
-    requestTime: NaN,
-    upstreamAddr: null,
-    ...over,
-  };
+  return requestRow({ pod: 'web-0', remoteAddr: '10.0.0.11', cls: 'node', owner: 'node-a', target: '/index.html', bytes: 612, ...over });
 }
 
 class Out {
