@@ -1,6 +1,7 @@
 // Read-side queries for reports and audits beyond the base report (db/queries.ts): requests per minute by class,
-// SNAT sources, stored topology/services, pod events, source coverage and the request rows of a window; plus
-// prune(), which deletes old request rows but keeps the per-minute rollups (so report totals stay the same).
+// SNAT sources (per-minute snat_rollups), stored topology/services, pod events, source coverage and the request rows of a window; plus
+// prune(), which deletes old request rows but keeps the per-minute rollups and snat_rollups (so report totals
+// and SNAT sources stay the same).
 // Every statement is prepared once per connection.
 
 import type Database from 'better-sqlite3';
@@ -83,6 +84,7 @@ const SPAN_KEY = 'source_span:';
 interface Statements {
   minutes: Database.Statement;
   snat: Database.Statement;
+  snatRollup: Database.Statement;
   rows: Database.Statement;
   topology: Database.Statement;
   services: Database.Statement;
@@ -107,6 +109,12 @@ function statements(db: Database.Database): Statements {
        FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
        WHERE r.class = 0 AND r.time >= @from AND r.time < @until AND ${FILTER}
        GROUP BY so.s, r.remote_addr, p.node ORDER BY so.s, r.remote_addr, p.node`,
+    ),
+    snatRollup: db.prepare(
+      `SELECT so.s AS owner, x.addr, NULLIF(p.node, '') AS podNode, sum(x.requests) AS requests
+       FROM snat_rollups x JOIN pods p ON p.id = x.pod LEFT JOIN strings so ON so.id = x.owner
+       WHERE x.minute >= @fromMin AND x.minute < @untilMin AND ${FILTER}
+       GROUP BY so.s, x.addr, p.node ORDER BY so.s, x.addr, p.node`,
     ),
     rows: db.prepare(
       `SELECT r.time, r.class AS cls, r.remote_addr AS remoteAddr, so.s AS owner, r.client, r.client_class AS clientCls,
@@ -161,10 +169,18 @@ export function minuteClasses(db: Database.Database, f: PodFilter = {}): MinuteC
   return statements(db).minutes.all({ fromMin: p.fromMin, untilMin: p.untilMin, ns: p.ns, pod: p.pod, node: p.node }) as MinuteClassRow[];
 }
 
-/** Node addresses seen as client (class node) per owning node, from the request rows of the window. */
+/**
+ * Node addresses seen as client (class node) per owning node: from the per-minute snat_rollups when the window is
+ * whole minutes (or open; these survive prune), else from the request rows of the window.
+ */
 export function snatSources(db: Database.Database, f: PodFilter = {}): SnatSourceRow[] {
   const p = params(f);
-  return statements(db).snat.all({ from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
+  const st = statements(db);
+  const wholeMinutes = (f.from === undefined || f.from % 60000 === 0) && (f.until === undefined || f.until % 60000 === 0);
+  if (wholeMinutes) {
+    return st.snatRollup.all({ fromMin: p.fromMin, untilMin: p.untilMin, ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
+  }
+  return st.snat.all({ from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
 }
 
 /** The request rows of a window in time order (streamed, not loaded at once). */

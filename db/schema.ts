@@ -3,10 +3,11 @@
 //
 // Layout, chosen for insert speed and size (every request is stored):
 // - requests: one row per request, integers only except the high-cardinality texts (remote address, recovered
-//   client, X-Forwarded-For). Repeating strings (method, target, protocol, referer, user agent, owner, upstream)
-//   are ids into `strings`; namespace/pod/container/node are one id into `pods`; classes are small ints (CLASS_IDS).
+//   client, X-Forwarded-For, and since migration 2 the target). Repeating strings (method, protocol, referer,
+//   user agent, owner, upstream) are ids into `strings`; namespace/pod/container/node are one id into `pods`; classes are small ints (CLASS_IDS).
 // - batches: rowid range and time extent of each committed batch (the cheap stand-in for an index on time).
 // - rollups: per minute, pod ref and class; upserted with every flush; most reports read only these.
+// - snat_rollups: per minute, pod ref, owner and address, the node-class (SNAT'd) requests; upserted with every flush.
 // - sources: one per file/stdin/container stream, with the committed line count and resume cursor.
 // - unparsed + unparsed_samples, topology, services, pod_events (for audits), meta.
 
@@ -147,6 +148,45 @@ export const MIGRATIONS: readonly string[] = [
   LEFT JOIN strings sx ON sx.id = r.upstream_addr;
 
   INSERT INTO meta (key, value) VALUES ('app', 'snatscope');
+  `,
+  // 2: near-unique request targets are stored inline (interning them cost ~30% of ingest); `target` (strings.id)
+  // stays for rows written before. snat_rollups: per minute, pod ref, owner and remote address, the node-class
+  // requests (what the report's SNAT sources read instead of scanning every row); prune keeps it like rollups.
+  `
+  ALTER TABLE requests ADD COLUMN target_text TEXT;
+
+  CREATE TABLE snat_rollups (
+    minute INTEGER NOT NULL,          -- floor(time / 60000)
+    pod INTEGER NOT NULL,             -- pods.id
+    owner INTEGER NOT NULL,           -- strings.id, 0 when the classifier named none
+    addr TEXT NOT NULL,               -- requests.remote_addr
+    requests INTEGER NOT NULL,
+    PRIMARY KEY (minute, pod, owner, addr)
+  ) WITHOUT ROWID;
+
+  INSERT INTO snat_rollups (minute, pod, owner, addr, requests)
+  SELECT CASE WHEN time >= 0 THEN time / 60000 ELSE -((59999 - time) / 60000) END, pod, coalesce(owner, 0), remote_addr, count(*)
+  FROM requests WHERE class = 0 GROUP BY 1, 2, 3, 4;
+
+  DROP VIEW requests_v;
+  CREATE VIEW requests_v AS
+  SELECT r.id, r.time, datetime(r.time / 1000, 'unixepoch') AS utc, s.key AS source,
+         p.namespace, p.pod, p.container, NULLIF(p.node, '') AS node,
+         CASE r.class WHEN 0 THEN 'node' WHEN 1 THEN 'pod' WHEN 2 THEN 'private' WHEN 3 THEN 'external' ELSE 'unknown' END AS class,
+         r.remote_addr, so.s AS owner, r.client,
+         CASE r.client_class WHEN 0 THEN 'node' WHEN 1 THEN 'pod' WHEN 2 THEN 'private' WHEN 3 THEN 'external' WHEN 4 THEN 'unknown' END AS client_class,
+         sm.s AS method, coalesce(r.target_text, st.s) AS target, sp.s AS protocol, r.status, r.bytes, sr.s AS referer,
+         su.s AS user_agent, r.xff, r.request_ms, sx.s AS upstream_addr
+  FROM requests r
+  JOIN pods p ON p.id = r.pod
+  LEFT JOIN sources s ON s.id = r.source
+  LEFT JOIN strings so ON so.id = r.owner
+  LEFT JOIN strings sm ON sm.id = r.method
+  LEFT JOIN strings st ON st.id = r.target
+  LEFT JOIN strings sp ON sp.id = r.protocol
+  LEFT JOIN strings sr ON sr.id = r.referer
+  LEFT JOIN strings su ON su.id = r.user_agent
+  LEFT JOIN strings sx ON sx.id = r.upstream_addr;
   `,
 ];
 

@@ -2,9 +2,11 @@
 // flush() commits together with the rollups, source cursors (advance) and unparsed counts of the same batch:
 // all or nothing, so a crash never loses or duplicates an accepted line.
 //
-// Hot path (add): no allocation beyond what better-sqlite3 does per statement. Repeating strings are interned
-// into `strings` through a bounded Map cache; rows are bound 32 at a time into one multi-row INSERT; the
-// per-minute rollup aggregate of the batch is kept in nested Maps and upserted at flush.
+// Hot path (add): no allocation beyond what better-sqlite3 does per statement. Low-cardinality strings (method,
+// protocol, owner, upstream, user agent, referer) are interned into `strings` through a bounded Map cache;
+// near-unique texts (target, addresses, X-Forwarded-For) are stored inline. Rows are bound 32 at a time into one
+// multi-row INSERT; the per-minute rollup aggregates of the batch (per class, and per SNAT source for node-class
+// rows) are kept in nested Maps and upserted at flush. WAL checkpoints run between batches, not inside commits.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,13 +58,21 @@ const MAX_SAMPLES = 3;
 const MAX_SAMPLE_CHARS = 2048;
 const MAX_POD_REFS = 1 << 24;
 const INSERT_COLS =
-  'time, source, pod, class, remote_addr, owner, client, client_class, method, target, protocol, status, bytes, ' +
+  'time, source, pod, class, remote_addr, owner, client, client_class, method, target_text, protocol, status, bytes, ' +
   'referer, user_agent, xff, request_ms, upstream_addr';
 
-/** A copy of s that does not keep a larger parent string (a sliced log chunk) alive while cached. */
+/** A copy of s that does not keep a larger parent string (a sliced log line) alive while cached. */
 function detach(s: string): string {
-  return JSON.parse(JSON.stringify(s)) as string;
+  // Concatenation then slice flattens into a fresh string of s.length + 1 characters (short ones are copied whole).
+  return (' ' + s).slice(1);
 }
+
+/**
+ * A flush checkpoints the WAL (PASSIVE: never waits for readers) after this many rows or commits since the last
+ * one, instead of SQLite's autocheckpoint inside a commit every 4000 pages: bulk ingest copies pages far less often.
+ */
+const CHECKPOINT_ROWS = 400_000;
+const CHECKPOINT_COMMITS = 2_000;
 
 /** Last pod ref seen per source: most rows of a source share it, so no key is built per row. */
 class PodSlot {
@@ -71,6 +81,12 @@ class PodSlot {
   container = '';
   node: string | null = null;
   id = -1;
+}
+
+/** Node-class requests of one (minute, pod, owner, address) in the open batch. */
+class SnatAgg {
+  requests = 0;
+  constructor(readonly minute: number, readonly pod: number, readonly owner: number, readonly addr: string) {}
 }
 
 /** Rollup cell of the open batch. */
@@ -108,6 +124,13 @@ export class Store {
   private aggs = new Map<number, Map<number, Agg>>();
   private aggMinute = Number.NaN;
   private aggInner: Map<number, Agg> | undefined = undefined;
+  /** (minute * 2^24 + pod) -> owner id -> address -> node-class count of the open batch. */
+  private snatAggs = new Map<number, Map<number, Map<string, SnatAgg>>>();
+  private snatKey = Number.NaN;
+  private snatOwner = -1;
+  private snatInner: Map<string, SnatAgg> | undefined = undefined;
+  private ckptRows = 0;
+  private ckptCommits = 0;
   private readonly pendingLines = new Map<number, number>();
   private readonly pendingCursor = new Map<number, string | null>();
   private readonly unparsedPending = new Map<number, Map<string, UnparsedPending>>();
@@ -120,11 +143,11 @@ export class Store {
     rollback: Database.Statement;
     insChunk: Database.Statement;
     ins1: Database.Statement;
-    selString: Database.Statement;
-    insString: Database.Statement;
+    internString: Database.Statement;
     selPod: Database.Statement;
     insPod: Database.Statement;
     upRollup: Database.Statement;
+    upSnat: Database.Statement;
     insBatch: Database.Statement;
     trimBatches: Database.Statement;
     dropEmptyBatches: Database.Statement;
@@ -157,14 +180,17 @@ export class Store {
       rollback: db.prepare('ROLLBACK'),
       insChunk: db.prepare(`INSERT INTO requests (${INSERT_COLS}) VALUES ${new Array<string>(CHUNK).fill(rowParams).join(',')}`),
       ins1: db.prepare(`INSERT INTO requests (${INSERT_COLS}) VALUES ${rowParams}`),
-      selString: db.prepare('SELECT id FROM strings WHERE s = ?').pluck(),
-      insString: db.prepare('INSERT INTO strings (s) VALUES (?)'),
+      internString: db.prepare('INSERT INTO strings (s) VALUES (?) ON CONFLICT (s) DO UPDATE SET s = s RETURNING id').pluck(),
       selPod: db.prepare('SELECT id FROM pods WHERE namespace = ? AND pod = ? AND container = ? AND node = ?').pluck(),
       insPod: db.prepare('INSERT INTO pods (namespace, pod, container, node) VALUES (?, ?, ?, ?)'),
       upRollup: db.prepare(
         'INSERT INTO rollups (minute, pod, class, requests, recovered, bytes) VALUES (?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (minute, pod, class) DO UPDATE SET requests = requests + excluded.requests, ' +
           'recovered = recovered + excluded.recovered, bytes = bytes + excluded.bytes',
+      ),
+      upSnat: db.prepare(
+        'INSERT INTO snat_rollups (minute, pod, owner, addr, requests) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (minute, pod, owner, addr) DO UPDATE SET requests = requests + excluded.requests',
       ),
       insBatch: db.prepare('INSERT INTO batches (first_id, last_id, min_time, max_time, committed) VALUES (?, ?, ?, ?, ?)'),
       trimBatches: db.prepare('UPDATE batches SET last_id = ? WHERE last_id >= ?'),
@@ -214,7 +240,8 @@ export class Store {
         db.pragma('synchronous = NORMAL');
         db.pragma('cache_size = -32768');
         db.pragma('temp_store = MEMORY');
-        db.pragma('wal_autocheckpoint = 4000');
+        // Checkpoints run from flush() between transactions (see CHECKPOINT_ROWS), not inside a commit.
+        db.pragma('wal_autocheckpoint = 0');
       }
       migrate(db, file, readonly);
       return new Store(db, file, opts);
@@ -279,11 +306,12 @@ export class Store {
     b[i++] = pod;
     b[i++] = cls;
     b[i++] = row.remoteAddr;
-    b[i++] = row.owner === null ? null : this.intern(row.owner);
+    const owner = row.owner === null ? null : this.intern(row.owner);
+    b[i++] = owner;
     b[i++] = row.client;
     b[i++] = row.clientCls === null ? null : (CLASS_IDS[row.clientCls] ?? 4);
     b[i++] = row.method === null ? null : this.intern(row.method);
-    b[i++] = row.target === null ? null : this.intern(row.target);
+    b[i++] = row.target;
     b[i++] = row.protocol === null ? null : this.intern(row.protocol);
     b[i++] = row.status;
     b[i++] = row.bytes;
@@ -314,6 +342,24 @@ export class Store {
     a.requests++;
     if (row.client !== null) a.recovered++;
     a.bytes += row.bytes;
+    if (cls === 0) this.addSnat(minute, pod, owner ?? 0, row.remoteAddr);
+  }
+
+  private addSnat(minute: number, pod: number, owner: number, addr: string): void {
+    const key = minute * MAX_POD_REFS + pod;
+    let inner = this.snatInner;
+    if (key !== this.snatKey || owner !== this.snatOwner || inner === undefined) {
+      let byOwner = this.snatAggs.get(key);
+      if (byOwner === undefined) this.snatAggs.set(key, (byOwner = new Map()));
+      inner = byOwner.get(owner);
+      if (inner === undefined) byOwner.set(owner, (inner = new Map()));
+      this.snatKey = key;
+      this.snatOwner = owner;
+      this.snatInner = inner;
+    }
+    let a = inner.get(addr);
+    if (a === undefined) inner.set(addr, (a = new SnatAgg(minute, pod, owner, addr)));
+    a.requests++;
   }
 
   /** The source has been consumed up to `lines` (and `cursor`, when given); committed with the rows it covers. */
@@ -389,6 +435,11 @@ export class Store {
       for (const inner of this.aggs.values()) {
         for (const a of inner.values()) st.upRollup.run(a.minute, a.pod, a.cls, a.requests, a.recovered, a.bytes);
       }
+      for (const byOwner of this.snatAggs.values()) {
+        for (const inner of byOwner.values()) {
+          for (const a of inner.values()) st.upSnat.run(a.minute, a.pod, a.owner, a.addr, a.requests);
+        }
+      }
       const now = Date.now();
       for (const [id, lines] of this.pendingLines) {
         if (this.pendingCursor.has(id)) st.advSourceCursor.run(lines, this.pendingCursor.get(id) ?? null, now, id);
@@ -409,7 +460,14 @@ export class Store {
       this.resetBatch(true);
       throw err;
     }
+    this.ckptRows += this.batchRows;
+    this.ckptCommits++;
     this.resetBatch(false);
+    if (this.ckptRows >= CHECKPOINT_ROWS || this.ckptCommits >= CHECKPOINT_COMMITS) {
+      this.ckptRows = 0;
+      this.ckptCommits = 0;
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    }
   }
 
   /** Flush and close the file. */
@@ -432,6 +490,10 @@ export class Store {
     this.aggs = new Map();
     this.aggMinute = Number.NaN;
     this.aggInner = undefined;
+    this.snatAggs = new Map();
+    this.snatKey = Number.NaN;
+    this.snatOwner = -1;
+    this.snatInner = undefined;
     this.pendingLines.clear();
     this.pendingCursor.clear();
     for (const byReason of this.unparsedPending.values()) {
@@ -470,12 +532,9 @@ export class Store {
 
   /** Two generations: when the current one is full it becomes the old one; hits in the old one move back. */
   private internMiss(s: string): number {
+    let id = this.strOld.get(s);
     const flat = detach(s);
-    let id = this.strOld.get(flat);
-    if (id === undefined) {
-      id = this.st.selString.get(flat) as number | undefined;
-      if (id === undefined) id = Number(this.st.insString.run(flat).lastInsertRowid);
-    }
+    if (id === undefined) id = this.st.internString.get(flat) as number;
     if (this.strCache.size >= this.internCacheSize >> 1) {
       this.strOld = this.strCache;
       this.strCache = new Map();

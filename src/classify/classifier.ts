@@ -4,13 +4,16 @@
 //   private  RFC 1918, CGNAT, loopback, link-local, ULA, and each --internal-cidr
 //   external every other address
 //   unknown  not an IP address ("-", "unix:", garbage); never throws
-// Results are cached per distinct address string; the cache and the lookup tables are rebuilt when the
-// topology's addrVersion changes. Also realip: recover the client from X-Forwarded-For like nginx with
+// No per-string cache: the address is parsed into numbers without allocating (ip.ts parseAddr) and looked up in
+// small integer-keyed tables (node addresses, pod IPs, podCIDRs, --internal-cidr; the always-private ranges are
+// constant comparisons). Results are frozen and memoised in bounded two-generation Maps: IPv4 by its uint32, IPv6
+// by a hash of its words (integer keys, no string hashing), other text (garbage) by the string; both and the tables are rebuilt when
+// the topology's addrVersion changes. Also realip: recover the client from X-Forwarded-For like nginx with
 // `real_ip_header X-Forwarded-For; real_ip_recursive on;` and set_real_ip_from = --trust.
 
 import { UserError } from '../errors.js';
 import type { AddressClass, Classification } from '../types.js';
-import { Cidr, CidrTable, formatIp, formatV4, parseIp, parseIpPort, parseV4, type Ip } from './ip.js';
+import { ADDR, CANONICAL, Cidr, CidrTable, formatIp, formatParsed, formatV4, hash6, parseAddr, parseIp } from './ip.js';
 import type { Topology } from './topology.js';
 
 export interface ClassifierOptions {
@@ -18,7 +21,7 @@ export interface ClassifierOptions {
   internalCidrs?: string[];
   /** --trust: proxies whose X-Forwarded-For is believed (CIDR or address; "unix:" trusts unix sockets). */
   trust?: string[];
-  /** Cache entries before the cache is cleared (bounds memory under hostile input). Default 1,000,000. */
+  /** Most memoised results per kind (IPv4; other text), in two generations of half this each. Default 50,000. */
   cacheLimit?: number;
 }
 
@@ -56,6 +59,17 @@ function parseCidrs(list: string[], flag: string, example: string): Cidr[] {
   });
 }
 
+/** A memoised IPv6 result with the address words it is for. */
+class Memo6 {
+  constructor(
+    readonly w0: number,
+    readonly w1: number,
+    readonly w2: number,
+    readonly w3: number,
+    readonly result: Classification,
+  ) {}
+}
+
 function freeze(cls: AddressClass, owner: string | null, addr: string): Classification {
   return Object.freeze({ cls, owner, addr });
 }
@@ -63,11 +77,20 @@ function freeze(cls: AddressClass, owner: string | null, addr: string): Classifi
 export class Classifier {
   readonly topology: Topology;
   private readonly cacheLimit: number;
-  private cache = new Map<string, Classification>();
+  /** IPv4 results by uint32 (as int32, a Smi key): the current and the previous generation. */
+  private cache = new Map<number, Classification>();
+  private cacheOld = new Map<number, Classification>();
+  /** IPv6 results by a hash of the address words, two generations. */
+  private cache6 = new Map<number, Memo6>();
+  private cache6Old = new Map<number, Memo6>();
+  /** Results for text that is not an address, two generations. */
+  private textCache = new Map<string, Classification>();
+  private textOld = new Map<string, Classification>();
   private builtFor = -1;
   private readonly nodeTable = new CidrTable<string>();
   private readonly podIpTable = new CidrTable<string>();
   private readonly podCidrTable = new CidrTable<string | null>();
+  /** --internal-cidr networks (the always-private ones are constant comparisons in isPrivate4/6). */
   private readonly privateTable = new CidrTable<true>();
   private readonly trustTable = new CidrTable<true>();
   private readonly trustUnix: boolean;
@@ -76,8 +99,7 @@ export class Classifier {
 
   constructor(topology: Topology, opts: ClassifierOptions = {}) {
     this.topology = topology;
-    this.cacheLimit = opts.cacheLimit ?? 1_000_000;
-    for (const c of parseCidrs([...PRIVATE_CIDRS], '--internal-cidr', '10.0.0.0/8')) this.privateTable.add(c, true);
+    this.cacheLimit = Math.max(2, opts.cacheLimit ?? 50_000);
     for (const c of parseCidrs(opts.internalCidrs ?? [], '--internal-cidr', '10.0.0.0/8')) this.privateTable.add(c, true);
     const trust = opts.trust ?? [];
     this.trustUnix = trust.some((t) => t.trim() === 'unix:');
@@ -91,37 +113,88 @@ export class Classifier {
     this.trusting = trust.length > 0;
   }
 
-  /** Class, owner and canonical form of one remote address. Cached; treat the result as immutable. */
+  /** Class, owner and canonical form of one remote address. A frozen object; never throws. */
   classify(addr: string): Classification {
     if (this.topology.addrVersion !== this.builtFor) this.rebuild();
-    let c = this.cache.get(addr);
-    if (c === undefined) {
-      // Longer than any IP text: garbage, not worth a cache slot.
-      if (addr.length > 45) return freeze('unknown', null, addr);
-      c = this.compute(addr);
-      if (this.cache.size >= this.cacheLimit) this.cache.clear();
-      this.cache.set(addr, c);
+    // Longer than any IP text: garbage, not worth a memo slot.
+    if (addr.length > 45) return freeze('unknown', null, addr);
+    const kind = parseAddr(addr);
+    if ((kind & 7) === 4) {
+      const n = ADDR[0];
+      const key = n | 0;
+      let c = this.cache.get(key);
+      if (c !== undefined) return c;
+      c = this.cacheOld.get(key);
+      if (c === undefined) c = this.compute4(n, (kind & CANONICAL) !== 0 ? addr : formatV4(n));
+      if (this.cache.size >= this.cacheLimit >> 1) {
+        this.cacheOld = this.cache;
+        this.cache = new Map();
+      }
+      this.cache.set(key, c);
+      return c;
     }
-    return c;
+    if (kind !== 0) {
+      // IPv6: memoised by a hash of its words (no string hashing), checked against the words.
+      const a = ADDR[0];
+      const b = ADDR[1];
+      const c = ADDR[2];
+      const d = ADDR[3];
+      const h = hash6(a, b, c, d);
+      let m = this.cache6.get(h);
+      if (m === undefined || m.w0 !== a || m.w1 !== b || m.w2 !== c || m.w3 !== d) {
+        m = this.cache6Old.get(h);
+        if (m === undefined || m.w0 !== a || m.w1 !== b || m.w2 !== c || m.w3 !== d) m = new Memo6(a, b, c, d, this.compute6(addr, kind));
+        if (this.cache6.size >= this.cacheLimit >> 1) {
+          this.cache6Old = this.cache6;
+          this.cache6 = new Map();
+        }
+        this.cache6.set(h, m);
+      }
+      return m.result;
+    }
+    let r = this.textCache.get(addr);
+    if (r !== undefined) return r;
+    r = this.textOld.get(addr) ?? freeze('unknown', null, addr);
+    if (this.textCache.size >= this.cacheLimit >> 1) {
+      this.textOld = this.textCache;
+      this.textCache = new Map();
+    }
+    this.textCache.set(addr, r);
+    return r;
   }
 
-  /** Number of cached distinct addresses (for stats and tests). */
+  /** Number of memoised results (for stats and tests). */
   get cacheSize(): number {
-    return this.cache.size;
+    return this.cache.size + this.cacheOld.size + this.cache6.size + this.cache6Old.size + this.textCache.size + this.textOld.size;
   }
 
-  private compute(text: string): Classification {
-    const ip = parseIp(text);
-    if (ip === null) return freeze('unknown', null, text);
-    const canon = formatIp(ip);
-    const addr = canon === text ? text : canon;
-    const node = this.nodeTable.get(ip);
+  /** The IPv6 address parseAddr just parsed (ADDR). */
+  private compute6(addr: string, kind: number): Classification {
+    const a = ADDR[0];
+    const b = ADDR[1];
+    const c = ADDR[2];
+    const d = ADDR[3];
+    const text = (kind & CANONICAL) !== 0 ? addr : formatParsed(kind);
+    const node = this.nodeTable.get6(a, b, c, d);
+    if (node !== undefined) return freeze('node', node, text);
+    const pod = this.podIpTable.get6(a, b, c, d);
+    if (pod !== undefined) return freeze('pod', pod, text);
+    const podNode = this.podCidrTable.get6(a, b, c, d);
+    if (podNode !== undefined) return freeze('pod', podNode, text);
+    if (isPrivate6(a, b, c, d) || (!this.privateTable.empty && this.privateTable.get6(a, b, c, d) !== undefined)) {
+      return freeze('private', null, text);
+    }
+    return freeze('external', null, text);
+  }
+
+  private compute4(n: number, addr: string): Classification {
+    const node = this.nodeTable.get4(n);
     if (node !== undefined) return freeze('node', node, addr);
-    const pod = this.podIpTable.get(ip);
+    const pod = this.podIpTable.get4(n);
     if (pod !== undefined) return freeze('pod', pod, addr);
-    const podNode = this.podCidrTable.get(ip);
+    const podNode = this.podCidrTable.get4(n);
     if (podNode !== undefined) return freeze('pod', podNode, addr);
-    if (this.privateTable.get(ip) !== undefined) return freeze('private', null, addr);
+    if (isPrivate4(n) || (!this.privateTable.empty && this.privateTable.get4(n) !== undefined)) return freeze('private', null, addr);
     return freeze('external', null, addr);
   }
 
@@ -129,6 +202,11 @@ export class Classifier {
     const t = this.topology;
     this.builtFor = t.addrVersion;
     this.cache = new Map();
+    this.cacheOld = new Map();
+    this.cache6 = new Map();
+    this.cache6Old = new Map();
+    this.textCache = new Map();
+    this.textOld = new Map();
     const nodes = this.nodeTable;
     const podIps = this.podIpTable;
     const podCidrs = this.podCidrTable;
@@ -179,31 +257,33 @@ export class Classifier {
   recover(remoteAddr: string, xff: string | null): string | null {
     if (!this.trusting || xff === null) return null;
     if (!this.isTrustedText(remoteAddr)) return null;
-    let found: Ip | null = null;
-    let foundV4 = -1;
+    let found = 0;
+    let foundStart = 0;
+    let foundEnd = 0;
     let end = xff.length;
     for (;;) {
       while (end > 0 && isSep(xff.charCodeAt(end - 1))) end--;
       if (end === 0) break;
       let start = end - 1;
       while (start > 0 && !isSep(xff.charCodeAt(start - 1))) start--;
-      // Fast path: a bare IPv4 entry needs no object.
-      const v4 = parseV4(xff, start, end);
-      if (v4 >= 0) {
-        foundV4 = v4;
-        found = null;
-        if (this.trustTable.get4(v4) === undefined) break;
-      } else {
-        const ip = parseIpPort(xff, start, end);
-        if (ip === null) break;
-        found = ip;
-        foundV4 = -1;
-        if (this.trustTable.get(ip) === undefined) break;
-      }
+      const kind = parseAddrPort(xff, start, end);
+      if (kind === 0) break;
+      found = kind;
+      foundStart = addrStart;
+      foundEnd = addrEnd;
+      if (!this.trustedParsed(kind)) break;
       end = start;
     }
-    if (foundV4 >= 0) return formatV4(foundV4);
-    return found === null ? null : formatIp(found);
+    if (found === 0) return null;
+    if ((found & CANONICAL) !== 0) return xff.slice(foundStart, foundEnd);
+    return formatParsed(parseAddr(xff, foundStart, foundEnd));
+  }
+
+  /** True when the address parseAddr last parsed is in a --trust network. */
+  private trustedParsed(kind: number): boolean {
+    const t = this.trustTable;
+    if ((kind & 7) === 4) return t.get4(ADDR[0]) !== undefined;
+    return t.get6(ADDR[0], ADDR[1], ADDR[2], ADDR[3]) !== undefined;
   }
 
   /** True when the address text is a --trust address (a trusted proxy). */
@@ -212,12 +292,60 @@ export class Classifier {
   }
 
   private isTrustedText(addr: string): boolean {
-    const v4 = parseV4(addr);
-    if (v4 >= 0) return this.trustTable.get4(v4) !== undefined;
-    if (addr.startsWith('unix:')) return this.trustUnix;
-    const ip = parseIp(addr);
-    return ip !== null && this.trustTable.get(ip) !== undefined;
+    const kind = addr.length > 45 ? 0 : parseAddr(addr);
+    if (kind !== 0) return this.trustedParsed(kind);
+    return this.trustUnix && addr.startsWith('unix:');
   }
+}
+
+/** PRIVATE_CIDRS for IPv4: 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT), 127/8, 169.254/16. */
+function isPrivate4(n: number): boolean {
+  const a = n >>> 24;
+  return a === 10 || a === 127 || n >>> 20 === 0xac1 || n >>> 16 === 0xc0a8 || n >>> 22 === 0x191 || n >>> 16 === 0xa9fe;
+}
+
+/** PRIVATE_CIDRS for IPv6 (first and last word): ::1/128, fc00::/7, fe80::/10. */
+function isPrivate6(w0: number, w1: number, w2: number, w3: number): boolean {
+  return w0 >>> 25 === 0x7e || w0 >>> 22 === 0x3fa || (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 1);
+}
+
+// Where parseAddrPort found the address inside its text.
+let addrStart = 0;
+let addrEnd = 0;
+
+/**
+ * parseAddr for "addr", "a.b.c.d:port" or "[v6]:port" (port 1-65535), like nginx's ngx_parse_addr_port;
+ * sets addrStart/addrEnd to the address part.
+ */
+function parseAddrPort(s: string, start: number, end: number): number {
+  addrStart = start;
+  addrEnd = end;
+  const plain = parseAddr(s, start, end);
+  if (plain !== 0 || end - start < 3) return plain;
+  let aEnd: number;
+  let aStart = start;
+  if (s.charCodeAt(start) === 91 /* [ */) {
+    const close = s.indexOf(']', start);
+    if (close < 0 || close >= end - 1 || s.charCodeAt(close + 1) !== 58) return 0;
+    aStart = start + 1;
+    aEnd = close;
+  } else {
+    const colon = s.indexOf(':', start);
+    if (colon < 0 || colon >= end) return 0;
+    aEnd = colon;
+  }
+  const portStart = (aStart === start ? aEnd : aEnd + 1) + 1;
+  if (portStart >= end || end - portStart > 5) return 0;
+  let port = 0;
+  for (let i = portStart; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return 0;
+    port = port * 10 + (c - 48);
+  }
+  if (port < 1 || port > 65535) return 0;
+  addrStart = aStart;
+  addrEnd = aEnd;
+  return parseAddr(s, aStart, aEnd);
 }
 
 function isSep(c: number): boolean {

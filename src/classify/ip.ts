@@ -1,5 +1,6 @@
 // IP address parsing and canonical form, CIDRs, and a longest-prefix table, all on numbers:
-// IPv4 as an unsigned 32-bit number, IPv6 as a BigInt. IPv4-mapped IPv6 (::ffff:a.b.c.d) is the IPv4
+// IPv4 as an unsigned 32-bit number, IPv6 as a BigInt (public API) or four uint32 words (parseAddr, the
+// allocation-free path classify takes per line). IPv4-mapped IPv6 (::ffff:a.b.c.d) is the IPv4
 // address. Hand-written parsers (no regex, no ip-address objects) because classify parses every
 // distinct address it sees; the strictness follows nginx (ngx_inet_addr / ngx_inet6_addr): dotted quads
 // of decimal octets, IPv6 with one "::" and an optional dotted tail, no zone ids.
@@ -44,12 +45,29 @@ function hexVal(c: number): number {
   return -1;
 }
 
+/** Digits of the canonical dotted quad of n (how long its text is). */
+function v4TextLength(n: number): number {
+  let len = 3;
+  for (let k = 24; k >= 0; k -= 8) {
+    const o = (n >>> k) & 255;
+    len += o < 10 ? 1 : o < 100 ? 2 : 3;
+  }
+  return len;
+}
+
+// Set by parseV6Groups: where "::" sat (-1: none), how many zero groups it stood for, and whether every group
+// was written in canonical style (lowercase, no leading zeros, no dotted tail).
+let v6Gap = -1;
+let v6Zeros = 0;
+let v6Plain = true;
+
 /** Parses IPv6 text in s[start, end) into 8 groups (written to `g`); false when it is not IPv6. */
 function parseV6Groups(s: string, start: number, end: number, g: Uint16Array): boolean {
   const len = end - start;
   if (len < 2 || len > 45) return false;
   let count = 0;
   let gap = -1; // group index where "::" sits
+  let plain = true;
   let i = start;
   if (s.charCodeAt(i) === COLON) {
     if (s.charCodeAt(i + 1) !== COLON) return false;
@@ -57,6 +75,9 @@ function parseV6Groups(s: string, start: number, end: number, g: Uint16Array): b
     i += 2;
     if (i === end) {
       g.fill(0);
+      v6Gap = 0;
+      v6Zeros = 8;
+      v6Plain = true;
       return true;
     }
   }
@@ -65,8 +86,10 @@ function parseV6Groups(s: string, start: number, end: number, g: Uint16Array): b
     const gs = i;
     let val = 0;
     while (i < end) {
-      const h = hexVal(s.charCodeAt(i));
+      const c = s.charCodeAt(i);
+      const h = hexVal(c);
       if (h < 0) break;
+      if (c <= 70 && c >= 65) plain = false;
       val = val * 16 + h;
       i++;
     }
@@ -77,9 +100,11 @@ function parseV6Groups(s: string, start: number, end: number, g: Uint16Array): b
       if (v4 < 0) return false;
       g[count++] = v4 >>> 16;
       g[count++] = v4 & 0xffff;
+      plain = false;
       break;
     }
     if (digits === 0 || digits > 4 || count === 8) return false;
+    if (digits > 1 && s.charCodeAt(gs) === 48) plain = false;
     g[count++] = val;
     if (i === end) break;
     if (s.charCodeAt(i) !== COLON) return false;
@@ -93,16 +118,101 @@ function parseV6Groups(s: string, start: number, end: number, g: Uint16Array): b
       return false; // trailing single colon
     }
   }
-  if (gap < 0) return count === 8;
+  v6Gap = gap;
+  v6Plain = plain;
+  if (gap < 0) {
+    v6Zeros = 0;
+    return count === 8;
+  }
   if (count > 7) return false;
   const move = count - gap;
   const zeros = 8 - count;
+  v6Zeros = zeros;
   for (let k = move - 1; k >= 0; k--) g[gap + zeros + k] = g[gap + k];
   for (let k = 0; k < zeros; k++) g[gap + k] = 0;
   return true;
 }
 
 const groups = new Uint16Array(8);
+
+/** Where RFC 5952 puts "::" in these groups: the first longest run (>= 2) of zero groups; at < 0 when none. */
+let bestAt = -1;
+let bestLen = 0;
+function zeroRun(g: Uint16Array): void {
+  bestAt = -1;
+  bestLen = 1;
+  for (let k = 0; k < 8; ) {
+    if (g[k] !== 0) {
+      k++;
+      continue;
+    }
+    let e = k;
+    while (e < 8 && g[e] === 0) e++;
+    if (e - k > bestLen) {
+      bestAt = k;
+      bestLen = e - k;
+    }
+    k = e;
+  }
+}
+
+/** RFC 5952 text of 8 groups. */
+function formatGroups(g: Uint16Array): string {
+  zeroRun(g);
+  let out = '';
+  if (bestAt < 0) {
+    for (let k = 0; k < 8; k++) out += k === 0 ? g[k].toString(16) : ':' + g[k].toString(16);
+    return out;
+  }
+  for (let k = 0; k < bestAt; k++) out += k === 0 ? g[k].toString(16) : ':' + g[k].toString(16);
+  out += '::';
+  for (let k = bestAt + bestLen; k < 8; k++) out += k === bestAt + bestLen ? g[k].toString(16) : ':' + g[k].toString(16);
+  return out;
+}
+
+/** Registers of parseAddr: the IPv4 uint32 in [0], or the IPv6 address as four uint32 words, most significant first. */
+export const ADDR = new Uint32Array(4);
+/** parseAddr result bits: the kind (4 or 6, 0 when not an address), and CANONICAL when the text is its canonical form. */
+export const CANONICAL = 8;
+
+/**
+ * Parses an IPv4 or IPv6 address in s[start, end) into ADDR without allocating: returns 0 (not an address), 4 or 6,
+ * plus CANONICAL when the text already is the canonical form. IPv4-mapped IPv6 is IPv4 (never canonical text).
+ */
+export function parseAddr(s: string, start = 0, end = s.length): number {
+  let hasColon = false;
+  for (let i = start; i < end; i++) {
+    if (s.charCodeAt(i) === COLON) {
+      hasColon = true;
+      break;
+    }
+  }
+  if (!hasColon) {
+    const n = parseV4(s, start, end);
+    if (n < 0) return 0;
+    ADDR[0] = n;
+    return v4TextLength(n) === end - start ? 4 | CANONICAL : 4;
+  }
+  const g = groups;
+  if (!parseV6Groups(s, start, end, g)) return 0;
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    ADDR[0] = g[6] * 65536 + g[7];
+    return 4;
+  }
+  ADDR[0] = g[0] * 65536 + g[1];
+  ADDR[1] = g[2] * 65536 + g[3];
+  ADDR[2] = g[4] * 65536 + g[5];
+  ADDR[3] = g[6] * 65536 + g[7];
+  if (!v6Plain) return 6;
+  zeroRun(g);
+  return (bestAt < 0 ? v6Gap < 0 : v6Gap === bestAt && v6Zeros === bestLen) ? 6 | CANONICAL : 6;
+}
+
+/** Canonical text of the address parseAddr last parsed (kind 4 or 6). */
+export function formatParsed(kind: number): string {
+  if ((kind & 7) === 4) return formatV4(ADDR[0]);
+  return formatGroups(groups);
+}
 
 /** Parses an IPv4 or IPv6 address (no prefix, no port, no brackets); null when it is not one. */
 export function parseIp(s: string, start = 0, end = s.length): Ip | null {
@@ -137,30 +247,12 @@ export function formatV4(n: number): string {
 
 /** RFC 5952 text of an IPv6 BigInt: lowercase, no leading zeros, the longest run (>= 2) of zero groups as "::". */
 export function formatV6(n: bigint): string {
-  const g: number[] = new Array(8);
+  const g = new Uint16Array(8);
   for (let k = 7; k >= 0; k--) {
     g[k] = Number(n & 0xffffn);
     n >>= 16n;
   }
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let k = 0; k < 8; ) {
-    if (g[k] !== 0) {
-      k++;
-      continue;
-    }
-    let e = k;
-    while (e < 8 && g[e] === 0) e++;
-    if (e - k > bestLen) {
-      bestAt = k;
-      bestLen = e - k;
-    }
-    k = e;
-  }
-  if (bestAt < 0) return g.map((x) => x.toString(16)).join(':');
-  const head = g.slice(0, bestAt).map((x) => x.toString(16)).join(':');
-  const tail = g.slice(bestAt + bestLen).map((x) => x.toString(16)).join(':');
-  return `${head}::${tail}`;
+  return formatGroups(g);
 }
 
 /** Canonical text of a parsed address. */
@@ -287,36 +379,111 @@ function keyV6(n: bigint, prefix: number): bigint {
   return prefix === 0 ? 0n : n >> BigInt(128 - prefix);
 }
 
-interface Level<K, T> {
+interface Level4<T> {
   prefix: number;
-  shift: K;
-  map: Map<K, T>;
+  shift: number;
+  map: Map<number, T>;
+}
+
+/** One IPv6 network of a table level: masked words, value, and the next entry with the same hash. */
+class Entry6<T> {
+  constructor(
+    readonly w0: number,
+    readonly w1: number,
+    readonly w2: number,
+    readonly w3: number,
+    public value: T,
+    public next: Entry6<T> | null,
+  ) {}
+}
+
+interface Level6<T> {
+  prefix: number;
+  m0: number;
+  m1: number;
+  m2: number;
+  m3: number;
+  map: Map<number, Entry6<T>>;
+}
+
+/** IPv4 map key of a network: the prefix bits as a small integer (int32, so a V8 Smi, never a boxed number). */
+function key4(n: number, shift: number, prefix: number): number {
+  return prefix === 0 ? 0 : (n >>> shift) | 0;
+}
+
+/** Mask word k (0 = most significant) of a /prefix IPv6 network. */
+function mask6(prefix: number, k: number): number {
+  const bits = Math.min(32, Math.max(0, prefix - 32 * k));
+  return bits === 0 ? 0 : bits === 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
+}
+
+/** Hash of four (masked) IPv6 words, as a Smi. */
+export function hash6(w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w0 ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 15) ^ w1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 13) ^ w2, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 16) ^ w3, 0x165667b1);
+  return (h ^ (h >>> 15)) & 0x3fffffff;
+}
+
+const WORDS = new Uint32Array(4);
+
+function wordsOf(n: bigint): Uint32Array {
+  WORDS[0] = Number((n >> 96n) & 0xffffffffn);
+  WORDS[1] = Number((n >> 64n) & 0xffffffffn);
+  WORDS[2] = Number((n >> 32n) & 0xffffffffn);
+  WORDS[3] = Number(n & 0xffffffffn);
+  return WORDS;
 }
 
 /**
  * Longest-prefix-match table from networks to values: one Map per prefix length, looked up from the
- * longest prefix down, so a lookup costs one shift and one Map.get per distinct prefix length.
+ * longest prefix down, so a lookup costs one shift (IPv4; four masks and a hash for IPv6) and one Map.get per
+ * distinct prefix length. Keys are small integers: no allocation per lookup.
  */
 export class CidrTable<T> {
-  private v4: Level<number, T>[] = [];
-  private v6: Level<bigint, T>[] = [];
+  private v4: Level4<T>[] = [];
+  private v6: Level6<T>[] = [];
   size = 0;
 
   /** Adds a network; an existing entry for the same network is kept unless `replace`. */
   add(cidr: Cidr, value: T, replace = false): void {
     if (cidr.v === 4) {
-      const level = levelFor(this.v4, cidr.prefix, 32 - cidr.prefix);
-      const key = keyV4(cidr.n as number, cidr.prefix);
-      if (!replace && level.map.has(key)) return;
-      if (!level.map.has(key)) this.size++;
+      let level = this.v4.find((l) => l.prefix === cidr.prefix);
+      if (level === undefined) {
+        level = { prefix: cidr.prefix, shift: 32 - cidr.prefix, map: new Map() };
+        this.v4.push(level);
+        this.v4.sort((a, b) => b.prefix - a.prefix);
+      }
+      const key = key4(cidr.n as number, level.shift, level.prefix);
+      const had = level.map.has(key);
+      if (had && !replace) return;
+      if (!had) this.size++;
       level.map.set(key, value);
-    } else {
-      const level = levelFor(this.v6, cidr.prefix, BigInt(128 - cidr.prefix));
-      const key = keyV6(cidr.n as bigint, cidr.prefix);
-      if (!replace && level.map.has(key)) return;
-      if (!level.map.has(key)) this.size++;
-      level.map.set(key, value);
+      return;
     }
+    let level = this.v6.find((l) => l.prefix === cidr.prefix);
+    if (level === undefined) {
+      const p = cidr.prefix;
+      level = { prefix: p, m0: mask6(p, 0), m1: mask6(p, 1), m2: mask6(p, 2), m3: mask6(p, 3), map: new Map() };
+      this.v6.push(level);
+      this.v6.sort((a, b) => b.prefix - a.prefix);
+    }
+    const w = wordsOf(cidr.n as bigint);
+    const w0 = (w[0] & level.m0) >>> 0;
+    const w1 = (w[1] & level.m1) >>> 0;
+    const w2 = (w[2] & level.m2) >>> 0;
+    const w3 = (w[3] & level.m3) >>> 0;
+    const h = hash6(w0, w1, w2, w3);
+    const head = level.map.get(h);
+    for (let e = head ?? null; e !== null; e = e.next) {
+      if (e.w0 === w0 && e.w1 === w1 && e.w2 === w2 && e.w3 === w3) {
+        if (replace) e.value = value;
+        return;
+      }
+    }
+    this.size++;
+    level.map.set(h, new Entry6(w0, w1, w2, w3, value, head ?? null));
   }
 
   /** Adds a single address (a /32 or /128). */
@@ -327,13 +494,8 @@ export class CidrTable<T> {
   /** The value of the longest network holding the address, or undefined. */
   get(ip: Ip): T | undefined {
     if (ip.v === 4) return this.get4(ip.n);
-    const levels = this.v6;
-    for (let i = 0; i < levels.length; i++) {
-      const l = levels[i];
-      const v = l.map.get(l.prefix === 0 ? 0n : ip.n >> l.shift);
-      if (v !== undefined) return v;
-    }
-    return undefined;
+    const w = wordsOf(ip.n);
+    return this.get6(w[0], w[1], w[2], w[3]);
   }
 
   /** `get` for an IPv4 uint32 (no object needed). */
@@ -341,10 +503,31 @@ export class CidrTable<T> {
     const levels = this.v4;
     for (let i = 0; i < levels.length; i++) {
       const l = levels[i];
-      const v = l.map.get(l.prefix === 0 ? 0 : n >>> l.shift);
+      const v = l.map.get(key4(n, l.shift, l.prefix));
       if (v !== undefined) return v;
     }
     return undefined;
+  }
+
+  /** `get` for an IPv6 address as four uint32 words, most significant first (no object needed). */
+  get6(a: number, b: number, c: number, d: number): T | undefined {
+    const levels = this.v6;
+    for (let i = 0; i < levels.length; i++) {
+      const l = levels[i];
+      const w0 = (a & l.m0) >>> 0;
+      const w1 = (b & l.m1) >>> 0;
+      const w2 = (c & l.m2) >>> 0;
+      const w3 = (d & l.m3) >>> 0;
+      for (let e = l.map.get(hash6(w0, w1, w2, w3)) ?? null; e !== null; e = e.next) {
+        if (e.w0 === w0 && e.w1 === w1 && e.w2 === w2 && e.w3 === w3) return e.value;
+      }
+    }
+    return undefined;
+  }
+
+  /** True when the table holds no network. */
+  get empty(): boolean {
+    return this.size === 0;
   }
 
   clear(): void {
@@ -352,12 +535,4 @@ export class CidrTable<T> {
     this.v6 = [];
     this.size = 0;
   }
-}
-
-function levelFor<K, T>(levels: Level<K, T>[], prefix: number, shift: K): Level<K, T> {
-  for (const l of levels) if (l.prefix === prefix) return l;
-  const l: Level<K, T> = { prefix, shift, map: new Map() };
-  levels.push(l);
-  levels.sort((a, b) => b.prefix - a.prefix);
-  return l;
 }
