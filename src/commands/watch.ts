@@ -203,7 +203,7 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
   else if (view === 'json') sinks.push(new JsonSink(stdout));
   else if (view === 'tui' && live) sinks.push(live);
   const pipeline = new Pipeline({ store, classifier, topology, format: c.format, sinks });
-  pipeline.autoFlush(tuning.flushMs ?? 1000);
+  pipeline.autoFlush(tuning.flushMs ?? 250);
 
   live?.setHeader({ context: kube.context, cluster: kube.server, namespace: o.allNamespaces ? null : kube.namespace,
     selector: selections.map((s) => s.label ?? '').join(' '), dbPath });
