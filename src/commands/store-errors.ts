@@ -1,0 +1,78 @@
+// A write to the database that failed (locked, disk full, read-only, I/O error) as one line the user can act on.
+// The open batch is never committed after such a failure: the caller closes the connection, which rolls it back,
+// so the rows and the source position of the failed batch are both absent and a re-run stores them once.
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { UserError } from '../errors.js';
+
+/** An error raised by SQLite (better-sqlite3's SqliteError carries a SQLITE_* code). */
+export function isStoreFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
+}
+
+/** Processes (other than this one) that have the database or its WAL open, as "pid 123 (node)"; Linux only. */
+export function dbHolders(dbPath: string): string[] {
+  let real: string;
+  try {
+    real = realpathSync(dbPath);
+  } catch {
+    return [];
+  }
+  const names = new Set([real, `${real}-wal`, `${real}-shm`]);
+  const found: string[] = [];
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
+  } catch {
+    return [];
+  }
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (names.has(target)) {
+        let comm = '?';
+        try {
+          comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); // the name only: arguments may hold secrets
+        } catch {
+          /* gone */
+        }
+        found.push(`pid ${pid} (${comm})`);
+        break;
+      }
+    }
+    if (found.length >= 5) break;
+  }
+  return found;
+}
+
+/** The UserError for a failed write to `dbPath` (exit 1: the input was fine, the run did not finish). */
+export function storeFailure(err: unknown, dbPath: string): UserError {
+  const code = String((err as { code?: unknown }).code);
+  const again = 'lines already stored are skipped on the next run';
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_BUSY_')) {
+    const holders = dbHolders(dbPath);
+    const who = holders.length ? `held by ${holders.join(', ')}` : 'held by another process';
+    return new UserError(`database ${dbPath} is locked (${who}); the last batch was not stored`, `again when that process has finished; ${again}`, 1);
+  }
+  if (code === 'SQLITE_FULL' || (code === 'SQLITE_IOERR_WRITE' && /full|space/i.test(String((err as Error).message)))) {
+    return new UserError(`the disk holding database ${dbPath} is full; the last batch was not stored`, `freeing space and running again; ${again}`, 1);
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return new UserError(`database ${dbPath} is read-only (file system or permissions); nothing more was stored`, '--db PATH on a writable file system', 1);
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CORRUPT' || code === 'SQLITE_CANTOPEN') {
+    return new UserError(`writing database ${dbPath} failed (${code}); the last batch was not stored`, `checking the disk (dmesg), then running again; ${again}`, 1);
+  }
+  return new UserError(`writing database ${dbPath} failed: ${(err as Error).message} (${code})`, `running again; ${again}`, 1);
+}
