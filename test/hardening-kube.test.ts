@@ -99,7 +99,7 @@ describe.concurrent('Kubernetes API faults', () => {
     emu.requireToken(GOOD_TOKEN);
     const r = await watchOnce(kubeconfig('401', emu.url), '401');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^snatscope: token expired or invalid \(try: refresh credentials, e\.g\. re-run your cloud's get-credentials\)$/m);
+    expect(r.stderr).toMatch(/^snatscope: token expired or invalid \(try refreshing the credentials, e\.g\. re-run your cloud's get-credentials\)$/m);
   }, 60_000);
 
   it('401 with a label selector: ends with the same advice instead of retrying forever', async () => {
@@ -107,7 +107,7 @@ describe.concurrent('Kubernetes API faults', () => {
     emu.requireToken(GOOD_TOKEN);
     const r = await watchOnce(kubeconfig('401l', emu.url), '401l', ['-l', 'app=web']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/snatscope: cannot list the target pods: token expired or invalid \(try: refresh credentials/);
+    expect(r.stderr).toMatch(/^snatscope: cannot list the target pods: token expired or invalid \(try refreshing the credentials[^(]*\)$/m);
   }, 60_000);
 
   it('403: names the missing verb and resource, exit 2', async () => {
@@ -118,7 +118,7 @@ describe.concurrent('Kubernetes API faults', () => {
     });
     const r = await watchOnce(kubeconfig('403', emu.url), '403');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/snatscope: forbidden: cannot get pods in namespace default \(try: grant it, see deploy\/rbac\.yaml\)/);
+    expect(r.stderr).toMatch(/^snatscope: forbidden: cannot get pods in namespace default \(try granting it, see deploy\/rbac\.yaml\)$/m);
   }, 60_000);
 
   it('429 with Retry-After: the retry of the log stream waits at least that long (emulator request log)', async () => {

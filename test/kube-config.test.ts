@@ -125,7 +125,8 @@ describe('API errors', () => {
       message: 'pods "web-1" is forbidden: User "system:serviceaccount:default:snatscope" cannot get resource "pods/log" in API group "" in the namespace "default"',
     });
     const e = errorFromResponse(403, undefined, body, '/api/v1/namespaces/default/pods/web-1/log');
-    expect(e.message).toBe('forbidden: cannot get pods/log in namespace default (try: grant it, see deploy/rbac.yaml)');
+    expect(e.message).toBe('forbidden: cannot get pods/log in namespace default');
+    expect(e.text).toBe('forbidden: cannot get pods/log in namespace default (try granting it, see deploy/rbac.yaml)');
     expect(e.retryable).toBe(false);
   });
 

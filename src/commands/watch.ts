@@ -149,7 +149,7 @@ export function parseCursor(json: string | null | undefined): TailCursor | null 
 function startupError(err: unknown, server: string): never {
   if (err instanceof KubeError) {
     if (err.status === 0) throw new UserError(`cannot reach the Kubernetes API at ${server}: ${err.message}`, '--context NAME, or check kubectl cluster-info');
-    throw new UserError(err.message, err.status === 401 ? undefined : '--context NAME, or check your access with kubectl auth can-i');
+    throw new UserError(err.message, err.hint ?? '--context NAME, or check your access with kubectl auth can-i');
   }
   throw err;
 }
@@ -268,7 +268,7 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
         updateLive();
       },
       onNotice: say,
-      onError: (err, ms) => say(`topology: ${err.message} (retrying in ${Math.round(ms / 1000)}s)`),
+      onError: (err, ms) => say(`topology: ${err.text} (retrying in ${Math.round(ms / 1000)}s)`),
     }).start();
     const topoSynced = await Promise.race([topo.synced(tuning.syncTimeoutMs ?? 15_000), stopped.then(() => true)]);
     if (!topoSynced) say('the cluster topology is not complete yet; classifying with what is known');
@@ -359,11 +359,11 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
         onNotice: say,
         onError: (err, ms) => {
           if (!podsSynced && (err.status === 401 || err.status === 403)) {
-            fatal = new UserError(`cannot list the target pods: ${err.message}`, err.status === 403 ? 'grant list/watch on pods, see deploy/rbac.yaml' : undefined);
+            fatal = new UserError(`cannot list the target pods: ${err.message}`, err.hint ?? undefined);
             inner.abort();
             return;
           }
-          say(`pods: ${err.message} (retrying in ${Math.round(ms / 1000)}s)`);
+          say(`pods: ${err.text} (retrying in ${Math.round(ms / 1000)}s)`);
         },
       }).start();
 

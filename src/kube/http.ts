@@ -36,9 +36,16 @@ export class KubeError extends Error {
     readonly retryAfterMs: number | null = null,
     /** The server's own message (escaped), for 4xx answers. */
     readonly serverMessage = '',
+    /** What the user can do about it ("try ..."), kept apart so a UserError does not say it twice. */
+    readonly hint: string | null = null,
   ) {
     super(message);
     this.name = 'KubeError';
+  }
+
+  /** The message with its hint, for notices and stream states. */
+  get text(): string {
+    return this.hint ? `${this.message} (try ${this.hint})` : this.message;
   }
 
   /** Worth retrying as is: network problems, timeouts, 429 and 5xx. */
@@ -92,7 +99,7 @@ export class KubeClient {
     } catch (err) {
       // An exec credential plugin or token file failed: say so without quoting more than its first line.
       const text = safeText(String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200));
-      throw new KubeError(401, 'CredentialsFailed', `getting credentials failed: ${text} (try: refresh credentials, e.g. re-run your cloud's get-credentials)`);
+      throw new KubeError(401, 'CredentialsFailed', `getting credentials failed: ${text}`, null, '', REFRESH);
     }
     if (opts.signal?.aborted) throw abortError();
     options.agent = this.agent;
@@ -215,10 +222,12 @@ export function errorFromResponse(status: number, retryAfter: string | string[] 
   serverMessage = safeText(serverMessage);
   const retryMs = parseRetryAfter(retryAfter);
   let message: string;
+  let hint: string | null = null;
   switch (status) {
     case 401:
       reason ||= 'Unauthorized';
-      message = "token expired or invalid (try: refresh credentials, e.g. re-run your cloud's get-credentials)";
+      message = 'token expired or invalid';
+      hint = REFRESH;
       break;
     case 403: {
       reason ||= 'Forbidden';
@@ -226,9 +235,11 @@ export function errorFromResponse(status: number, retryAfter: string | string[] 
       if (m) {
         const resource = m[3] ? `${m[2]}.${m[3]}` : m[2];
         const where = m[4] ? ` in namespace ${m[4]}` : m[0].includes('cluster scope') ? ' at the cluster scope' : '';
-        message = `forbidden: cannot ${m[1]} ${resource}${where} (try: grant it, see deploy/rbac.yaml)`;
+        message = `forbidden: cannot ${m[1]} ${resource}${where}`;
+        hint = 'granting it, see deploy/rbac.yaml';
       } else {
-        message = `forbidden: ${serverMessage || path} (try: grant get/list/watch, see deploy/rbac.yaml)`;
+        message = `forbidden: ${serverMessage || path}`;
+        hint = 'granting get/list/watch, see deploy/rbac.yaml';
       }
       break;
     }
@@ -240,5 +251,7 @@ export function errorFromResponse(status: number, retryAfter: string | string[] 
       reason ||= http.STATUS_CODES[status] ?? 'Error';
       message = `${status} ${reason}: ${serverMessage || path}`;
   }
-  return new KubeError(status, reason, message, retryMs, serverMessage);
+  return new KubeError(status, reason, message, retryMs, serverMessage, hint);
 }
+
+const REFRESH = "refreshing the credentials, e.g. re-run your cloud's get-credentials";

@@ -198,13 +198,13 @@ export class Tail {
         failures++;
         if (this.lines > before || Date.now() - t0 > 10_000) this.backoff.reset();
         if (!follow && (failures >= (this.opts.maxAttempts ?? 5) || (err.status >= 400 && err.status < 500 && err.status !== 429))) {
-          return this.end(err.message);
+          return this.end(err.text);
         }
         if (mode === 'previous' && err.status === 400) return this.end('previous container log unavailable');
         this.retries++;
         const delay = err.reason === 'Idle' ? 0 : this.backoff.next(err.retryAfterMs ?? 0);
         this.quietRetry = err.reason === 'Idle';
-        this.setState('retrying', err.message);
+        this.setState('retrying', err.text);
         if (!(await sleep(delay, this.stopSignal()))) break;
       }
     }

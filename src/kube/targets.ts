@@ -141,7 +141,7 @@ async function workloadSelector(client: KubeClient, t: ParsedTarget, ns: string)
     if (err instanceof KubeError && err.status === 404) {
       throw new UserError(`${kind} "${t.name}" not found in namespace ${ns}`, `kubectl get ${SHORT[kind]} -n ${ns}, or -n NAMESPACE`);
     }
-    if (err instanceof KubeError && (err.status === 401 || err.status === 403)) throw new UserError(err.message, undefined);
+    if (err instanceof KubeError && (err.status === 401 || err.status === 403)) throw new UserError(err.message, err.hint ?? undefined);
     throw err;
   }
   const sel = obj.spec?.selector;

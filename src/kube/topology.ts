@@ -89,7 +89,7 @@ export class TopologyWatch {
       return;
     }
     const what = e.kind === 'nodes' ? 'nodes: node (SNAT) addresses are unknown, such clients count as private' : e.kind;
-    this.opts.onNotice?.(`cannot list ${what} (${err.message})`);
+    this.opts.onNotice?.(`cannot list ${what} (${err.text})`);
     this.settle(e);
   }
 
