@@ -147,11 +147,23 @@ export function parseCursor(json: string | null | undefined): TailCursor | null 
 
 /** A failure to reach or use the API at start-up, as one line the user can act on. */
 function startupError(err: unknown, server: string): never {
-  if (err instanceof KubeError) {
-    if (err.status === 0) throw new UserError(`cannot reach the Kubernetes API at ${server}: ${err.message}`, '--context NAME, or check kubectl cluster-info');
-    throw new UserError(err.message, err.hint ?? '--context NAME, or check your access with kubectl auth can-i');
-  }
+  if (err instanceof KubeError) throw startupUserError(err, server);
   throw err;
+}
+
+function startupUserError(err: KubeError, server: string): UserError {
+  if (err.status === 0) return new UserError(`cannot reach the Kubernetes API at ${server}: ${err.message}`, '--context NAME, or check kubectl cluster-info');
+  return new UserError(err.message, err.hint ?? '--context NAME, or check your access with kubectl auth can-i');
+}
+
+/**
+ * Errors that will not go away by retrying when nothing has worked yet: credentials, permissions, a host that does
+ * not resolve, TLS that does not verify, nothing listening. Later in a run the same errors are retried (a cluster
+ * that flaps, a token that gets refreshed).
+ */
+function fatalAtStart(err: KubeError): boolean {
+  return err.status === 401 || err.status === 403 ||
+    (err.status === 0 && /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL|Timeout)/.test(err.reason));
 }
 
 export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<WatchResult> {
@@ -251,6 +263,7 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
       })
     : null;
 
+  let topoDone = false;
   try {
     const updateLive = () => {
       if (!live) return;
@@ -268,9 +281,17 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
         updateLive();
       },
       onNotice: say,
-      onError: (err, ms) => say(`topology: ${err.text} (retrying in ${Math.round(ms / 1000)}s)`),
+      onError: (err, ms) => {
+        if (!topoDone && fatalAtStart(err)) {
+          fatal ??= startupUserError(err, kube.server);
+          inner.abort();
+          return;
+        }
+        say(`topology: ${err.text} (retrying in ${Math.round(ms / 1000)}s)`);
+      },
     }).start();
     const topoSynced = await Promise.race([topo.synced(tuning.syncTimeoutMs ?? 15_000), stopped.then(() => true)]);
+    topoDone = true;
     if (!topoSynced) say('the cluster topology is not complete yet; classifying with what is known');
     store.topology(topology.snapshot());
     updateLive();
@@ -358,8 +379,8 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
         onPodEvent: podEvent,
         onNotice: say,
         onError: (err, ms) => {
-          if (!podsSynced && (err.status === 401 || err.status === 403)) {
-            fatal = new UserError(`cannot list the target pods: ${err.message}`, err.hint ?? undefined);
+          if (!podsSynced && fatalAtStart(err)) {
+            fatal ??= err.status === 0 ? startupUserError(err, kube.server) : new UserError(`cannot list the target pods: ${err.message}`, err.hint ?? undefined);
             inner.abort();
             return;
           }
