@@ -482,6 +482,23 @@ export class Store {
     }
   }
 
+  /**
+   * Closes without committing: the open batch (rows, rollups, positions, unparsed counts) is rolled back. For a
+   * write that failed (disk full, locked): nothing of the failed batch is stored, so a re-run stores it once.
+   */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    } catch {
+      // The failed statement may have rolled back already.
+    } finally {
+      this.resetBatch(true);
+      this.db.close();
+    }
+  }
+
   private resetBatch(failed: boolean): void {
     this.bufRows = 0;
     this.batchRows = 0;

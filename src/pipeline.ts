@@ -47,6 +47,12 @@ export interface PipelineOptions {
   flushRows?: number;
   /** Called once per source when its format/envelope is known ("says which"). */
   onDetect?: (feed: SourceFeed, description: string) => void;
+  /**
+   * A commit failed (disk full, database locked too long). With this handler (live sources) the pipeline stops
+   * accepting lines and reports here, whichever event triggered the commit; without it the error is thrown to the
+   * caller of push()/flush() (files). Either way the failed batch is not committed: close the store with abandon().
+   */
+  onFailure?: (err: unknown) => void;
 }
 
 export interface PipelineStats {
@@ -111,8 +117,30 @@ export class Pipeline {
 
   /** Flush on a timer (live sources): rows become visible to reports within `ms`. */
   autoFlush(ms: number): void {
-    this.timer ??= setInterval(() => this.flush(), ms);
+    this.timer ??= setInterval(() => this.commit(), ms);
     this.timer.unref();
+  }
+
+  /** The failure that stopped this pipeline, if any; no line is accepted after it. */
+  failure: unknown = null;
+
+  /** @internal flush(), routing a failure to `onFailure` when there is one. */
+  commit(): void {
+    if (this.failure !== null) return;
+    try {
+      this.flush();
+    } catch (err) {
+      const onFailure = this.options.onFailure;
+      if (!onFailure) throw err;
+      this.failure = err;
+      this.stopAutoFlush();
+      onFailure(err);
+    }
+  }
+
+  stopAutoFlush(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 
   /** @internal */
@@ -171,6 +199,7 @@ export class SourceFeed {
   /** One raw line from the source (no newline). For skipping sources, call `skip()` for the first `toSkip` lines. */
   push(raw: string): void {
     const p = this.pipeline;
+    if (p.failure !== null) return; // not stored, not counted: the next run reads it again
     this.position++;
     this.dirty = true;
     p.stats.lines++;
@@ -183,7 +212,7 @@ export class SourceFeed {
     if (!this.described) this.describe();
     p.store.add(this.sourceId, this.toRow(line));
     // After the row: the position (and a live stream's cursor) already include this line.
-    if (p.store.pending >= p.flushRows) p.flush();
+    if (p.store.pending >= p.flushRows) p.commit();
   }
 
   /**
@@ -216,9 +245,14 @@ export class SourceFeed {
   }
 
   private describe(): void {
+    this.detected(this.stage.format, this.stage.envelope, this.stage.describe());
+  }
+
+  /** Format and envelope known (here, or in the parse worker that reads this source): stored and announced once. */
+  detected(format: string | null, envelope: string | null, description: string): void {
     this.described = true;
-    this.pipeline.store.sourceMeta(this.sourceId, { format: this.stage.format, envelope: this.stage.envelope });
-    this.pipeline.options.onDetect?.(this, this.stage.describe());
+    this.pipeline.store.sourceMeta(this.sourceId, { format, envelope });
+    this.pipeline.options.onDetect?.(this, description);
   }
 
   private toRow(line: ParsedLine): RequestRow {

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers/cli.js';
 import { cliAsync, integrity, requestCount, storedTargets, writeMainLog } from './helpers/hostile.js';
 import { requirePrereq } from './helpers/prereq.js';
+import { accessLine, startCluster } from './helpers/kube.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let small: string;
@@ -145,4 +146,30 @@ describe.runIf(mounts)('read-only and full file systems (tmpfs)', () => {
     expect(targets).toHaveLength(MEDIUM);
     expect(new Set(targets).size).toBe(MEDIUM);
   }, 60_000);
+
+  it('a full disk during watch: one clear line, the failed batch absent, the next watch resumes and stores each line once', async () => {
+    const dir = mountTmpfs('wfull', '2m');
+    const db = join(dir, 'snatscope.db');
+    const c = await startCluster({ pods: 1 });
+    try {
+      const N = 40_000; // within the emulator's log buffer (it keeps the last 50k lines), and more than 2 MiB of rows
+      const lines = Array.from({ length: N }, (_, i) => accessLine(`w${i}`));
+      c.model.appendLog('default', 'web-0', 'nginx', lines, Date.UTC(2026, 10, 27, 2, 10));
+      const args = ['watch', '-l', 'app=web', '--no-follow', '--kubeconfig', c.kubeconfig, '--db', db, '--output', 'none'];
+      const r = await cliAsync(args, { env: { HOME: c.dir } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^snatscope: the disk holding database .* is full; the last batch was not stored \(try freeing space/m);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(integrity(db)).toBe('ok');
+      expect(requestCount(db)).toBeLessThan(N);
+      execFileSync('mount', ['-o', 'remount,size=64m', dir]);
+      const again = await cliAsync(args, { env: { HOME: c.dir } });
+      expect(again.code, again.stderr).toBe(0);
+      const targets = storedTargets(db);
+      expect(targets).toHaveLength(N);
+      expect(new Set(targets).size).toBe(N);
+    } finally {
+      await c.close();
+    }
+  }, 90_000);
 });

@@ -21,6 +21,7 @@ import { TopologyWatch, servicesForPods } from '../kube/topology.js';
 import type { BackoffOptions } from '../kube/backoff.js';
 import type { ResourceWatchOptions } from '../kube/watch.js';
 import { addClassifyOptions, addDbOption, addFormatOption, buildClassifier, checkFormat, defaultDbPath, openStore } from './common.js';
+import { isStoreFailure, storeFailure } from './store-errors.js';
 
 export type OutputMode = 'tui' | 'lines' | 'json' | 'none';
 
@@ -214,7 +215,17 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
   if (view === 'lines') sinks.push(new LinesSink(stdout, { showNamespace: o.allNamespaces, env }));
   else if (view === 'json') sinks.push(new JsonSink(stdout));
   else if (view === 'tui' && live) sinks.push(live);
-  const pipeline = new Pipeline({ store, classifier, topology, format: c.format, sinks });
+  // A commit that fails (disk full, database locked for too long) ends the run with one clear line; the failed
+  // batch is rolled back (rows and cursors together), so the next run resumes exactly there.
+  let storeFailed: unknown = null;
+  const pipeline = new Pipeline({
+    store, classifier, topology, format: c.format, sinks,
+    onFailure: (err) => {
+      storeFailed = err;
+      fatal ??= isStoreFailure(err) ? storeFailure(err, dbPath) : null;
+      inner.abort();
+    },
+  });
   pipeline.autoFlush(tuning.flushMs ?? 250);
 
   live?.setHeader({ context: kube.context, cluster: kube.server, namespace: o.allNamespaces ? null : kube.namespace,
@@ -243,10 +254,22 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
       if (liveTimer) clearInterval(liveTimer);
       await pods?.stop();
       await topo?.stop();
-      for (const feed of feeds.values()) feed.end();
-      store.topology(topology.snapshot());
-      await pipeline.close();
-      store.close();
+      if (!storeFailed) {
+        try {
+          for (const feed of feeds.values()) feed.end();
+          store.topology(topology.snapshot());
+          await pipeline.close();
+          store.close();
+        } catch (err) {
+          if (!isStoreFailure(err)) throw err;
+          storeFailed = err;
+          fatal ??= storeFailure(err, dbPath);
+        }
+      }
+      if (storeFailed) {
+        for (const sink of sinks) await sink.close?.();
+        store.abandon(); // the failed batch (rows and cursors) is rolled back
+      }
       client.close();
     })());
 
@@ -418,6 +441,7 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
     await shutdown();
   }
   if (fatal) throw fatal;
+  if (storeFailed) throw storeFailed;
   const s = pipeline.stats;
   stderr.write(`snatscope: ${s.lines} lines, ${s.requests} requests, ${s.unparsed} unparsed from ${opened} streams (stored in ${safeText(dbPath)})\n`);
   return { exitCode: 0, lines: s.lines, requests: s.requests, unparsed: s.unparsed, streams: opened };
