@@ -2,7 +2,6 @@
 // a Topology and a Classifier. Everything is validated before the first write.
 import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { Classifier, Topology, loadTopologyFiles } from '../classify/index.js';
 import { resolveFormat } from '../parse/index.js';
 import { Store } from '../../db/index.js';
 import { UserError } from '../errors.js';
@@ -33,33 +32,7 @@ export function addClassifyOptions(cmd: Command): Command {
     .option('--internal-cidr <cidr>', 'an internal network counted as private (repeatable)', collect, []);
 }
 
-export interface ClassifyFlags {
-  trust: string[];
-  internalCidr: string[];
-  topology?: string[];
-  nodeIp?: string[];
-  podCidr?: string[];
-}
-
-/** Builds the topology from files and flags, and the classifier over it. Throws UserError on bad input. */
-export function buildClassifier(flags: ClassifyFlags, topology = new Topology()): { topology: Topology; classifier: Classifier } {
-  if (flags.topology?.length) topology = loadTopologyFiles(flags.topology);
-  for (const spec of flags.nodeIp ?? []) {
-    const [ip, node] = splitAssign(spec);
-    topology.addNodeIp(ip, node);
-  }
-  for (const spec of flags.podCidr ?? []) {
-    const [cidr, node] = splitAssign(spec);
-    topology.addPodCidr(cidr, node);
-  }
-  const classifier = new Classifier(topology, { internalCidrs: flags.internalCidr ?? [], trust: flags.trust ?? [] });
-  return { topology, classifier };
-}
-
-function splitAssign(spec: string): [string, string | undefined] {
-  const eq = spec.indexOf('=');
-  return eq === -1 ? [spec, undefined] : [spec.slice(0, eq), spec.slice(eq + 1) || undefined];
-}
+export { buildClassifier, type ClassifyFlags } from '../classify/flags.js';
 
 /** Validates a --format value early (UserError for an unknown name or a malformed log_format). */
 export function checkFormat(format: string): void {

@@ -5,17 +5,26 @@
 // names the log; it does not change when the file grows, so the rest of a file after an interrupted run, or the
 // same file ingested again (under any path), resumes after the last committed line instead of counting twice.
 // The pod is part of the key because two pods' logs can start with the same probe line in the same second.
+//
+// Big files are parsed in a worker thread (src/parallel/): this thread then only reads, and writes what comes back.
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { UserError } from '../errors.js';
 import { isStoreFailure } from '../commands/store-errors.js';
 import type { Pipeline, SourceFeed } from '../pipeline.js';
-import { LineSplitter } from './lines.js';
+import type { ClassifyFlags } from '../classify/flags.js';
+import { ParallelFeed } from '../parallel/driver.js';
+import { LineConsumer, MAX_LINE } from './consume.js';
 
-export const MAX_LINE = 64 * 1024;
+export { MAX_LINE };
+
+/** Inputs at least this big are parsed in a worker thread (auto): below it the start-up of the worker (its own
+ * classifier, topology files, cold address cache) costs more than it saves. Measured break-even: 8-16 MB. */
+export const PARALLEL_MIN_BYTES = 16 << 20;
 
 export interface InputSpec {
   /** A path, or '-' for stdin. */
@@ -66,7 +75,15 @@ function openStream(path: string): Readable {
 export async function ingestInput(
   pipeline: Pipeline,
   spec: InputSpec,
-  opts: { progress?: (bytes: number) => void; shouldStop?: () => boolean } = {},
+  opts: {
+    progress?: (bytes: number) => void;
+    shouldStop?: () => boolean;
+    /**
+     * Parse and classify in a worker thread while this thread writes SQLite (the classifier is rebuilt there from
+     * these flags). `threads`: 1 never, 2 always, unset: for files of PARALLEL_MIN_BYTES or more. Same stored result.
+     */
+    parallel?: { classify: ClassifyFlags; threads?: number };
+  } = {},
 ): Promise<IngestResult> {
   const raw = openStream(spec.path);
   let input: AsyncIterable<Buffer> = raw;
@@ -115,26 +132,24 @@ export async function ingestInput(
   }
 
   let feed: SourceFeed | null = null;
-  let lines = 0;
-  let skipped = 0;
-  let toSkip = 0;
+  // Lines up to the committed position are counted and skipped; the rest go to the pipeline, here or in a worker.
+  let consumer: LineConsumer | null = null;
+  let par: ParallelFeed | null = null;
   let head: Buffer[] = [];
   let headLength = 0;
   const meta = { pod, namespace: spec.namespace, path: spec.path === '-' ? undefined : spec.path };
-
-  // Lines up to the committed position are counted and skipped; the rest go to the pipeline.
-  const each = (take: (text: string) => void) => (text: string) => {
-    lines++;
-    if (skipped < toSkip) {
-      skipped++;
-      feed!.skip();
-    } else take(text);
-  };
-  const splitter = new LineSplitter(MAX_LINE, each((line) => feed!.push(line)), each((head) => feed!.tooLong(head)));
+  const kind = spec.path === '-' ? 'stdin' : 'file';
   const open = (firstLine: Buffer) => {
     const key = `file:${pod}:${createHash('sha256').update(firstLine).digest('hex').slice(0, 32)}`;
-    feed = pipeline.openSource(key, spec.path === '-' ? 'stdin' : 'file', meta, { skipCommitted: true });
-    toSkip = feed.toSkip;
+    feed = pipeline.openSource(key, kind, meta, { skipCommitted: true });
+    if (opts.parallel && useWorker(pipeline, spec.path, opts.parallel.threads)) {
+      par = new ParallelFeed(pipeline, feed, { key, kind }, opts.parallel.classify);
+    } else consumer = new LineConsumer(feed);
+  };
+  const write = (chunk: Buffer): Promise<void> | void => (par !== null ? (par as ParallelFeed).write(chunk) : consumer!.write(chunk));
+  const counts = () => {
+    const c = (par ?? consumer) as ParallelFeed | LineConsumer | null;
+    return { lines: c?.lines ?? 0, skipped: c?.skipped ?? 0 };
   };
 
   let interrupted = false;
@@ -149,29 +164,52 @@ export async function ingestInput(
         if (nl === -1 && headLength < MAX_LINE) continue;
         open(all.subarray(0, nl === -1 ? MAX_LINE : nl));
         head = [];
-        splitter.write(all);
-      } else splitter.write(chunk);
+        await write(all);
+      } else await write(chunk);
       if (opts.shouldStop?.()) {
         interrupted = true;
         break;
       }
     }
   } catch (err) {
-    // A failed write to the database is not a broken input: the caller rolls back and reports it.
-    if (isStoreFailure(err)) throw err;
+    const p = par as ParallelFeed | null;
+    // A failed write to the database is not a broken input: the caller rolls back and reports it. Neither is a
+    // failure of the parse worker.
+    if (isStoreFailure(err) || p?.owns(err)) {
+      p?.abort();
+      throw err;
+    }
     // Keep what was read: commit it, then report the broken input. The bytes after the last newline are a line cut
     // by the break, not a line: they are not counted, so a re-run with the whole file reads that line in full.
-    if (feed) {
-      (feed as SourceFeed).end();
-      pipeline.flush();
-    }
-    throw readError(label, err, lines);
+    if (p) await p.finish(false);
+    else if (feed) (feed as SourceFeed).end();
+    if (feed) pipeline.flush();
+    throw readError(label, err, counts().lines);
   }
-  if (feed === null && headLength > 0) open((head.length === 1 ? head[0] : Buffer.concat(head)).subarray(0, MAX_LINE));
+  if (feed === null && headLength > 0) {
+    open((head.length === 1 ? head[0] : Buffer.concat(head)).subarray(0, MAX_LINE));
+    await write(head.length === 1 ? head[0] : Buffer.concat(head));
+  }
   if (feed === null) return { feed: null, lines: 0, skipped: 0, interrupted };
-  if (!interrupted) splitter.end();
-  (feed as SourceFeed).end();
-  return { feed, lines, skipped, interrupted };
+  if (par !== null) await (par as ParallelFeed).finish(!interrupted);
+  else {
+    if (!interrupted) consumer!.endInput();
+    (feed as SourceFeed).end();
+  }
+  return { feed, ...counts(), interrupted };
+}
+
+/** Whether to parse in a worker: never with sinks (they run per row on this thread), by `threads`, else by size. */
+function useWorker(pipeline: Pipeline, path: string, threads: number | undefined): boolean {
+  if (pipeline.sinks.length > 0 || threads === 1) return false;
+  if (threads !== undefined && threads >= 2) return true;
+  // One CPU: the worker would only add the cost of handing rows over.
+  if (path === '-' || availableParallelism() < 2) return false;
+  try {
+    return statSync(path).size >= PARALLEL_MIN_BYTES;
+  } catch {
+    return false;
+  }
 }
 
 function readError(label: string, err: unknown, lines?: number): UserError {
