@@ -15,9 +15,6 @@ import { LineStage } from './parse/index.js';
 import type { Store } from '../db/index.js';
 import type { AddressClass, ParsedLine, RequestRow, UnparsedReason } from './types.js';
 
-/** Rows per transaction for bulk input; live sources also flush on a timer. Below the store's own batch size. */
-const BATCH_ROWS = 32_768;
-
 export interface Sink {
   write(row: RequestRow): void;
   close?(): void | Promise<void>;
