@@ -1,6 +1,7 @@
 // Coverage of an audit window per pod, so an audit never claims completeness it does not have.
 // A pod is covered while one of its log streams is open (stream-start/restart .. stream-end/stream-error/deleted;
-// after a stream error, again from its next stored request, since a reconnect resumes without a new start event)
+// after a stream error, again from its reconnect (a stream-start 'reconnected') or its next stored request, whichever
+// is first; databases written before watch recorded reconnects have only the latter)
 // or inside the first..last request time of a saved log (file/stdin sources). After `deleted` the pod is gone,
 // which is not a gap. Everything else in the window is a gap, with the reason the state at its start gives.
 // Gaps shorter than a second (a watch opening its stream) are not reported.
