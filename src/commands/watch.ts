@@ -390,7 +390,10 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
             lastReason.set(t, t.reason);
             store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-error', detail: t.reason });
             say(`${streamName(inst)}: ${t.reason}; retrying`);
-          } else if (t.state === 'live') lastReason.delete(t);
+          } else if (t.state === 'live' && lastReason.delete(t)) {
+            // Back after a recorded error: the stream covers the pod again from now, lines or not (audit coverage).
+            store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-start', detail: 'reconnected' });
+          }
         },
         onTailEnded: (inst, t) => {
           feeds.get(t)?.end();
