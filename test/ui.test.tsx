@@ -11,6 +11,14 @@ import { requestRow } from './helpers/rows.js';
 
 const T0 = 1_700_000_000_000;
 const tick = (ms = 25) => new Promise((r) => setTimeout(r, ms));
+/** Polls until `cond` holds (bounded): for what the real render timer draws, however loaded the machine is. */
+async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await tick(20);
+  }
+}
 const plain = (frame: string | undefined) => (frame ?? '').replace(/\x1b\[[0-9;]*m/g, '');
 const lines = (frame: string | undefined) => plain(frame).split('\n');
 
@@ -137,7 +145,7 @@ describe('pod table', () => {
     const s = cluster();
     const r = await show(s, { refreshMs: 100 });
     s.write(row('web-d', 'node3', '203.0.113.8', 'external'));
-    await tick(250);
+    await until(() => order(r.lastFrame()).includes('web-d'), 'the next refresh');
     expect(order(r.lastFrame())).toContain('web-d');
   });
 });
@@ -350,7 +358,7 @@ describe('runTui', () => {
         events.push('flush done');
       },
     }).then(() => events.push('resolved'));
-    await tick(150);
+    await until(() => plain(stdout.out).includes('web-a'), 'the first frame');
     expect(plain(stdout.out)).toContain('web-a');
     stdin.send('q');
     await done;

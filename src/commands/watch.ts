@@ -5,23 +5,29 @@
 // status line, else stderr) and retried; they never end the run. Ctrl-C (or q in the TUI) stops the streams, flushes
 // the store and exits 0 (SIGTERM: 143); an aborted signal takes the TUI down the same way.
 import { Option, type Command } from 'commander';
+import type { Store } from '../../db/index.js';
+import type { Topology } from '../classify/index.js';
 import { UserError } from '../errors.js';
 import { safeText } from '../output/escape.js';
 import { LinesSink } from '../output/lines.js';
 import { JsonSink } from '../output/json.js';
 import type { TextOut } from '../output/sinkio.js';
-import { Pipeline, type Sink, type SourceFeed } from '../pipeline.js';
+import { Pipeline, type Sink } from '../pipeline.js';
 import { parseDuration, parseTime } from '../time.js';
 import { loadKube } from '../kube/config.js';
-import { KubeClient, KubeError } from '../kube/http.js';
-import { PodStreams, type ContainerInstance, type PodEvent } from '../kube/pods.js';
-import { Tail, type TailCursor } from '../kube/tail.js';
+import { KubeClient } from '../kube/http.js';
+import type { PodStreams, Selection } from '../kube/pods.js';
+import { podListError, startupError, startupUserError } from '../kube/startup.js';
+import { WatchStreams } from '../kube/streams.js';
 import { resolveTargets } from '../kube/targets.js';
-import { TopologyWatch, servicesForPods } from '../kube/topology.js';
+import { TopologySync } from '../kube/topology-sync.js';
 import type { BackoffOptions } from '../kube/backoff.js';
 import type { ResourceWatchOptions } from '../kube/watch.js';
+import { LiveFeed, noticesTo } from '../live/feed.js';
 import { addClassifyOptions, addDbOption, addFormatOption, buildClassifier, checkFormat, defaultDbPath, openStore } from './common.js';
 import { isStoreFailure, storeFailure } from './store-errors.js';
+
+export { parseCursor } from '../kube/streams.js';
 
 export type OutputMode = 'tui' | 'lines' | 'json' | 'none';
 
@@ -136,70 +142,58 @@ function wholeSecond(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function parseCursor(json: string | null | undefined): TailCursor | null {
-  if (!json) return null;
-  try {
-    const c = JSON.parse(json) as Partial<TailCursor>;
-    return typeof c.sinceTime === 'string' && typeof c.skip === 'number' ? { sinceTime: c.sinceTime, skip: c.skip } : null;
-  } catch {
-    return null;
-  }
-}
-
-/** A failure to reach or use the API at start-up, as one line the user can act on. */
-function startupError(err: unknown, server: string): never {
-  if (err instanceof KubeError) throw startupUserError(err, server);
-  throw err;
-}
-
-function startupUserError(err: KubeError, server: string): UserError {
-  if (err.status === 0) return new UserError(`cannot reach the Kubernetes API at ${server}: ${err.message}`, '--context NAME, or check kubectl cluster-info');
-  return new UserError(err.message, err.hint ?? '--context NAME, or check your access with kubectl auth can-i');
-}
-
 /**
- * Errors that will not go away by retrying when nothing has worked yet: credentials, permissions, a host that does
- * not resolve, TLS that does not verify, nothing listening. Later in a run the same errors are retried (a cluster
- * that flaps, a token that gets refreshed).
+ * How the run ends: the caller's signal, the user quitting the TUI, a fatal start-up problem (the pods cannot be
+ * listed at all) or a failed commit. `fatal` is the first problem to tell the user (it is thrown at the end).
  */
-function fatalAtStart(err: KubeError): boolean {
-  return err.status === 401 || err.status === 403 ||
-    (err.status === 0 && /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL|Timeout)/.test(err.reason));
+class RunEnd {
+  private readonly ac = new AbortController();
+  readonly signal = this.ac.signal;
+  /** Resolves once the run is told to end. */
+  readonly stopped: Promise<void>;
+  fatal: UserError | null = null;
+  /** A commit that failed: the store is then abandoned instead of flushed. */
+  storeFailed: unknown = null;
+
+  constructor(
+    outer: AbortSignal | undefined,
+    private readonly dbPath: string,
+  ) {
+    if (outer?.aborted) this.ac.abort();
+    else outer?.addEventListener('abort', () => this.ac.abort(), { once: true });
+    this.stopped = new Promise<void>((resolve) => {
+      if (this.signal.aborted) resolve();
+      else this.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  stop(): void {
+    this.ac.abort();
+  }
+
+  /** A problem that ends the run; the first one is what the user sees. */
+  fail(err: UserError): void {
+    this.fatal ??= err;
+    this.ac.abort();
+  }
+
+  /** A commit failed (disk full, database locked for too long): one clear line when it is the database's. */
+  storeFailure(err: unknown): void {
+    this.storeFailed = err;
+    this.fatal ??= isStoreFailure(err) ? storeFailure(err, this.dbPath) : null;
+  }
+
+  /** Throws what ended the run, if anything did. */
+  rethrow(): void {
+    if (this.fatal) throw this.fatal;
+    if (this.storeFailed) throw this.storeFailed;
+  }
 }
 
-export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<WatchResult> {
-  const stdout = rt.stdout ?? process.stdout;
-  const stderr = rt.stderr ?? process.stderr;
-  const env = rt.env ?? process.env;
-  const tuning = rt.tuning ?? {};
-  const signal = rt.signal;
-  const c = checkFlags(o);
-  let view = chooseView(o.output, stdout.isTTY === true);
-  const kube = loadKube({ kubeconfig: o.kubeconfig, context: o.context, namespace: o.namespace }, { env });
-  const { topology, classifier } = buildClassifier({ trust: o.trust ?? [], internalCidr: o.internalCidr ?? [] });
-
-  // The TUI lands separately (ui/run.js); until it is there, the lines view stands in.
-  let tui: typeof import('../../ui/run.js') | null = null;
-  let live: import('../live/stats.js').LiveStats | null = null;
-  if (view === 'tui') {
-    try {
-      tui = await import('../../ui/run.js');
-      const { LiveStats } = await import('../live/stats.js');
-      live = new LiveStats();
-    } catch {
-      view = 'lines';
-    }
-  }
-  // Notices (queued streams, per-stream errors): on the TUI's status line, else on stderr.
-  const say = (msg: string) => {
-    if (live) live.notice(msg);
-    else stderr.write(`snatscope: ${msg}\n`);
-  };
-
-  const client = new KubeClient(kube.kc);
-  let selections;
+/** The pod selections of TARGET... and the flags; an API failure closes the client and ends the run as one line. */
+async function resolveSelections(client: KubeClient, o: WatchOptions, kube: { namespace: string; server: string }): Promise<Selection[]> {
   try {
-    selections = await resolveTargets(client, o.targets ?? [], {
+    return await resolveTargets(client, o.targets ?? [], {
       namespace: kube.namespace,
       allNamespaces: o.allNamespaces ?? false,
       labelSelector: o.selector,
@@ -208,244 +202,139 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
     client.close();
     startupError(err, kube.server);
   }
+}
 
+/** Where each request goes besides the store: the lines or NDJSON view, or LiveStats behind the TUI. */
+function viewSinks(view: OutputMode, live: LiveFeed | null, stdout: TextOut, allNamespaces: boolean | undefined, env: NodeJS.ProcessEnv): Sink[] {
+  if (view === 'lines') return [new LinesSink(stdout, { showNamespace: allNamespaces, env })];
+  if (view === 'json') return [new JsonSink(stdout)];
+  if (view === 'tui' && live) return [live.stats];
+  return [];
+}
+
+/** What closeRun() stops and closes. */
+interface RunParts {
+  end: RunEnd;
+  live: LiveFeed | null;
+  streams: WatchStreams;
+  topo: TopologySync;
+  client: KubeClient;
+  store: Store;
+  topology: Topology;
+  pipeline: Pipeline;
+  sinks: Sink[];
+  dbPath: string;
+}
+
+/**
+ * Stops the streams and the topology watch, then flushes and closes the store. After a failed commit the store is
+ * abandoned instead: the failed batch (rows and cursors together) is rolled back, so the next run resumes exactly there.
+ */
+async function closeRun(p: RunParts): Promise<void> {
+  p.live?.stop();
+  await p.streams.stop();
+  await p.topo.stop();
+  if (!p.end.storeFailed) {
+    try {
+      p.streams.endFeeds();
+      p.store.topology(p.topology.snapshot());
+      await p.pipeline.close();
+      p.store.close();
+    } catch (err) {
+      if (!isStoreFailure(err)) throw err;
+      p.end.storeFailure(err);
+    }
+  }
+  if (p.end.storeFailed) {
+    for (const sink of p.sinks) await sink.close?.();
+    p.store.abandon(); // the failed batch (rows and cursors) is rolled back
+  }
+  p.client.close();
+}
+
+/** resolve targets -> open store and pipeline -> start the topology watch -> start the pod streams -> wait -> shut down. */
+export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<WatchResult> {
+  const stdout = rt.stdout ?? process.stdout;
+  const stderr = rt.stderr ?? process.stderr;
+  const env = rt.env ?? process.env;
+  const tuning = rt.tuning ?? {};
+  const c = checkFlags(o);
+  let view = chooseView(o.output, stdout.isTTY === true);
+  const kube = loadKube({ kubeconfig: o.kubeconfig, context: o.context, namespace: o.namespace }, { env });
+  const { topology, classifier } = buildClassifier({ trust: o.trust ?? [], internalCidr: o.internalCidr ?? [] });
+  // The TUI lands separately (ui/run.js); until it is there, the lines view stands in.
+  const live = view === 'tui' ? await LiveFeed.load() : null;
+  if (!live && view === 'tui') view = 'lines';
+  const say = noticesTo(live, stderr);
+
+  const client = new KubeClient(kube.kc);
+  const selections = await resolveSelections(client, o, kube);
+  const namespace = o.allNamespaces ? null : kube.namespace;
   const dbPath = o.db ?? defaultDbPath();
   const store = openStore(dbPath);
-  const sinks: Sink[] = [];
-  if (view === 'lines') sinks.push(new LinesSink(stdout, { showNamespace: o.allNamespaces, env }));
-  else if (view === 'json') sinks.push(new JsonSink(stdout));
-  else if (view === 'tui' && live) sinks.push(live);
-  // A commit that fails (disk full, database locked for too long) ends the run with one clear line; the failed
-  // batch is rolled back (rows and cursors together), so the next run resumes exactly there.
-  let storeFailed: unknown = null;
+  const sinks = viewSinks(view, live, stdout, o.allNamespaces, env);
+  const end = new RunEnd(rt.signal, dbPath);
+  // A commit that fails ends the run with one clear line.
   const pipeline = new Pipeline({
     store, classifier, topology, format: c.format, sinks,
     onFailure: (err) => {
-      storeFailed = err;
-      fatal ??= isStoreFailure(err) ? storeFailure(err, dbPath) : null;
-      inner.abort();
+      end.storeFailure(err);
+      end.stop();
     },
   });
   pipeline.autoFlush(tuning.flushMs ?? 250);
+  live?.stats.setHeader({ context: kube.context, cluster: kube.server, namespace, selector: selections.map((s) => s.label ?? '').join(' '), dbPath });
 
-  live?.setHeader({ context: kube.context, cluster: kube.server, namespace: o.allNamespaces ? null : kube.namespace,
-    selector: selections.map((s) => s.label ?? '').join(' '), dbPath });
-
-  // Ends the run: the caller's signal, the user quitting the TUI, or a fatal start-up problem (the pods cannot be
-  // listed at all).
-  const inner = new AbortController();
-  let fatal: UserError | null = null;
-  if (signal?.aborted) inner.abort();
-  else signal?.addEventListener('abort', () => inner.abort(), { once: true });
-  const stopped = new Promise<void>((resolve) => {
-    if (inner.signal.aborted) resolve();
-    else inner.signal.addEventListener('abort', () => resolve(), { once: true });
+  const topo = new TopologySync({
+    client, topology, namespace, watch: tuning.watch, syncTimeoutMs: tuning.syncTimeoutMs, say,
+    onChange: () => {
+      store.topology(topology.snapshot());
+      live?.refresh();
+    },
+    onFatal: (err) => end.fail(startupUserError(err, kube.server)),
   });
+  const streams = new WatchStreams({
+    client, store, pipeline, selections, containerMatch: c.containerMatch, maxStreams: c.maxStreams, follow: c.follow,
+    sinceTime: c.sinceTime, tailLines: c.tailLines, tuning, say, view: live,
+    onFatal: (err) => end.fail(podListError(err, kube.server)),
+  });
+  live?.track(topology, streams);
 
-  const feeds = new Map<Tail, SourceFeed>();
-  let opened = 0;
-  let pods: PodStreams | null = null;
-  let liveTimer: NodeJS.Timeout | null = null;
-  let topo: TopologyWatch | null = null;
   // Stops the streams, then flushes and closes the store: once, whoever asks first (the TUI's quit, the end of the run).
   let closing: Promise<void> | null = null;
-  const shutdown = (): Promise<void> =>
-    (closing ??= (async () => {
-      if (liveTimer) clearInterval(liveTimer);
-      await pods?.stop();
-      await topo?.stop();
-      if (!storeFailed) {
-        try {
-          for (const feed of feeds.values()) feed.end();
-          store.topology(topology.snapshot());
-          await pipeline.close();
-          store.close();
-        } catch (err) {
-          if (!isStoreFailure(err)) throw err;
-          storeFailed = err;
-          fatal ??= storeFailure(err, dbPath);
-        }
-      }
-      if (storeFailed) {
-        for (const sink of sinks) await sink.close?.();
-        store.abandon(); // the failed batch (rows and cursors) is rolled back
-      }
-      client.close();
-    })());
+  const shutdown = (): Promise<void> => (closing ??= closeRun({ end, live, streams, topo, client, store, topology, pipeline, sinks, dbPath }));
 
   // The TUI comes up at once (so start-up shows on it); q / Ctrl-C shut down before it unmounts, an abort unmounts it.
-  const tuiDone = tui && live
-    ? tui.runTui({
-        stats: live,
-        onQuit: () => {
-          inner.abort();
-          return shutdown();
-        },
-        onSwitchPolicy: rt.onSwitchPolicy,
-        signal: inner.signal,
-      })
-    : null;
+  const tuiDone = live?.run({
+    onQuit: () => {
+      end.stop();
+      return shutdown();
+    },
+    onSwitchPolicy: rt.onSwitchPolicy,
+    signal: end.signal,
+  });
 
-  let topoDone = false;
   try {
-    const updateLive = () => {
-      if (!live) return;
-      live.setServices(servicesForPods(topology, pods ? pods.podKeys() : []));
-      live.setNodes([...topology.nodes.values()].map((n) => ({ name: n.name, addresses: n.ownedAddrs.map((a) => a.addr) })));
-    };
     // Topology first, so the first lines are classified against the cluster as it is.
-    topo = new TopologyWatch({
-      client,
-      topology,
-      namespace: o.allNamespaces ? null : kube.namespace,
-      watch: tuning.watch,
-      onChange: () => {
-        store.topology(topology.snapshot());
-        updateLive();
-      },
-      onNotice: say,
-      onError: (err, ms) => {
-        if (!topoDone && fatalAtStart(err)) {
-          fatal ??= startupUserError(err, kube.server);
-          inner.abort();
-          return;
-        }
-        say(`topology: ${err.text} (retrying in ${Math.round(ms / 1000)}s)`);
-      },
-    }).start();
-    const topoSynced = await Promise.race([topo.synced(tuning.syncTimeoutMs ?? 15_000), stopped.then(() => true)]);
-    topoDone = true;
-    if (!topoSynced) say('the cluster topology is not complete yet; classifying with what is known');
-    store.topology(topology.snapshot());
-    updateLive();
-
-    const lastReason = new Map<Tail, string | null>();
-    // TUI: streams waiting for a slot under --max-streams show as queued until their tail opens (or the pod goes).
-    const queuedLive = new Map<string, ContainerInstance>();
-    const liveKey = (i: { namespace: string; pod: string; container: string; containerId: string }) => `${i.namespace}/${i.pod}/${i.container}/${i.containerId}`;
-    const podEvent = (ev: PodEvent) => {
-      const kind = ({ added: 'watched', deleted: 'deleted', started: 'stream-start', restarted: 'restart', waiting: 'stream-error' } as const)[ev.type];
-      store.podEvent({ time: ev.time, namespace: ev.namespace, pod: ev.pod, container: ev.container ?? null, event: kind, detail: ev.detail ?? null });
-      if (ev.type === 'waiting') say(`${safeText(`${ev.namespace}/${ev.pod}/${ev.container ?? ''}`)}: waiting (${safeText(ev.detail ?? '')})`);
-      if (!live) return;
-      if ((ev.type === 'started' || ev.type === 'restarted') && ev.container && ev.containerId) {
-        const inst = { namespace: ev.namespace, pod: ev.pod, container: ev.container, containerId: ev.containerId, nodeName: ev.nodeName };
-        queuedLive.set(liveKey(inst), inst);
-        live.setStream(liveKey(inst), { namespace: inst.namespace, pod: inst.pod, container: inst.container, nodeName: inst.nodeName, state: 'queued' });
-      } else if (ev.type === 'deleted') {
-        for (const [k, inst] of queuedLive) {
-          if (inst.namespace !== ev.namespace || inst.pod !== ev.pod) continue;
-          queuedLive.delete(k);
-          live.setStream(k, { namespace: inst.namespace, pod: inst.pod, container: inst.container, nodeName: inst.nodeName, state: 'ended', detail: 'pod deleted' });
-        }
-      }
-      if (ev.type === 'added' || ev.type === 'deleted') updateLive();
-    };
-    const streamName = (i: ContainerInstance) => safeText(`${i.namespace}/${i.pod}/${i.container}`);
-
-    let podsSynced = false;
-    if (!inner.signal.aborted) {
-      pods = new PodStreams({
-        client,
-        selections,
-        containerMatch: c.containerMatch,
-        maxStreams: c.maxStreams,
-        follow: c.follow,
-        watch: tuning.watch,
-        drainMs: tuning.drainMs,
-        openTail: (inst, decide, onState) => {
-          const key = `k8s:${inst.namespace}/${inst.pod}/${inst.container}/${inst.containerId}`;
-          queuedLive.delete(liveKey(inst));
-          let tail: Tail | null = null;
-          const feed = pipeline.openSource(
-            key,
-            'stream',
-            { namespace: inst.namespace, pod: inst.pod, container: inst.container, containerId: inst.containerId, nodeName: inst.nodeName ?? undefined },
-            { cursor: () => tail?.cursorJson() ?? null },
-          );
-          tail = new Tail({
-            client,
-            namespace: inst.namespace,
-            pod: inst.pod,
-            container: inst.container,
-            follow: c.follow,
-            start: { cursor: parseCursor(feed.storedCursor), sinceTime: c.sinceTime, tailLines: c.tailLines },
-            onLine: (line) => feed.push(line),
-            onTooLong: (head) => feed.tooLong(head),
-            onState,
-            decide,
-            idleMs: tuning.idleMs,
-            endGraceMs: tuning.endGraceMs,
-            backoff: tuning.backoff,
-          });
-          feeds.set(tail, feed);
-          opened++;
-          return tail;
-        },
-        onTailState: (inst, t) => {
-          live?.setStream(liveKey(inst), {
-            namespace: inst.namespace, pod: inst.pod, container: inst.container, nodeName: inst.nodeName, state: t.state, detail: t.reason ?? undefined,
-          });
-          if (t.state === 'retrying' && t.reason && !t.quietRetry && lastReason.get(t) !== t.reason) {
-            lastReason.set(t, t.reason);
-            store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-error', detail: t.reason });
-            say(`${streamName(inst)}: ${t.reason}; retrying`);
-          } else if (t.state === 'live' && lastReason.delete(t)) {
-            // Back after a recorded error: the stream covers the pod again from now, lines or not (audit coverage).
-            store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-start', detail: 'reconnected' });
-          }
-        },
-        onTailEnded: (inst, t) => {
-          feeds.get(t)?.end();
-          feeds.delete(t);
-          lastReason.delete(t);
-          store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-end', detail: t.reason });
-          if (t.reason && t.reason !== 'stopped' && t.reason !== 'pod deleted' && t.reason !== 'container gone') say(`${streamName(inst)}: ended: ${t.reason}`);
-        },
-        onPodEvent: podEvent,
-        onNotice: say,
-        onError: (err, ms) => {
-          if (!podsSynced && fatalAtStart(err)) {
-            fatal ??= err.status === 0 ? startupUserError(err, kube.server) : new UserError(`cannot list the target pods: ${err.message}`, err.hint ?? undefined);
-            inner.abort();
-            return;
-          }
-          say(`pods: ${err.text} (retrying in ${Math.round(ms / 1000)}s)`);
-        },
-      }).start();
-
-      const firstSync = await Promise.race([pods.synced(tuning.syncTimeoutMs ?? 30_000), stopped.then(() => true)]);
-      podsSynced = true;
-      if (!firstSync && !inner.signal.aborted) say('the pod list is taking long; streams start as pods are seen');
-      if (!inner.signal.aborted && pods.counts.pods === 0) say(`no pods match ${selections.map((s) => s.label ?? '').join(', ')} yet; waiting for some`);
-      if (!inner.signal.aborted) rt.onStarted?.({ pipeline, pods, client });
+    topo.start();
+    await topo.synced(end.stopped);
+    if (!end.signal.aborted) {
+      const pods = await streams.start(end.signal, end.stopped);
+      if (!end.signal.aborted) rt.onStarted?.({ pipeline, pods, client });
     }
-
-    if (live) {
-      let unparsedSeen = 0;
-      const l = live;
-      liveTimer = setInterval(() => {
-        l.unparsed(pipeline.stats.unparsed - unparsedSeen);
-        unparsedSeen = pipeline.stats.unparsed;
-      }, 500);
-      liveTimer.unref();
-    }
-
-    if (tuiDone) await tuiDone;
-    else if (!pods) await stopped;
-    else if (c.follow) await stopped;
-    else await Promise.race([pods.idle(), stopped]);
+    live?.countUnparsed(pipeline);
+    await (tuiDone ?? streams.done(end.stopped));
   } finally {
     if (tuiDone) {
       // An error above: take the UI down before anything is printed.
-      inner.abort();
+      end.stop();
       await tuiDone.catch(() => {});
     }
     await shutdown();
   }
-  if (fatal) throw fatal;
-  if (storeFailed) throw storeFailed;
+  end.rethrow();
   const s = pipeline.stats;
+  const opened = streams.opened;
   stderr.write(`snatscope: ${s.lines} lines, ${s.requests} requests, ${s.unparsed} unparsed from ${opened} streams (stored in ${safeText(dbPath)})\n`);
   return { exitCode: 0, lines: s.lines, requests: s.requests, unparsed: s.unparsed, streams: opened };
 }

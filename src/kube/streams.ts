@@ -1,0 +1,197 @@
+// The log streams of a watch run: the target pods (PodStreams) and, per running container instance, a Tail that
+// feeds its own pipeline source and resumes from the cursor committed with that source's rows. Pod lifecycle changes
+// and stream problems are recorded as pod events in the store and said once (a retry with the same reason is not
+// said again); a view (the TUI) can follow each stream's state. An error retrying cannot fix before the pod list
+// first synced (credentials, permissions, DNS, TLS) goes to `onFatal`; later ones are said and retried.
+import type { Store } from '../../db/index.js';
+import { safeText } from '../output/escape.js';
+import type { Pipeline, SourceFeed } from '../pipeline.js';
+import type { BackoffOptions } from './backoff.js';
+import type { KubeClient, KubeError } from './http.js';
+import { PodStreams, type ContainerInstance, type PodEvent, type Selection } from './pods.js';
+import { fatalAtStart } from './startup.js';
+import { Tail, type ResumeDecision, type TailCursor } from './tail.js';
+import type { ResourceWatchOptions } from './watch.js';
+
+/** What a view is told about the streams (LiveFeed implements it for the TUI). */
+export interface StreamView {
+  /** A pod lifecycle event (after it is recorded in the store). */
+  podEvent(ev: PodEvent): void;
+  /** The tail of this container instance is being opened (it has left the --max-streams queue). */
+  opening(inst: ContainerInstance): void;
+  /** A tail changed state (connecting, live, retrying with a reason, ended). */
+  tailState(inst: ContainerInstance, tail: Tail): void;
+}
+
+/** Timeouts and backoff (tests, benchmark); defaults are the production values. */
+export interface StreamTuning {
+  idleMs?: number;
+  endGraceMs?: number;
+  backoff?: BackoffOptions;
+  watch?: Partial<ResourceWatchOptions>;
+  drainMs?: number;
+  syncTimeoutMs?: number;
+}
+
+export interface WatchStreamsOptions {
+  client: KubeClient;
+  store: Store;
+  pipeline: Pipeline;
+  selections: Selection[];
+  containerMatch?: (name: string) => boolean;
+  maxStreams: number;
+  follow: boolean;
+  /** Where a log without a stored cursor starts. */
+  sinceTime?: string;
+  tailLines?: number;
+  tuning: StreamTuning;
+  say(message: string): void;
+  view?: StreamView | null;
+  onFatal(err: KubeError): void;
+}
+
+const EVENT_KIND = { added: 'watched', deleted: 'deleted', started: 'stream-start', restarted: 'restart', waiting: 'stream-error' } as const;
+
+/** A stored stream cursor (JSON), or null when there is none or it is not one. */
+export function parseCursor(json: string | null | undefined): TailCursor | null {
+  if (!json) return null;
+  try {
+    const c = JSON.parse(json) as Partial<TailCursor>;
+    return typeof c.sinceTime === 'string' && typeof c.skip === 'number' ? { sinceTime: c.sinceTime, skip: c.skip } : null;
+  } catch {
+    return null;
+  }
+}
+
+function streamName(i: ContainerInstance): string {
+  return safeText(`${i.namespace}/${i.pod}/${i.container}`);
+}
+
+/** The pod watches and container tails of one watch run, with their pipeline sources. */
+export class WatchStreams {
+  /** Container streams opened so far. */
+  opened = 0;
+  /** Set (and started) by start(). */
+  pods: PodStreams | null = null;
+  private readonly feeds = new Map<Tail, SourceFeed>();
+  private readonly lastReason = new Map<Tail, string | null>();
+  private synced = false;
+
+  constructor(private readonly o: WatchStreamsOptions) {}
+
+  /** "namespace/name" of the target pods seen so far (none before start). */
+  podKeys(): Iterable<string> {
+    return this.pods ? this.pods.podKeys() : [];
+  }
+
+  /**
+   * Starts the pod watches and waits for their first list (or the end of the run); says when that takes long or
+   * finds no pods yet.
+   */
+  async start(signal: AbortSignal, stopped: Promise<void>): Promise<PodStreams> {
+    const { o } = this;
+    const pods = (this.pods = new PodStreams({
+      client: o.client,
+      selections: o.selections,
+      containerMatch: o.containerMatch,
+      maxStreams: o.maxStreams,
+      follow: o.follow,
+      watch: o.tuning.watch,
+      drainMs: o.tuning.drainMs,
+      openTail: (inst, decide, onState) => this.openTail(inst, decide, onState),
+      onTailState: (inst, t) => this.tailState(inst, t),
+      onTailEnded: (inst, t) => this.tailEnded(inst, t),
+      onPodEvent: (ev) => this.podEvent(ev),
+      onNotice: o.say,
+      onError: (err, ms) => {
+        if (!this.synced && fatalAtStart(err)) {
+          o.onFatal(err);
+          return;
+        }
+        o.say(`pods: ${err.text} (retrying in ${Math.round(ms / 1000)}s)`);
+      },
+    }).start());
+    const firstSync = await Promise.race([pods.synced(o.tuning.syncTimeoutMs ?? 30_000), stopped.then(() => true)]);
+    this.synced = true;
+    if (!firstSync && !signal.aborted) o.say('the pod list is taking long; streams start as pods are seen');
+    if (!signal.aborted && pods.counts.pods === 0) o.say(`no pods match ${o.selections.map((s) => s.label ?? '').join(', ')} yet; waiting for some`);
+    return pods;
+  }
+
+  /** Resolves when the run may end: once stopped or, with --no-follow, once every stream has read its log. */
+  done(stopped: Promise<void>): Promise<void> {
+    if (!this.pods || this.o.follow) return stopped;
+    return Promise.race([this.pods.idle(), stopped]);
+  }
+
+  /** Stops the pod watches and every tail. */
+  async stop(): Promise<void> {
+    await this.pods?.stop();
+  }
+
+  /** Ends every open source feed (its position and cursor go into the last commit). */
+  endFeeds(): void {
+    for (const feed of this.feeds.values()) feed.end();
+  }
+
+  /** A pipeline source for this container instance and the Tail that feeds it, resuming from the stored cursor. */
+  private openTail(inst: ContainerInstance, decide: () => ResumeDecision, onState: (t: Tail) => void): Tail {
+    const { o } = this;
+    const key = `k8s:${inst.namespace}/${inst.pod}/${inst.container}/${inst.containerId}`;
+    o.view?.opening(inst);
+    let tail: Tail | null = null;
+    const feed = o.pipeline.openSource(
+      key,
+      'stream',
+      { namespace: inst.namespace, pod: inst.pod, container: inst.container, containerId: inst.containerId, nodeName: inst.nodeName ?? undefined },
+      { cursor: () => tail?.cursorJson() ?? null },
+    );
+    tail = new Tail({
+      client: o.client,
+      namespace: inst.namespace,
+      pod: inst.pod,
+      container: inst.container,
+      follow: o.follow,
+      start: { cursor: parseCursor(feed.storedCursor), sinceTime: o.sinceTime, tailLines: o.tailLines },
+      onLine: (line) => feed.push(line),
+      onTooLong: (head) => feed.tooLong(head),
+      onState,
+      decide,
+      idleMs: o.tuning.idleMs,
+      endGraceMs: o.tuning.endGraceMs,
+      backoff: o.tuning.backoff,
+    });
+    this.feeds.set(tail, feed);
+    this.opened++;
+    return tail;
+  }
+
+  /** A retry with a new reason is recorded and said; going live again after a recorded error is recorded too. */
+  private tailState(inst: ContainerInstance, t: Tail): void {
+    this.o.view?.tailState(inst, t);
+    if (t.state === 'retrying' && t.reason && !t.quietRetry && this.lastReason.get(t) !== t.reason) {
+      this.lastReason.set(t, t.reason);
+      this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-error', detail: t.reason });
+      this.o.say(`${streamName(inst)}: ${t.reason}; retrying`);
+    } else if (t.state === 'live' && this.lastReason.delete(t)) {
+      // Back after a recorded error: the stream covers the pod again from now, lines or not (audit coverage).
+      this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-start', detail: 'reconnected' });
+    }
+  }
+
+  /** A tail ended: its feed ends, the end is recorded, and said unless it is routine. */
+  private tailEnded(inst: ContainerInstance, t: Tail): void {
+    this.feeds.get(t)?.end();
+    this.feeds.delete(t);
+    this.lastReason.delete(t);
+    this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-end', detail: t.reason });
+    if (t.reason && t.reason !== 'stopped' && t.reason !== 'pod deleted' && t.reason !== 'container gone') this.o.say(`${streamName(inst)}: ended: ${t.reason}`);
+  }
+
+  /** Every pod event is recorded; a container that waits (CrashLoopBackOff, ...) is said. */
+  private podEvent(ev: PodEvent): void {
+    this.o.store.podEvent({ time: ev.time, namespace: ev.namespace, pod: ev.pod, container: ev.container ?? null, event: EVENT_KIND[ev.type], detail: ev.detail ?? null });
+    if (ev.type === 'waiting') this.o.say(`${safeText(`${ev.namespace}/${ev.pod}/${ev.container ?? ''}`)}: waiting (${safeText(ev.detail ?? '')})`);
+    this.o.view?.podEvent(ev);
+  }
+}
