@@ -42,6 +42,11 @@ export interface PipelineOptions {
    * store's own batch size: a commit the store starts by itself would carry rows without the position covering them.
    */
   flushRows?: number;
+  /**
+   * The store copies each row inside add() and keeps no reference to it (the parse worker's column packer): with no
+   * sinks, one RequestRow per feed is refilled for every line instead of allocating one per line.
+   */
+  reuseRows?: boolean;
   /** Called once per source when its format/envelope is known ("says which"). */
   onDetect?: (feed: SourceFeed, description: string) => void;
   /**
@@ -167,6 +172,8 @@ export class SourceFeed {
   private readonly pod: string;
   private readonly container: string;
   private readonly nodeName: string | null;
+  /** The row refilled per line when the pipeline's store copies rows (reuseRows), else null. */
+  private readonly scratch: RequestRow | null;
 
   constructor(
     private readonly pipeline: Pipeline,
@@ -186,6 +193,7 @@ export class SourceFeed {
     this.pod = meta.pod ?? '';
     this.container = meta.container ?? '';
     this.nodeName = meta.nodeName ?? known?.nodeName ?? null;
+    this.scratch = pipeline.options.reuseRows === true && pipeline.sinks.length === 0 ? emptyRow() : null;
   }
 
   /** Lines to skip before new data starts (re-ingest of a file already partly stored). */
@@ -276,8 +284,33 @@ export class SourceFeed {
     }
     p.stats.requests++;
     p.stats.classes[c.cls]++;
-    const row: RequestRow = {
-      time: Number.isNaN(line.time) ? Date.now() : line.time,
+    const time = Number.isNaN(line.time) ? Date.now() : line.time;
+    const row = this.scratch;
+    if (row !== null) {
+      row.time = time;
+      row.namespace = namespace;
+      row.pod = pod;
+      row.container = container;
+      row.nodeName = nodeName;
+      row.remoteAddr = c.addr;
+      row.cls = c.cls;
+      row.owner = c.owner;
+      row.client = client;
+      row.clientCls = clientCls;
+      row.method = line.method;
+      row.target = line.target;
+      row.protocol = line.protocol;
+      row.status = line.status;
+      row.bytes = line.bytes;
+      row.referer = line.referer;
+      row.userAgent = line.userAgent;
+      row.xff = line.xff;
+      row.requestTime = line.requestTime;
+      row.upstreamAddr = line.upstreamAddr;
+      return row;
+    }
+    const fresh: RequestRow = {
+      time,
       namespace,
       pod,
       container,
@@ -299,9 +332,35 @@ export class SourceFeed {
       upstreamAddr: line.upstreamAddr,
     };
     const sinks = p.sinks;
-    for (let i = 0; i < sinks.length; i++) sinks[i].write(row);
-    return row;
+    for (let i = 0; i < sinks.length; i++) sinks[i].write(fresh);
+    return fresh;
   }
+}
+
+/** A row to refill (reuseRows), with every field in the order toRow writes them. */
+function emptyRow(): RequestRow {
+  return {
+    time: 0,
+    namespace: '',
+    pod: '',
+    container: '',
+    nodeName: null,
+    remoteAddr: '',
+    cls: 'unknown',
+    owner: null,
+    client: null,
+    clientCls: null,
+    method: null,
+    target: null,
+    protocol: null,
+    status: 0,
+    bytes: 0,
+    referer: null,
+    userAgent: null,
+    xff: null,
+    requestTime: 0,
+    upstreamAddr: null,
+  };
 }
 
 /** A pod the topology knows, by namespace/name or by name alone when the namespace is not given. */

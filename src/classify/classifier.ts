@@ -6,8 +6,9 @@
 //   unknown  not an IP address ("-", "unix:", garbage); never throws
 // No per-string cache: the address is parsed into numbers without allocating (ip.ts parseAddr) and looked up in
 // small integer-keyed tables (node addresses, pod IPs, podCIDRs, --internal-cidr; the always-private ranges are
-// constant comparisons). Results are frozen and memoised in bounded two-generation Maps: IPv4 by its uint32, IPv6
-// by a hash of its words (integer keys, no string hashing), other text (garbage) by the string; both and the tables are rebuilt when
+// constant comparisons). Results are frozen and memoised in a small direct-mapped table (IPv4 by its uint32, IPv6
+// by a hash of its words: no string hashing, nothing rehashed or allocated as addresses come and go); other text
+// (garbage) in bounded two-generation Maps by the string. The memo and the tables are rebuilt when
 // the topology's addrVersion changes. Also realip: recover the client from X-Forwarded-For like nginx with
 // `real_ip_header X-Forwarded-For; real_ip_recursive on;` and set_real_ip_from = --trust.
 
@@ -21,7 +22,12 @@ export interface ClassifierOptions {
   internalCidrs?: string[];
   /** --trust: proxies whose X-Forwarded-For is believed (CIDR or address; "unix:" trusts unix sockets). */
   trust?: string[];
-  /** Most memoised results per kind (IPv4; other text), in two generations of half this each. Default 50,000. */
+  /**
+   * Most memoised results: half for IP addresses (IPv4 and IPv6 slots), half for other text (two generations).
+   * Default 2,048: small on purpose. A memo of many distinct addresses costs more than it saves (each result it keeps
+   * survives into the old generation; with 400k distinct clients a 50k memo made classify 3x slower than none), while
+   * a small one still holds the hot addresses (nodes, load balancers, health checkers).
+   */
   cacheLimit?: number;
 }
 
@@ -59,15 +65,12 @@ function parseCidrs(list: string[], flag: string, example: string): Cidr[] {
   });
 }
 
-/** A memoised IPv6 result with the address words it is for. */
-class Memo6 {
-  constructor(
-    readonly w0: number,
-    readonly w1: number,
-    readonly w2: number,
-    readonly w3: number,
-    readonly result: Classification,
-  ) {}
+/**
+ * The text as a string of its own: an address cut from a log line is a slice that keeps the whole line alive, and a
+ * memoised result would carry that line into the old generation. Short strings are copies already.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : (s + ' ').slice(0, -1);
 }
 
 function freeze(cls: AddressClass, owner: string | null, addr: string): Classification {
@@ -77,12 +80,17 @@ function freeze(cls: AddressClass, owner: string | null, addr: string): Classifi
 export class Classifier {
   readonly topology: Topology;
   private readonly cacheLimit: number;
-  /** IPv4 results by uint32 (as int32, a Smi key): the current and the previous generation. */
-  private cache = new Map<number, Classification>();
-  private cacheOld = new Map<number, Classification>();
-  /** IPv6 results by a hash of the address words, two generations. */
-  private cache6 = new Map<number, Memo6>();
-  private cache6Old = new Map<number, Memo6>();
+  /**
+   * Memoised IPv4 and IPv6 results, direct-mapped (a slot per hash of the address, a newer address takes the slot):
+   * a lookup is one multiply and one compare, and nothing is allocated or rehashed as addresses come and go.
+   */
+  private readonly slotShift: number;
+  private keys4: Int32Array;
+  private vals4: (Classification | undefined)[];
+  /** Four words per slot. */
+  private keys6: Int32Array;
+  private vals6: (Classification | undefined)[];
+  private filled = 0;
   /** Results for text that is not an address, two generations. */
   private textCache = new Map<string, Classification>();
   private textOld = new Map<string, Classification>();
@@ -99,7 +107,14 @@ export class Classifier {
 
   constructor(topology: Topology, opts: ClassifierOptions = {}) {
     this.topology = topology;
-    this.cacheLimit = Math.max(2, opts.cacheLimit ?? 50_000);
+    this.cacheLimit = Math.max(2, opts.cacheLimit ?? 2_048);
+    // Slots per kind: the largest power of two within half the limit.
+    const bits = Math.max(1, Math.floor(Math.log2(this.cacheLimit / 2)));
+    this.slotShift = 32 - bits;
+    this.keys4 = new Int32Array(1 << bits);
+    this.vals4 = new Array<Classification | undefined>(1 << bits).fill(undefined);
+    this.keys6 = new Int32Array(4 << bits);
+    this.vals6 = new Array<Classification | undefined>(1 << bits).fill(undefined);
     for (const c of parseCidrs(opts.internalCidrs ?? [], '--internal-cidr', '10.0.0.0/8')) this.privateTable.add(c, true);
     const trust = opts.trust ?? [];
     this.trustUnix = trust.some((t) => t.trim() === 'unix:');
@@ -122,35 +137,33 @@ export class Classifier {
     if ((kind & 7) === 4) {
       const n = ADDR[0];
       const key = n | 0;
-      let c = this.cache.get(key);
-      if (c !== undefined) return c;
-      c = this.cacheOld.get(key);
-      if (c === undefined) c = this.compute4(n, (kind & CANONICAL) !== 0 ? addr : formatV4(n));
-      if (this.cache.size >= this.cacheLimit >> 1) {
-        this.cacheOld = this.cache;
-        this.cache = new Map();
-      }
-      this.cache.set(key, c);
+      const i = Math.imul(key, 0x9e3779b1) >>> this.slotShift;
+      const v = this.vals4[i];
+      if (v !== undefined && this.keys4[i] === key) return v;
+      const c = this.compute4(n, (kind & CANONICAL) !== 0 ? own(addr) : formatV4(n));
+      if (v === undefined) this.filled++;
+      this.keys4[i] = key;
+      this.vals4[i] = c;
       return c;
     }
     if (kind !== 0) {
-      // IPv6: memoised by a hash of its words (no string hashing), checked against the words.
-      const a = ADDR[0];
-      const b = ADDR[1];
-      const c = ADDR[2];
-      const d = ADDR[3];
-      const h = hash6(a, b, c, d);
-      let m = this.cache6.get(h);
-      if (m === undefined || m.w0 !== a || m.w1 !== b || m.w2 !== c || m.w3 !== d) {
-        m = this.cache6Old.get(h);
-        if (m === undefined || m.w0 !== a || m.w1 !== b || m.w2 !== c || m.w3 !== d) m = new Memo6(a, b, c, d, this.compute6(addr, kind));
-        if (this.cache6.size >= this.cacheLimit >> 1) {
-          this.cache6Old = this.cache6;
-          this.cache6 = new Map();
-        }
-        this.cache6.set(h, m);
-      }
-      return m.result;
+      const a = ADDR[0] | 0;
+      const b = ADDR[1] | 0;
+      const c = ADDR[2] | 0;
+      const d = ADDR[3] | 0;
+      const i = hash6(a, b, c, d) >>> (this.slotShift - 2);
+      const k = this.keys6;
+      const j = i << 2;
+      const v = this.vals6[i];
+      if (v !== undefined && k[j] === a && k[j + 1] === b && k[j + 2] === c && k[j + 3] === d) return v;
+      const r = this.compute6(addr, kind);
+      if (v === undefined) this.filled++;
+      k[j] = a;
+      k[j + 1] = b;
+      k[j + 2] = c;
+      k[j + 3] = d;
+      this.vals6[i] = r;
+      return r;
     }
     let r = this.textCache.get(addr);
     if (r !== undefined) return r;
@@ -165,7 +178,7 @@ export class Classifier {
 
   /** Number of memoised results (for stats and tests). */
   get cacheSize(): number {
-    return this.cache.size + this.cacheOld.size + this.cache6.size + this.cache6Old.size + this.textCache.size + this.textOld.size;
+    return this.filled + this.textCache.size + this.textOld.size;
   }
 
   /** The IPv6 address parseAddr just parsed (ADDR). */
@@ -174,7 +187,7 @@ export class Classifier {
     const b = ADDR[1];
     const c = ADDR[2];
     const d = ADDR[3];
-    const text = (kind & CANONICAL) !== 0 ? addr : formatParsed(kind);
+    const text = (kind & CANONICAL) !== 0 ? own(addr) : formatParsed(kind);
     const node = this.nodeTable.get6(a, b, c, d);
     if (node !== undefined) return freeze('node', node, text);
     const pod = this.podIpTable.get6(a, b, c, d);
@@ -201,10 +214,9 @@ export class Classifier {
   private rebuild(): void {
     const t = this.topology;
     this.builtFor = t.addrVersion;
-    this.cache = new Map();
-    this.cacheOld = new Map();
-    this.cache6 = new Map();
-    this.cache6Old = new Map();
+    this.vals4.fill(undefined);
+    this.vals6.fill(undefined);
+    this.filled = 0;
     this.textCache = new Map();
     this.textOld = new Map();
     const nodes = this.nodeTable;

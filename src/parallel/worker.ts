@@ -38,6 +38,7 @@ pipeline = new Pipeline({
   format: init.format,
   maxLineLength: init.maxLineLength,
   onDetect: (_feed, description) => columns.describe(description),
+  reuseRows: true, // RowColumns.add copies every field at once
 });
 const feed: SourceFeed = pipeline.openSource(init.source.key, init.source.kind, init.source.meta, { skipCommitted: true });
 const consumer = new LineConsumer(feed);
