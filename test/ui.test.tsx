@@ -1,3 +1,10 @@
+// Ink draws only the last frame when it thinks it runs in CI (is-in-ci reads CI at import time); these tests read
+// the frames a terminal would see, so the UI is imported as outside CI. The CI gate of other tests is unaffected.
+const savedCI = vi.hoisted(() => {
+  const saved = process.env.CI;
+  process.env.CI = 'false';
+  return saved;
+});
 import { EventEmitter } from 'node:events';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -8,6 +15,9 @@ import { App, type AppProps } from '../ui/App.js';
 import { runTui } from '../ui/run.js';
 import { bar, detectUnicode, fit, glyphs, sparkline, textWidth } from '../ui/text.js';
 import { requestRow } from './helpers/rows.js';
+
+if (savedCI === undefined) delete process.env.CI;
+else process.env.CI = savedCI;
 
 const T0 = 1_700_000_000_000;
 const tick = (ms = 25) => new Promise((r) => setTimeout(r, ms));
