@@ -6,6 +6,7 @@
 
 import type Database from 'better-sqlite3';
 import { REQUESTS_IN_WINDOW } from './queries.js';
+import { perConnection } from './prepared.js';
 
 export interface PodFilter {
   /** ms since epoch, inclusive. */
@@ -94,62 +95,54 @@ interface Statements {
   metaLike: Database.Statement;
 }
 
-const cache = new WeakMap<Database.Database, Statements>();
-
-function statements(db: Database.Database): Statements {
-  let s = cache.get(db);
-  if (s) return s;
-  s = {
-    minutes: db.prepare(
-      `SELECT r.minute AS minute, r.class AS cls, sum(r.requests) AS requests FROM rollups r JOIN pods p ON p.id = r.pod
-       WHERE r.minute >= @fromMin AND r.minute < @untilMin AND ${FILTER} GROUP BY r.minute, r.class ORDER BY r.minute, r.class`,
-    ),
-    snat: db.prepare(
-      `SELECT so.s AS owner, r.remote_addr AS addr, NULLIF(p.node, '') AS podNode, count(*) AS requests
-       FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
-       WHERE r.class = 0 AND r.time >= @from AND r.time < @until AND ${FILTER}
-       GROUP BY so.s, r.remote_addr, p.node ORDER BY so.s, r.remote_addr, p.node`,
-    ),
-    snatRollup: db.prepare(
-      `SELECT so.s AS owner, x.addr, NULLIF(p.node, '') AS podNode, sum(x.requests) AS requests
-       FROM snat_rollups x JOIN pods p ON p.id = x.pod LEFT JOIN strings so ON so.id = x.owner
-       WHERE x.minute >= @fromMin AND x.minute < @untilMin AND ${FILTER}
-       GROUP BY so.s, x.addr, p.node ORDER BY so.s, x.addr, p.node`,
-    ),
-    rows: db.prepare(
-      `SELECT r.time, r.class AS cls, r.remote_addr AS remoteAddr, so.s AS owner, r.client, r.client_class AS clientCls,
-              r.status, p.namespace, p.pod, p.container, p.node
-       FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
-       WHERE r.time >= @from AND r.time < @until AND ${FILTER} ORDER BY r.time, r.id`,
-    ),
-    topology: db.prepare(
-      `SELECT json FROM topology ORDER BY CASE WHEN time <= @at THEN 0 ELSE 1 END,
-         CASE WHEN time <= @at THEN -time ELSE time END, id DESC LIMIT 1`,
-    ).pluck(),
-    services: db.prepare(
-      `SELECT s.json FROM services s WHERE s.id IN (
-         SELECT coalesce(max(CASE WHEN time <= @at THEN id END), min(id)) FROM services
-         GROUP BY coalesce(namespace, ''), coalesce(name, id)
-       ) ORDER BY s.namespace, s.name`,
-    ).pluck(),
-    events: db.prepare(
-      `SELECT time, namespace, pod, container, event, detail FROM pod_events
-       WHERE time < @until AND (@ns IS NULL OR namespace = @ns) AND (@pod IS NULL OR pod = @pod) ORDER BY time, id`,
-    ),
-    spans: db.prepare(
-      `SELECT s.id, s.key, s.kind, coalesce(p.namespace, s.namespace) AS namespace, coalesce(p.pod, s.pod) AS pod,
-              s.container, s.path, x.pod AS podRef, x.first, x.last
-       FROM sources s
-       LEFT JOIN (SELECT source, pod, min(time) AS first, max(time) AS last FROM requests GROUP BY source, pod) x ON x.source = s.id
-       LEFT JOIN pods p ON p.id = x.pod
-       ORDER BY s.id, p.namespace, p.pod`,
-    ),
-    meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
-    metaLike: db.prepare('SELECT key, value FROM meta WHERE key >= ? AND key < ?'),
-  };
-  cache.set(db, s);
-  return s;
-}
+const statements = perConnection((db): Statements => ({
+  minutes: db.prepare(
+    `SELECT r.minute AS minute, r.class AS cls, sum(r.requests) AS requests FROM rollups r JOIN pods p ON p.id = r.pod
+     WHERE r.minute >= @fromMin AND r.minute < @untilMin AND ${FILTER} GROUP BY r.minute, r.class ORDER BY r.minute, r.class`,
+  ),
+  snat: db.prepare(
+    `SELECT so.s AS owner, r.remote_addr AS addr, NULLIF(p.node, '') AS podNode, count(*) AS requests
+     FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
+     WHERE r.class = 0 AND r.time >= @from AND r.time < @until AND ${FILTER}
+     GROUP BY so.s, r.remote_addr, p.node ORDER BY so.s, r.remote_addr, p.node`,
+  ),
+  snatRollup: db.prepare(
+    `SELECT so.s AS owner, x.addr, NULLIF(p.node, '') AS podNode, sum(x.requests) AS requests
+     FROM snat_rollups x JOIN pods p ON p.id = x.pod LEFT JOIN strings so ON so.id = x.owner
+     WHERE x.minute >= @fromMin AND x.minute < @untilMin AND ${FILTER}
+     GROUP BY so.s, x.addr, p.node ORDER BY so.s, x.addr, p.node`,
+  ),
+  rows: db.prepare(
+    `SELECT r.time, r.class AS cls, r.remote_addr AS remoteAddr, so.s AS owner, r.client, r.client_class AS clientCls,
+            r.status, p.namespace, p.pod, p.container, p.node
+     FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
+     WHERE r.time >= @from AND r.time < @until AND ${FILTER} ORDER BY r.time, r.id`,
+  ),
+  topology: db.prepare(
+    `SELECT json FROM topology ORDER BY CASE WHEN time <= @at THEN 0 ELSE 1 END,
+       CASE WHEN time <= @at THEN -time ELSE time END, id DESC LIMIT 1`,
+  ).pluck(),
+  services: db.prepare(
+    `SELECT s.json FROM services s WHERE s.id IN (
+       SELECT coalesce(max(CASE WHEN time <= @at THEN id END), min(id)) FROM services
+       GROUP BY coalesce(namespace, ''), coalesce(name, id)
+     ) ORDER BY s.namespace, s.name`,
+  ).pluck(),
+  events: db.prepare(
+    `SELECT time, namespace, pod, container, event, detail FROM pod_events
+     WHERE time < @until AND (@ns IS NULL OR namespace = @ns) AND (@pod IS NULL OR pod = @pod) ORDER BY time, id`,
+  ),
+  spans: db.prepare(
+    `SELECT s.id, s.key, s.kind, coalesce(p.namespace, s.namespace) AS namespace, coalesce(p.pod, s.pod) AS pod,
+            s.container, s.path, x.pod AS podRef, x.first, x.last
+     FROM sources s
+     LEFT JOIN (SELECT source, pod, min(time) AS first, max(time) AS last FROM requests GROUP BY source, pod) x ON x.source = s.id
+     LEFT JOIN pods p ON p.id = x.pod
+     ORDER BY s.id, p.namespace, p.pod`,
+  ),
+  meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+  metaLike: db.prepare('SELECT key, value FROM meta WHERE key >= ? AND key < ?'),
+}));
 
 function params(f: PodFilter) {
   return {
@@ -294,17 +287,14 @@ export function prune(db: Database.Database, cutoff: number, opts: { vacuum?: bo
   return { cutoff: edge, deleted, vacuumed: opts.vacuum === true };
 }
 
-const nextRowCache = new WeakMap<Database.Database, Database.Statement>();
+const nextRow = perConnection((db) =>
+  db.prepare(
+    `SELECT min(r.time) FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod
+     WHERE r.time > @from AND r.time < @until AND p.namespace = @ns AND p.pod = @pod`,
+  ).pluck(),
+);
 
 /** Time of the first request of a pod after `after` (ms), before `until`; null when none. */
 export function firstRequestAfter(db: Database.Database, namespace: string, pod: string, after: number, until: number): number | null {
-  let st = nextRowCache.get(db);
-  if (st === undefined) {
-    st = db.prepare(
-      `SELECT min(r.time) FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod
-       WHERE r.time > @from AND r.time < @until AND p.namespace = @ns AND p.pod = @pod`,
-    ).pluck();
-    nextRowCache.set(db, st);
-  }
-  return (st.get({ from: after, until, ns: namespace, pod }) as number | null) ?? null;
+  return (nextRow(db).get({ from: after, until, ns: namespace, pod }) as number | null) ?? null;
 }

@@ -4,6 +4,7 @@
 
 import type Database from 'better-sqlite3';
 import { CLASS_NAMES } from './schema.js';
+import { perConnection } from './prepared.js';
 
 export interface ReportFilter {
   /** Window start, ms since epoch, inclusive. */
@@ -106,49 +107,41 @@ interface Statements {
   sources: Database.Statement;
 }
 
-const cache = new WeakMap<Database.Database, Statements>();
-
-function statements(db: Database.Database): Statements {
-  let s = cache.get(db);
-  if (s) return s;
-  s = {
-    rollup: db.prepare(
-      `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec FROM (
-         SELECT r.pod, r.class, sum(r.requests) AS n, sum(r.recovered) AS rec FROM rollups r
-         WHERE r.minute >= @fromMin AND r.minute < @untilMin GROUP BY r.pod, r.class
-       ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER}`,
-    ),
-    rows: db.prepare(
-      `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec FROM (
-         SELECT r.pod, r.class, count(*) AS n, count(r.client) AS rec
-         FROM ${REQUESTS_IN_WINDOW}
-         WHERE r.time >= @from AND r.time < @until
-         GROUP BY r.pod, r.class
-       ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER}`,
-    ),
-    extent: db.prepare(
-      `SELECT min(r.minute) AS lo, max(r.minute) AS hi FROM rollups r JOIN pods p ON p.id = r.pod
-       WHERE r.minute >= @fromMin AND r.minute < @untilMin AND ${POD_FILTER}`,
-    ),
-    unparsedAll: db.prepare('SELECT coalesce(sum(count), 0) FROM unparsed').pluck(),
-    unparsedFiltered: db
-      .prepare(
-        `SELECT coalesce(sum(u.count), 0) FROM unparsed u JOIN sources p ON p.id = u.source WHERE ${POD_FILTER}`,
-      )
-      .pluck(),
-    unparsedSummary: db.prepare(
-      `SELECT u.source AS sourceId, s.key AS source, s.kind, s.namespace, s.pod, s.container, u.reason, u.count
-       FROM unparsed u JOIN sources s ON s.id = u.source ORDER BY u.source, u.reason`,
-    ),
-    samples: db.prepare('SELECT source, reason, sample FROM unparsed_samples ORDER BY id'),
-    sources: db.prepare(
-      `SELECT id, key, kind, namespace, pod, container, container_id AS containerId, node, path, lines, cursor,
-              format, envelope, first_seen AS firstSeen, last_seen AS lastSeen FROM sources ORDER BY id`,
-    ),
-  };
-  cache.set(db, s);
-  return s;
-}
+const statements = perConnection((db): Statements => ({
+  rollup: db.prepare(
+    `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec FROM (
+       SELECT r.pod, r.class, sum(r.requests) AS n, sum(r.recovered) AS rec FROM rollups r
+       WHERE r.minute >= @fromMin AND r.minute < @untilMin GROUP BY r.pod, r.class
+     ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER}`,
+  ),
+  rows: db.prepare(
+    `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec FROM (
+       SELECT r.pod, r.class, count(*) AS n, count(r.client) AS rec
+       FROM ${REQUESTS_IN_WINDOW}
+       WHERE r.time >= @from AND r.time < @until
+       GROUP BY r.pod, r.class
+     ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER}`,
+  ),
+  extent: db.prepare(
+    `SELECT min(r.minute) AS lo, max(r.minute) AS hi FROM rollups r JOIN pods p ON p.id = r.pod
+     WHERE r.minute >= @fromMin AND r.minute < @untilMin AND ${POD_FILTER}`,
+  ),
+  unparsedAll: db.prepare('SELECT coalesce(sum(count), 0) FROM unparsed').pluck(),
+  unparsedFiltered: db
+    .prepare(
+      `SELECT coalesce(sum(u.count), 0) FROM unparsed u JOIN sources p ON p.id = u.source WHERE ${POD_FILTER}`,
+    )
+    .pluck(),
+  unparsedSummary: db.prepare(
+    `SELECT u.source AS sourceId, s.key AS source, s.kind, s.namespace, s.pod, s.container, u.reason, u.count
+     FROM unparsed u JOIN sources s ON s.id = u.source ORDER BY u.source, u.reason`,
+  ),
+  samples: db.prepare('SELECT source, reason, sample FROM unparsed_samples ORDER BY id'),
+  sources: db.prepare(
+    `SELECT id, key, kind, namespace, pod, container, container_id AS containerId, node, path, lines, cursor,
+            format, envelope, first_seen AS firstSeen, last_seen AS lastSeen FROM sources ORDER BY id`,
+  ),
+}));
 
 function zeroClasses(): ClassCounts {
   return { node: 0, pod: 0, private: 0, external: 0, unknown: 0 };
