@@ -94,6 +94,13 @@ describe('parallel ingest stores exactly what the single-threaded ingest stores'
       writeFileSync(p, gzipSync(readFileSync(POD_A, 'utf8').repeat(50)));
       return { args: [p, '--node-ip', '10.151.40.11=node-x', '--pod-cidr', '10.244.0.0/16'] };
     }],
+    ['more distinct user agents and referers than the shared string dictionary holds (it starts over)', () => {
+      const p = join(tmp.dir, 'many-agents.log');
+      const lines = Array.from({ length: 60_000 }, (_, i) =>
+        `203.0.113.${i % 250} - - [27/Nov/2026:02:10:00 +0000] "GET /p/${i} HTTP/1.1" 200 1 "https://ref.example/${i}" "agent/${i}" "-"`);
+      writeFileSync(p, lines.join('\n') + '\n');
+      return { args: [p, '--format', 'main'] };
+    }],
     ['stdin with kubectl --prefix --timestamps attributing each line to its pod', () => {
       const a = sampleLines();
       const pods = ['nginx-7c5d8f9b4-a1b2c', 'nginx-7c5d8f9b4-d3e4f'];

@@ -29,6 +29,8 @@ export class ParallelFeed {
   private failure: unknown = null;
   private ended = false;
   private readonly finished: Promise<void>;
+  /** Reads every batch of this source (it keeps the dictionary of interned values across batches). */
+  private readonly rows = new RowReader();
   private resolveFinished!: () => void;
 
   constructor(
@@ -133,7 +135,8 @@ export class ParallelFeed {
     const feed = this.feed;
     const id = feed.sourceId;
     if (b.detected !== null) feed.detected(b.detected[0], b.detected[1], b.detected[2]);
-    const rows = new RowReader(b);
+    const rows = this.rows;
+    rows.load(b);
     for (let i = 0; i < b.rows; i++) store.add(id, rows.next());
     const u = b.unparsed;
     for (let i = 0; i < u.length; i += 2) store.unparsed(id, u[i] as UnparsedReason, u[i + 1]);

@@ -62,7 +62,7 @@ function send(done: boolean): void {
   };
   sentLines = consumer.lines;
   sentSkipped = consumer.skipped;
-  port.postMessage(msg, [msg.nums.buffer as ArrayBuffer, msg.cls.buffer as ArrayBuffer, msg.lens.buffer as ArrayBuffer]);
+  port.postMessage(msg, [msg.nums.buffer as ArrayBuffer, msg.cls.buffer as ArrayBuffer, msg.lens.buffer as ArrayBuffer, msg.ids.buffer as ArrayBuffer]);
 }
 
 port.on('message', (m: ToWorker) => {
