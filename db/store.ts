@@ -475,7 +475,11 @@ export class Store {
     if (this.closed) return;
     try {
       this.flush();
-      if (!this.readonly) this.db.pragma('optimize');
+      if (!this.readonly) {
+        // Bounded: a fresh database of millions of rows would otherwise be fully ANALYZEd at close.
+        this.db.pragma('analysis_limit = 400');
+        this.db.pragma('optimize');
+      }
     } finally {
       this.closed = true;
       this.db.close();
