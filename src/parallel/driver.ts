@@ -1,4 +1,12 @@
-// The main-thread side of a parallel ingest: one parse worker per source (src/parallel/worker.ts). Raw chunks go to
+// The main-thread side of a parallel ingest:
+//
+//   main thread                                         worker thread (src/parallel/worker.ts)
+//   file / gzip / stdin chunks ──postMessage (transfer)──> LineConsumer -> SourceFeed (LineStage -> Classifier)
+//                                                            │ RowColumns: column batches, string dictionary,
+//   Store.add rows, unparsed, advance(position) <────────────┘ and the feed position each batch covers
+//   commit every 10k rows: rows + positions in one transaction
+//
+// One parse worker per source (src/parallel/worker.ts). Raw chunks go to
 // the worker (copied into a transferred ArrayBuffer, small ones coalesced) with at most MAX_IN_FLIGHT chunks not yet
 // stored; each batch that comes back is stored in order: rows, unparsed lines, then the feed position it covers, and
 // the pipeline commits (rows + positions in one transaction) at the same row counts as the single-threaded path.
