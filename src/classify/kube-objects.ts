@@ -20,6 +20,8 @@ export interface NodeInfo {
   /** Only the annotations that carry node-owned addresses. */
   annotations: Record<string, string>;
   ownedAddrs: OwnedAddr[];
+  /** The node's Ready condition; undefined when the object has no conditions (a topology file may omit them). */
+  ready?: boolean;
 }
 
 export type ContainerState = 'running' | 'waiting' | 'terminated' | 'unknown';
@@ -186,7 +188,10 @@ export function nodeFromKube(raw: unknown): NodeInfo {
   const all = strMap(obj(o.metadata).annotations);
   const annotations: Record<string, string> = {};
   for (const key of NODE_ADDRESS_ANNOTATIONS) if (all[key] !== undefined) annotations[key] = all[key];
-  return { name, addresses, podCIDRs, annotations, ownedAddrs: nodeOwnedAddrs(addresses, podCIDRs, annotations) };
+  const readyCond = arr(obj(o.status).conditions).map(obj).find((c) => c.type === 'Ready');
+  const info: NodeInfo = { name, addresses, podCIDRs, annotations, ownedAddrs: nodeOwnedAddrs(addresses, podCIDRs, annotations) };
+  if (readyCond !== undefined) info.ready = readyCond.status === 'True';
+  return info;
 }
 
 function containerState(st: Obj): { state: ContainerState; reason: string | null } {

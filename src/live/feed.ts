@@ -68,7 +68,7 @@ export class LiveFeed implements StreamView {
     const topology = this.topology;
     if (!topology) return;
     this.stats.setServices(servicesForPods(topology, this.pods ? this.pods.podKeys() : []));
-    this.stats.setNodes([...topology.nodes.values()].map((n) => ({ name: n.name, addresses: n.ownedAddrs.map((a) => a.addr) })));
+    this.stats.setNodes([...topology.nodes.values()].map((n) => ({ name: n.name, addresses: n.ownedAddrs.map((a) => a.addr), ready: n.ready })));
   }
 
   /** A started or restarted container shows as queued until its tail opens; a deleted pod ends its queued ones. */
