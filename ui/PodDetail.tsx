@@ -32,10 +32,13 @@ export function PodDetail({ row, detail, width, maxRows, g }: PodDetailProps) {
     { text: row.state ? ` ${g.sep} ${row.state}${row.detail ? `: ${safeText(row.detail)}` : ''}` : '' },
   ];
   const tops = CLASSES.filter((c) => detail.top[c].length > 0);
+  // The client column is as wide as the widest client shown (IPv4 needs 15, IPv6 and "a > recovered" more).
+  let clientWidth = 15;
+  for (const r of detail.recent) clientWidth = Math.max(clientWidth, r.client.length + (r.recovered ? r.recovered.length + 3 : 0));
   const cols = layout(
     [
       { key: 'time', header: 'TIME', min: 8, max: 8, keep: 2 },
-      { key: 'client', header: 'CLIENT', min: 15, max: 39, keep: Infinity },
+      { key: 'client', header: 'CLIENT', min: 15, max: Math.min(39, clientWidth), keep: Infinity },
       { key: 'cls', header: 'CLS', min: 4, max: 4, keep: Infinity },
       { key: 'owner', header: 'OWNER', min: 12, max: 24, keep: 3 },
       { key: 'status', header: 'ST', min: 3, max: 3, keep: Infinity },
