@@ -51,6 +51,7 @@ describe('ingest of saved nginx logs', () => {
     const r = runCli(['ingest', ...files, '--topology', TOPOLOGY, '--db', d]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('format main');
+    expect(r.stderr).not.toContain('no nodes known');
     const total = files.reduce((n, f) => n + lineCount(f), 0);
     expect(r.stdout).toMatch(new RegExp(`ingested: ${total} lines, ${total} requests, 0 unparsed, SNAT ratio \\d+\\.\\d%`));
 
@@ -68,6 +69,13 @@ describe('ingest of saved nginx logs', () => {
     }
     expect(rep.totals).not.toHaveProperty('pod');
     expect(rep.unparsed).toBe(0);
+  });
+
+  it('says that SNAT cannot be recognised when no nodes are known, instead of a silent 0%', () => {
+    const r = runCli(['ingest', POD_A, '--db', db('no-nodes')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^snatscope: note: no nodes known, so SNAT'd requests cannot be recognised \(try --topology .*\)$/m);
+    expect(r.stdout).toMatch(/SNAT ratio 0\.0%/);
   });
 
   it('does not double-count when the same file is ingested again, even under another path', () => {

@@ -71,6 +71,13 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   for (const f of files) checkInput(f);
   const { topology, classifier } = buildClassifier(flags);
   const store = openStore(flags.db);
+  if (!flags.quiet && topology.nodes.size === 0 && flags.nodeIp.length === 0 && flags.podCidr.length === 0) {
+    // Without nodes nothing can be classed `node`: say so rather than report a SNAT ratio of 0% as if it were measured.
+    process.stderr.write(
+      'snatscope: note: no nodes known, so SNAT\'d requests cannot be recognised (try --topology with the output of ' +
+        'kubectl get nodes,pods -A -o json, or --node-ip)\n',
+    );
+  }
   const err = process.stderr;
   const tty = err.isTTY === true && !flags.quiet;
   const pipeline = new Pipeline({
@@ -79,7 +86,8 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
     topology,
     format: flags.format,
     onDetect: (feed, description) => {
-      if (!flags.quiet) err.write(`${safeText(feed.meta.path ?? 'stdin')}: ${description}\n`);
+      // On a terminal the progress line is cleared first, so the note gets a line of its own.
+      if (!flags.quiet) err.write(`${tty ? '\r\x1b[K' : ''}${safeText(feed.meta.path ?? 'stdin')}: ${description}\n`);
     },
   });
   if (topology.nodes.size || topology.pods.size) store.topology(topology.snapshot());
