@@ -18,8 +18,16 @@ function version(): string {
 }
 
 /** Text that quotes user input (an unknown option, a stack), line by line through safeText. */
-function safeLines(text: string): string {
-  return text.split('\n').map(safeText).join('\n');
+/**
+ * A usage error from commander ("error: unknown option '--x'" and maybe "(Did you mean --y?)") as the one line every
+ * other user error is: "snatscope: <problem> (try ...)", escaped.
+ */
+function usageLine(text: string, command: string | undefined): string {
+  const lines = text.trim().split('\n').map((l) => safeText(l.trim())).filter(Boolean);
+  const problem = (lines[0] ?? 'usage error').replace(/^error: /, '');
+  const suggestion = /^\(Did you mean (.+)\?\)$/.exec(lines[1] ?? '');
+  const hint = suggestion ? suggestion[1] : command ? `snatscope ${command} --help` : 'snatscope --help';
+  return `snatscope: ${problem} (try ${hint})\n`;
 }
 
 const LAZY = [
@@ -38,14 +46,15 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     )
     .version(version())
     .showSuggestionAfterError()
-    .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(safeLines(str)) });
-  registerIngest(program);
-  registerReport(program);
+    .exitOverride();
   // Commands with heavy dependencies (the Kubernetes client, Ink) are imported only when they run; for every
   // other invocation they are registered as a stub with their description, so `--help` still lists them.
   const positional = argv.filter((a) => !a.startsWith('-'));
   const invoked = positional[0] === 'help' ? positional[1] : positional[0];
+  const known = ['ingest', 'report', ...LAZY.map((l) => l.name)].includes(invoked ?? '') ? invoked : undefined;
+  program.configureOutput({ outputError: (str, write) => write(usageLine(str, known)) });
+  registerIngest(program);
+  registerReport(program);
   for (const lazy of LAZY) {
     if (invoked === lazy.name) {
       const mod = (await import(lazy.module)) as Record<string, (p: Command) => void>;
@@ -72,9 +81,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end here too, with code 0; usage errors were already printed on one line.
-      if (err.exitCode !== 0 && !err.message.includes('(outputHelp)')) {
-        process.stderr.write(`  (try snatscope --help, or snatscope COMMAND --help)\n`);
-      }
       return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof UserError) {
@@ -83,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const e = err as Error;
     process.stderr.write(
-      `snatscope: internal error (this is a bug, please report it with the command you ran):\n${safeLines(e?.stack ?? String(err))}\n`,
+      `snatscope: internal error (this is a bug, please report it with the command you ran):\n${String(e?.stack ?? err).split('\n').map(safeText).join('\n')}\n`,
     );
     return 70;
   }

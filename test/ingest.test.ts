@@ -191,6 +191,8 @@ describe('bad input is refused with one clear line, before anything is written',
     }, /bad\.json/],
     ['an unwritable database path', (dir) => ['ingest', POD_A, '--db', join(dir, 'no', 'such', 'dir', 'x.db')], /x\.db/],
     ['a duration without unit', () => ['report', '--since', '90'], /--since "90" is not a duration/],
+    ['an unknown option', () => ['ingest', POD_A, '--bogus'], /unknown option '--bogus' \(try snatscope ingest --help\)/],
+    ['a mistyped command', () => ['inges', POD_A], /unknown command 'inges' \(try ingest\)/],
   ];
   it.each(cases)('%s', (_name, args, pattern) => {
     const { dir, cleanup } = tempDir();
