@@ -7,7 +7,8 @@
 // near-unique texts (target, addresses, X-Forwarded-For) are stored inline. Rows are bound 256 at a time into one
 // multi-row INSERT, passed as arguments (run.apply) rather than as one array: better-sqlite3 reads an array element
 // by element through the V8 API, which cost more than SQLite's own insert. The per-minute rollup aggregates of the
-// batch (per class, and per SNAT source for node-class rows) are kept in nested Maps and upserted at flush. WAL checkpoints run between batches, not inside commits.
+// batch (per class, and per SNAT source for node-class rows) are kept in nested Maps and upserted at flush.
+// WAL checkpoints run between batches, not inside commits.
 
 import fs from 'node:fs';
 import path from 'node:path';
