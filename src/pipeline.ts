@@ -13,7 +13,7 @@
 import type { Classifier, Topology } from './classify/index.js';
 import { LineStage } from './parse/index.js';
 import type { Store } from '../db/index.js';
-import type { AddressClass, ParsedLine, RequestRow, UnparsedReason } from './types.js';
+import { emptyRequestRow, type AddressClass, type ParsedLine, type RequestRow, type UnparsedReason } from './types.js';
 
 export interface Sink {
   write(row: RequestRow): void;
@@ -193,7 +193,7 @@ export class SourceFeed {
     this.pod = meta.pod ?? '';
     this.container = meta.container ?? '';
     this.nodeName = meta.nodeName ?? known?.nodeName ?? null;
-    this.scratch = pipeline.options.reuseRows === true && pipeline.sinks.length === 0 ? emptyRow() : null;
+    this.scratch = pipeline.options.reuseRows === true && pipeline.sinks.length === 0 ? emptyRequestRow() : null;
   }
 
   /** Lines to skip before new data starts (re-ingest of a file already partly stored). */
@@ -335,32 +335,6 @@ export class SourceFeed {
     for (let i = 0; i < sinks.length; i++) sinks[i].write(fresh);
     return fresh;
   }
-}
-
-/** A row to refill (reuseRows), with every field in the order toRow writes them. */
-function emptyRow(): RequestRow {
-  return {
-    time: 0,
-    namespace: '',
-    pod: '',
-    container: '',
-    nodeName: null,
-    remoteAddr: '',
-    cls: 'unknown',
-    owner: null,
-    client: null,
-    clientCls: null,
-    method: null,
-    target: null,
-    protocol: null,
-    status: 0,
-    bytes: 0,
-    referer: null,
-    userAgent: null,
-    xff: null,
-    requestTime: 0,
-    upstreamAddr: null,
-  };
 }
 
 /** A pod the topology knows, by namespace/name or by name alone when the namespace is not given. */

@@ -78,3 +78,29 @@ export interface RequestRow {
   requestTime: number;
   upstreamAddr: string | null;
 }
+
+/** A RequestRow to refill in place (hot paths that reuse one object), every field present in a fixed order. */
+export function emptyRequestRow(): RequestRow {
+  return {
+    time: 0,
+    namespace: '',
+    pod: '',
+    container: '',
+    nodeName: null,
+    remoteAddr: '',
+    cls: 'unknown',
+    owner: null,
+    client: null,
+    clientCls: null,
+    method: null,
+    target: null,
+    protocol: null,
+    status: 0,
+    bytes: 0,
+    referer: null,
+    userAgent: null,
+    xff: null,
+    requestTime: 0,
+    upstreamAddr: null,
+  };
+}

@@ -8,7 +8,7 @@
 // Classifier -> RequestRow) as the single-threaded path; the main side (`RowReader`) refills one RequestRow per row
 // for Store.add (which copies what it keeps).
 import type { SourceState, Store } from '../../db/index.js';
-import { CLASSES, type AddressClass, type RequestRow, type UnparsedReason } from '../types.js';
+import { CLASSES, emptyRequestRow, type AddressClass, type RequestRow, type UnparsedReason } from '../types.js';
 
 /** Numbers per row: time, status, bytes, requestTime, index into `who`. */
 const NUMS = 5;
@@ -246,28 +246,7 @@ export class RowReader {
   private i = 0;
   private at = 0;
   private readonly dict: string[] = [];
-  private readonly row: RequestRow = {
-    time: 0,
-    namespace: '',
-    pod: '',
-    container: '',
-    nodeName: null,
-    remoteAddr: '',
-    cls: 'unknown',
-    owner: null,
-    client: null,
-    clientCls: null,
-    method: null,
-    target: null,
-    protocol: null,
-    status: 0,
-    bytes: 0,
-    referer: null,
-    userAgent: null,
-    xff: null,
-    requestTime: 0,
-    upstreamAddr: null,
-  };
+  private readonly row: RequestRow = emptyRequestRow();
 
   /** The next batch (in order): takes its dictionary values. */
   load(b: BatchMessage): void {
