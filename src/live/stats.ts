@@ -22,22 +22,7 @@ import type {
   LiveStatsOptions,
 } from './types.js';
 
-export type {
-  StreamState,
-  StreamInfo,
-  LiveServiceInput,
-  LiveService,
-  LiveNodeInput,
-  LiveHeader,
-  Shares,
-  PodRow,
-  Totals,
-  NodeRow,
-  RecentRequest,
-  PodDetail,
-  LiveSnapshot,
-  LiveStatsOptions,
-} from './types.js';
+export type * from './types.js';
 export type { TopEntry } from './counters.js';
 
 const CLS_INDEX: Record<AddressClass, number> = { node: 0, pod: 1, private: 2, external: 3, unknown: 4 };
