@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { REQUESTS_IN_WINDOW } from './queries.js';
 import { perConnection } from './prepared.js';
+import type { PodEventKind, SourceKind } from './store.js';
 
 export interface PodFilter {
   /** ms since epoch, inclusive. */
@@ -52,14 +53,14 @@ export interface StoredPodEvent {
   namespace: string;
   pod: string;
   container: string | null;
-  event: 'watched' | 'deleted' | 'stream-start' | 'stream-end' | 'stream-error' | 'restart';
+  event: PodEventKind;
   detail: string | null;
 }
 
 export interface SourceSpan {
   id: number;
   key: string;
-  kind: 'file' | 'stdin' | 'stream';
+  kind: SourceKind;
   namespace: string | null;
   pod: string | null;
   container: string | null;

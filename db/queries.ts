@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { CLASS_NAMES } from './schema.js';
 import { perConnection } from './prepared.js';
+import type { SourceKind } from './store.js';
 
 export interface ReportFilter {
   /** Window start, ms since epoch, inclusive. */
@@ -70,7 +71,7 @@ export interface UnparsedEntry {
 export interface SourceRow {
   id: number;
   key: string;
-  kind: 'file' | 'stdin' | 'stream';
+  kind: SourceKind;
   namespace: string | null;
   pod: string | null;
   container: string | null;

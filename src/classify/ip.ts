@@ -175,19 +175,18 @@ export const ADDR = new Uint32Array(4);
 /** parseAddr result bits: the kind (4 or 6, 0 when not an address), and CANONICAL when the text is its canonical form. */
 export const CANONICAL = 8;
 
+/** Whether s[start, end) has a colon: IPv6 (or IPv4-mapped) rather than IPv4. */
+function hasColon(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (s.charCodeAt(i) === COLON) return true;
+  return false;
+}
+
 /**
  * Parses an IPv4 or IPv6 address in s[start, end) into ADDR without allocating: returns 0 (not an address), 4 or 6,
  * plus CANONICAL when the text already is the canonical form. IPv4-mapped IPv6 is IPv4 (never canonical text).
  */
 export function parseAddr(s: string, start = 0, end = s.length): number {
-  let hasColon = false;
-  for (let i = start; i < end; i++) {
-    if (s.charCodeAt(i) === COLON) {
-      hasColon = true;
-      break;
-    }
-  }
-  if (!hasColon) {
+  if (!hasColon(s, start, end)) {
     const n = parseV4(s, start, end);
     if (n < 0) return 0;
     ADDR[0] = n;
@@ -217,14 +216,7 @@ export function formatParsed(kind: number): string {
 /** Parses an IPv4 or IPv6 address (no prefix, no port, no brackets); null when it is not one. */
 export function parseIp(s: string, start = 0, end = s.length): Ip | null {
   // IPv4 first: the common case, and it has no colon.
-  let hasColon = false;
-  for (let i = start; i < end; i++) {
-    if (s.charCodeAt(i) === COLON) {
-      hasColon = true;
-      break;
-    }
-  }
-  if (!hasColon) {
+  if (!hasColon(s, start, end)) {
     const n = parseV4(s, start, end);
     return n < 0 ? null : { v: 4, n };
   }
