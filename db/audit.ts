@@ -1,13 +1,13 @@
 // Read-side queries for reports and audits beyond the base report (db/queries.ts): requests per minute by class,
-// SNAT sources (per-minute snat_rollups), stored topology/services, pod events, source coverage and the request rows of a window; plus
-// prune(), which deletes old request rows but keeps the per-minute rollups and snat_rollups (so report totals
-// and SNAT sources stay the same).
-// Every statement is prepared once per connection.
+// SNAT sources (per-minute snat_rollups), stored topology/services, pod events, source coverage and the request
+// rows of a window, including what prune (db/prune.ts, the write side) recorded. Reads only; every statement is
+// prepared once per connection.
 
 import type Database from 'better-sqlite3';
 import { REQUESTS_IN_WINDOW } from './queries.js';
 import { perConnection } from './prepared.js';
-import type { PodEventKind, SourceKind } from './store.js';
+import type { PodEventKind, SourceKind } from './interface.js';
+import { PRUNED_KEY, SPAN_KEY } from './meta.js';
 
 export interface PodFilter {
   /** ms since epoch, inclusive. */
@@ -70,18 +70,10 @@ export interface SourceSpan {
   last: number | null;
 }
 
-export interface PruneResult {
-  cutoff: number;
-  deleted: number;
-  vacuumed: boolean;
-}
-
 const MIN_T = -8.64e15;
 const MAX_T = 8.64e15;
 const FILTER =
   '(@ns IS NULL OR p.namespace = @ns) AND (@pod IS NULL OR p.pod = @pod) AND (@node IS NULL OR p.node = @node)';
-const PRUNED_KEY = 'pruned_before';
-const SPAN_KEY = 'source_span:';
 
 interface Statements {
   minutes: Database.Statement;
@@ -246,46 +238,6 @@ export function sourceSpans(db: Database.Database): SourceSpan[] {
 export function prunedBefore(db: Database.Database): number | null {
   const v = statements(db).meta.get(PRUNED_KEY) as string | undefined;
   return v === undefined ? null : Number(v);
-}
-
-/**
- * Deletes request rows older than `cutoff` (rounded down to a whole minute, so every deleted row's minute is
- * entirely covered by its rollup) in batches, keeping rollups, sources and events. Records the cutoff and the
- * time span of each source whose rows go, so audits still know what a saved log covered. Optionally VACUUMs.
- */
-export function prune(db: Database.Database, cutoff: number, opts: { vacuum?: boolean; batch?: number } = {}): PruneResult {
-  const edge = Math.floor(cutoff / 60000) * 60000;
-  const batch = Math.max(1, opts.batch ?? 50_000);
-  const spanOf = db.prepare('SELECT source, pod, min(time) AS first, max(time) AS last FROM requests WHERE time < ? GROUP BY source, pod');
-  const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-  const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-  const del = db.prepare('DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE time < ? LIMIT ?)');
-  let deleted = 0;
-  db.transaction(() => {
-    for (const r of spanOf.all(edge) as { source: number; pod: number; first: number; last: number }[]) {
-      const key = `${SPAN_KEY}${r.source}:${r.pod}`;
-      const old = getMeta.get(key) as string | undefined;
-      let [a, b] = [r.first, r.last];
-      if (old !== undefined) {
-        const [oa, ob] = old.split(',').map(Number);
-        a = Math.min(a, oa);
-        b = Math.max(b, ob);
-      }
-      setMeta.run(key, `${a},${b}`);
-    }
-    const before = getMeta.get(PRUNED_KEY) as string | undefined;
-    setMeta.run(PRUNED_KEY, String(Math.max(edge, before === undefined ? MIN_T : Number(before))));
-  })();
-  for (;;) {
-    const n = db.transaction(() => del.run(edge, batch).changes)();
-    deleted += n;
-    if (n < batch) break;
-  }
-  if (opts.vacuum) {
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.exec('VACUUM');
-  }
-  return { cutoff: edge, deleted, vacuumed: opts.vacuum === true };
 }
 
 const nextRow = perConnection((db) =>

@@ -1,7 +1,18 @@
-// The SQLite store of snatscope: the writer (Store), the schema and the read-side queries.
+// The SQLite store of snatscope: the store (Store, implementing StoreWriter of db/interface.ts), the schema, the
+// read-side queries and the store's error messages.
 
 export { Store } from './store.js';
-export type { StoreOptions, SourceKind, SourceMeta, SourceState, PodEvent, PodEventKind } from './store.js';
+export type {
+  StoreWriter,
+  StoreOptions,
+  SourceKind,
+  SourceDetails,
+  SourceState,
+  PodEventRecord,
+  PodEventKind,
+  PruneOptions,
+  PruneResult,
+} from './interface.js';
 export { MIGRATIONS, SCHEMA_VERSION, CLASS_NAMES, CLASS_IDS } from './schema.js';
 export { report, unparsedSummary, sources, REQUESTS_IN_WINDOW } from './queries.js';
 export type {
@@ -13,3 +24,4 @@ export type {
   UnparsedEntry,
   SourceRow,
 } from './queries.js';
+export { isStoreFailure, storeFailure, dbHolders } from './errors.js';

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { CLASS_NAMES } from './schema.js';
 import { perConnection } from './prepared.js';
-import type { SourceKind } from './store.js';
+import type { SourceKind } from './interface.js';
 
 export interface ReportFilter {
   /** Window start, ms since epoch, inclusive. */

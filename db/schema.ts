@@ -1,5 +1,5 @@
 // SQLite schema of a snatscope database, as an ordered list of migrations. Migration i takes the file from
-// `PRAGMA user_version` i to i + 1; db/store.ts applies the missing ones, each in its own transaction.
+// `PRAGMA user_version` i to i + 1; db/open.ts applies the missing ones, each in its own transaction.
 //
 // Layout, chosen for insert speed and size (every request is stored):
 // - requests: one row per request, integers only except the high-cardinality texts (remote address, recovered

@@ -12,7 +12,7 @@
 // transaction as the rows they cover: after a crash a source resumes exactly after its last committed line.
 import type { Classifier, Topology } from './classify/index.js';
 import { LineStage } from './parse/index.js';
-import type { Store } from '../db/index.js';
+import type { StoreWriter } from '../db/index.js';
 import { emptyRequestRow, type AddressClass, type ParsedLine, type RequestRow, type UnparsedReason } from './types.js';
 
 export interface Sink {
@@ -30,7 +30,7 @@ export interface SourceMeta {
 }
 
 export interface PipelineOptions {
-  store: Store;
+  store: StoreWriter;
   classifier: Classifier;
   topology?: Topology;
   /** 'auto', a preset name or a log_format string. */
@@ -85,7 +85,7 @@ export class Pipeline {
     this.flushRows = Math.max(1, options.flushRows ?? 10_000);
   }
 
-  get store(): Store {
+  get store(): StoreWriter {
     return this.options.store;
   }
 

@@ -9,7 +9,7 @@ import { checkInput, ingestInput } from '../sources/file.js';
 import { addClassifyOptions, addDbOption, addFormatOption, buildClassifier, checkFormat, collect, openStore } from './common.js';
 import { formatRatio } from '../report/table.js';
 import { safeText } from '../output/escape.js';
-import { isStoreFailure, storeFailure } from './store-errors.js';
+import { isStoreFailure, storeFailure } from '../../db/errors.js';
 
 interface IngestFlags {
   db?: string;

@@ -2,7 +2,6 @@
 // long history stays small while reports over whole minutes give the same totals. --vacuum returns the space to
 // the file system (rewrites the file; takes a while on a big database).
 import type { Command } from 'commander';
-import { prune } from '../../db/audit.js';
 import { parseDuration } from '../time.js';
 import { addDbOption, openStore } from './common.js';
 import { UserError } from '../errors.js';
@@ -30,7 +29,7 @@ export function runPrune(flags: PruneFlags, now = Date.now()): string {
   const age = parseDuration(flags.olderThan, '--older-than');
   const store = openStore(flags.db, { mustExist: true });
   try {
-    const r = prune(store.db, now - age, { vacuum: flags.vacuum });
+    const r = store.prune(now - age, { vacuum: flags.vacuum });
     return `pruned: ${r.deleted} request rows before ${new Date(r.cutoff).toISOString()} (per-minute rollups kept)${r.vacuumed ? ', vacuumed' : ''}\n`;
   } finally {
     store.close();

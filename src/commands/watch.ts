@@ -25,7 +25,7 @@ import type { BackoffOptions } from '../kube/backoff.js';
 import type { ResourceWatchOptions } from '../kube/watch.js';
 import { LiveFeed, noticesTo } from '../live/feed.js';
 import { addClassifyOptions, addDbOption, addFormatOption, buildClassifier, checkFormat, defaultDbPath, openStore } from './common.js';
-import { isStoreFailure, storeFailure } from './store-errors.js';
+import { isStoreFailure, storeFailure } from '../../db/errors.js';
 
 export { parseCursor } from '../kube/streams.js';
 

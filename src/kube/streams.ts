@@ -3,7 +3,7 @@
 // and stream problems are recorded as pod events in the store and said once (a retry with the same reason is not
 // said again); a view (the TUI) can follow each stream's state. An error retrying cannot fix before the pod list
 // first synced (credentials, permissions, DNS, TLS) goes to `onFatal`; later ones are said and retried.
-import type { Store } from '../../db/index.js';
+import type { StoreWriter } from '../../db/index.js';
 import { safeText } from '../output/escape.js';
 import type { Pipeline, SourceFeed } from '../pipeline.js';
 import type { BackoffOptions } from './backoff.js';
@@ -35,7 +35,7 @@ export interface StreamTuning {
 
 export interface WatchStreamsOptions {
   client: KubeClient;
-  store: Store;
+  store: StoreWriter;
   pipeline: Pipeline;
   selections: Selection[];
   containerMatch?: (name: string) => boolean;

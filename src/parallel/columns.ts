@@ -7,7 +7,7 @@
 // in for the Store inside the worker's Pipeline, so the worker runs the very same SourceFeed code (LineStage ->
 // Classifier -> RequestRow) as the single-threaded path; the main side (`RowReader`) refills one RequestRow per row
 // for Store.add (which copies what it keeps).
-import type { SourceState, Store } from '../../db/index.js';
+import type { SourceState, StoreWriter } from '../../db/index.js';
 import { CLASSES, emptyRequestRow, type AddressClass, type RequestRow, type UnparsedReason } from '../types.js';
 
 /** Numbers per row: time, status, bytes, requestTime, index into `who`. */
@@ -61,7 +61,7 @@ export interface BatchMessage {
   done: boolean;
 }
 
-type RowStore = Pick<Store, 'source' | 'add' | 'advance' | 'unparsed' | 'sourceMeta' | 'flush' | 'pending'>;
+type RowStore = Pick<StoreWriter, 'source' | 'add' | 'advance' | 'unparsed' | 'sourceMeta' | 'flush' | 'pending'>;
 
 /** Collects what a SourceFeed hands to its store into the columns of the next batch. */
 export class RowColumns implements RowStore {

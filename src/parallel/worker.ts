@@ -3,7 +3,7 @@
 // posts batches of classified rows (src/parallel/columns.ts) with the exact feed position each batch covers.
 // The classifier is rebuilt here from the command-line flags (topology files, node IPs, pod CIDRs, trust, internal).
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Store } from '../../db/index.js';
+import type { StoreWriter } from '../../db/index.js';
 import { buildClassifier, type ClassifyFlags } from '../classify/flags.js';
 import { Pipeline, type SourceFeed, type SourceMeta } from '../pipeline.js';
 import { LineConsumer } from '../sources/consume.js';
@@ -32,7 +32,7 @@ let pipeline: Pipeline;
 const columns = new RowColumns({ id: init.source.id, lines: init.source.committed, cursor: null }, init.batchRows, () => send(false));
 pipeline = new Pipeline({
   // The worker's pipeline writes into columns, never into SQLite (same methods, see RowColumns).
-  store: columns as unknown as Store,
+  store: columns as unknown as StoreWriter,
   classifier,
   topology,
   format: init.format,

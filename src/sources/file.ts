@@ -14,7 +14,7 @@ import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { UserError } from '../errors.js';
-import { isStoreFailure } from '../commands/store-errors.js';
+import { isStoreFailure } from '../../db/errors.js';
 import type { Pipeline, SourceFeed } from '../pipeline.js';
 import type { ClassifyFlags } from '../classify/flags.js';
 import { ParallelFeed } from '../parallel/driver.js';

@@ -2,7 +2,7 @@
 // The open batch is never committed after such a failure: the caller closes the connection, which rolls it back,
 // so the rows and the source position of the failed batch are both absent and a re-run stores them once.
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
-import { UserError } from '../errors.js';
+import { UserError } from '../src/errors.js';
 
 /** An error raised by SQLite (better-sqlite3's SqliteError carries a SQLITE_* code). */
 export function isStoreFailure(err: unknown): boolean {

@@ -1,0 +1,95 @@
+// THE store interface: what the pipeline, the sources and the commands may ask of a store, with no SQLite in it.
+// db/store.ts `Store` implements it on SQLite; a later PostgreSQL store implements the same `StoreWriter`.
+//
+// Write side (`StoreWriter`): sources and their committed positions, requests, unparsed lines, snapshots, pod
+// events, prune. One batch is open at a time; flush() commits all of it (rows, rollups, positions, unparsed
+// counts) or nothing, so a crash never loses or duplicates an accepted line.
+// Read side: the query functions of db/queries.ts (report, sources, unparsed) and db/audit.ts (audits), which
+// read a connection (`Store.db`) and never write.
+
+import type { RequestRow, UnparsedReason } from '../src/types.js';
+
+export type SourceKind = 'file' | 'stdin' | 'stream';
+export type PodEventKind = 'watched' | 'deleted' | 'stream-start' | 'stream-end' | 'stream-error' | 'restart';
+
+export interface StoreOptions {
+  readonly?: boolean;
+  busyTimeoutMs?: number;
+  /** Rows per transaction before add() commits on its own (default 50_000). */
+  batchSize?: number;
+  /** Most interned strings kept in memory (default 100_000, in two generations). */
+  internCacheSize?: number;
+}
+
+/** What the store records about a source (the `sources` row); null/absent fields keep the stored value. */
+export interface SourceDetails {
+  namespace?: string | null;
+  pod?: string | null;
+  container?: string | null;
+  containerId?: string | null;
+  node?: string | null;
+  path?: string | null;
+}
+
+export interface SourceState {
+  id: number;
+  /** Lines already committed for this source: a re-ingest skips this many. */
+  lines: number;
+  cursor: string | null;
+}
+
+/** A pod/stream event as podEvent() writes it (db/audit.ts `StoredPodEvent` is what the read side returns). */
+export interface PodEventRecord {
+  time?: number;
+  namespace: string;
+  pod: string;
+  container?: string | null;
+  event: PodEventKind;
+  detail?: string | null;
+}
+
+export interface PruneOptions {
+  vacuum?: boolean;
+  /** Rows deleted per transaction (default 50_000). */
+  batch?: number;
+}
+
+export interface PruneResult {
+  cutoff: number;
+  deleted: number;
+  vacuumed: boolean;
+}
+
+export interface StoreWriter {
+  /** The database this store writes (a file path for SQLite), for messages. */
+  readonly path: string;
+  /** Rows added since the last commit. */
+  readonly pending: number;
+  /** Get or create the source with this key; `lines`/`cursor` are its committed position (or the one advanced in the open batch). */
+  source(key: string, kind: SourceKind, details?: SourceDetails): SourceState;
+  /** Record the detected line format and envelope of a source (committed with the next flush). */
+  sourceMeta(sourceId: number, meta: { format?: string | null; envelope?: string | null }): void;
+  /** Add one classified request to the open batch (the hot path: copies what it keeps, holds no reference to row). */
+  add(sourceId: number, row: RequestRow): void;
+  /** The source has been consumed up to `lines` (and `cursor`, when given); committed with the rows it covers. */
+  advance(sourceId: number, lines: number, cursor?: string | null): void;
+  /** Count a line that was not accepted, keeping the first few samples per source and reason. */
+  unparsed(sourceId: number, reason: UnparsedReason, sample: string): void;
+  /** Keep a snapshot of the cluster topology (any JSON-serialisable value). */
+  topology(snapshot: unknown, time?: number): void;
+  /** Keep a snapshot of one service (kube JSON with metadata, or an object with namespace/name). */
+  service(snapshot: unknown, time?: number): void;
+  /** Record a pod/stream event (audits use these to find gaps in coverage). */
+  podEvent(ev: PodEventRecord): void;
+  /** Commit the open batch: rows, rollups, source positions and unparsed counts, all or nothing. */
+  flush(): void;
+  /**
+   * Delete request rows older than `cutoff` (rounded down to a whole minute), keeping the per-minute rollups,
+   * sources and events, and recording what each source covered. Commits the open batch first.
+   */
+  prune(cutoff: number, opts?: PruneOptions): PruneResult;
+  /** Flush and close. */
+  close(): void;
+  /** Close without committing: the open batch is rolled back (for a write that failed; a re-run stores it once). */
+  abandon(): void;
+}

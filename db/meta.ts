@@ -1,0 +1,6 @@
+// Keys of the `meta` table that prune (db/prune.ts) writes and the audits (db/audit.ts) read.
+
+/** Request rows older than this (ms, a whole minute) were deleted by prune. */
+export const PRUNED_KEY = 'pruned_before';
+/** `source_span:<source id>:<pod ref>` = "first,last" request time of rows prune deleted. */
+export const SPAN_KEY = 'source_span:';
