@@ -4,7 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError, formatUserError } from './errors.js';
-import { safeText } from './output/escape.js';
+import { safeText } from './text.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerReport } from './commands/report.js';
 

@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import type { TextOut } from '../output/sinkio.js';
 import { CNI_MODES, type CniMode, type TrafficPolicy } from '../demo/rules.js';
 import { startDemoCluster, type DemoCluster } from '../demo/session.js';

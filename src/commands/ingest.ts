@@ -8,7 +8,7 @@ import { Pipeline } from '../pipeline.js';
 import { checkInput, ingestInput } from '../sources/file.js';
 import { addClassifyOptions, addDbOption, addFormatOption, buildClassifier, checkFormat, collect, openStore } from './common.js';
 import { formatRatio } from '../report/table.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import { isStoreFailure, storeFailure } from '../../db/errors.js';
 
 interface IngestFlags {

@@ -6,7 +6,7 @@ import { Option } from 'commander';
 import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError, formatUserError } from '../errors.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import { parseDuration, parseTime } from '../time.js';
 import { buildReport, GROUP_BY, podsAbove, reportJson, type GroupBy, type ReportView } from '../report/model.js';
 import { formatRatio, renderReportTable } from '../report/table.js';

@@ -8,7 +8,7 @@ import { Option, type Command } from 'commander';
 import type { Store } from '../../db/index.js';
 import type { Topology } from '../classify/index.js';
 import { UserError } from '../errors.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import { LinesSink } from '../output/lines.js';
 import { JsonSink } from '../output/json.js';
 import type { TextOut } from '../output/sinkio.js';

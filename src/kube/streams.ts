@@ -4,7 +4,7 @@
 // said again); a view (the TUI) can follow each stream's state. An error retrying cannot fix before the pod list
 // first synced (credentials, permissions, DNS, TLS) goes to `onFatal`; later ones are said and retried.
 import type { StoreWriter } from '../../db/index.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import type { Pipeline, SourceFeed } from '../pipeline.js';
 import type { BackoffOptions } from './backoff.js';
 import type { KubeClient, KubeError } from './http.js';

@@ -12,7 +12,7 @@
 // States: queued -> connecting -> live -> retrying (with reason) -> ... -> ended.
 import type { IncomingMessage } from 'node:http';
 import { LineSplitter } from '../sources/lines.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { KubeError, isAbort, type KubeClient } from './http.js';
 
