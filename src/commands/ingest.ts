@@ -10,6 +10,7 @@ import { addClassifyOptions, addDbOption, addFormatOption, buildClassifier, chec
 import { formatRatio } from '../report/table.js';
 import { safeText } from '../text.js';
 import { isStoreFailure, storeFailure } from '../../db/errors.js';
+import { SIGNAL_EXIT, untilSignal, type StopSignal } from '../shutdown.js';
 
 interface IngestFlags {
   db?: string;
@@ -92,45 +93,40 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   });
   if (topology.nodes.size || topology.pods.size) store.topology(topology.snapshot());
 
-  let signal: NodeJS.Signals | null = null;
-  const onSignal = (s: NodeJS.Signals) => {
-    signal = s;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   let skippedTotal = 0;
   let failed: unknown = null;
+  let stopped: StopSignal | null = null;
   try {
-    for (const path of files) {
-      let last = 0;
-      const started = Date.now();
-      const res = await ingestInput(pipeline, { path, pod: flags.pod, namespace: flags.namespace }, {
-        shouldStop: () => signal !== null,
-        parallel: { classify: flags, threads: flags.threads === undefined ? undefined : Number(flags.threads) },
-        progress: tty
-          ? (bytes) => {
-              const now = Date.now();
-              if (now - last < 250) return;
-              last = now;
-              const mb = bytes / 1e6;
-              err.write(`\r${safeText(path)}: ${mb.toFixed(1)} MB, ${pipeline.stats.lines} lines, ${(mb / ((now - started) / 1000)).toFixed(1)} MB/s `);
-            }
-          : undefined,
-      });
-      if (tty && last) err.write('\r\x1b[K');
-      skippedTotal += res.skipped;
-      if (res.skipped > 0 && !flags.quiet) {
-        err.write(`${safeText(path)}: skipped ${res.skipped} lines already stored\n`);
+    ({ received: stopped } = await untilSignal(async (signal) => {
+      for (const path of files) {
+        let last = 0;
+        const started = Date.now();
+        const res = await ingestInput(pipeline, { path, pod: flags.pod, namespace: flags.namespace }, {
+          shouldStop: () => signal.aborted,
+          parallel: { classify: flags, threads: flags.threads === undefined ? undefined : Number(flags.threads) },
+          progress: tty
+            ? (bytes) => {
+                const now = Date.now();
+                if (now - last < 250) return;
+                last = now;
+                const mb = bytes / 1e6;
+                err.write(`\r${safeText(path)}: ${mb.toFixed(1)} MB, ${pipeline.stats.lines} lines, ${(mb / ((now - started) / 1000)).toFixed(1)} MB/s `);
+              }
+            : undefined,
+        });
+        if (tty && last) err.write('\r\x1b[K');
+        skippedTotal += res.skipped;
+        if (res.skipped > 0 && !flags.quiet) {
+          err.write(`${safeText(path)}: skipped ${res.skipped} lines already stored\n`);
+        }
+        pipeline.flush();
+        if (res.interrupted) break;
       }
-      pipeline.flush();
-      if (res.interrupted) break;
-    }
+    }));
   } catch (err) {
     failed = err;
     throw isStoreFailure(err) ? storeFailure(err, store.path) : err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     if (isStoreFailure(failed)) {
       store.abandon(); // nothing of the failed batch (rows or position) is stored
 
@@ -142,7 +138,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   const s = pipeline.stats;
   const summary = summaryLine(s.lines, s.requests, s.unparsed, skippedTotal, pipeline);
   process.stdout.write(summary + '\n');
-  if (signal) return signal === 'SIGINT' ? 130 : 143;
+  if (stopped) return SIGNAL_EXIT[stopped];
   return 0;
 }
 

@@ -14,6 +14,7 @@ import { renderReportCsv } from '../report/csv.js';
 import { renderReportMarkdown } from '../report/markdown.js';
 import { renderReportHtml } from '../report/html.js';
 import { parseSchedule } from '../report/schedule.js';
+import { SIGNAL_EXIT, untilSignal } from '../shutdown.js';
 import { addDbOption, openStore } from './common.js';
 
 export type ReportFormat = 'table' | 'json' | 'csv' | 'markdown' | 'html';
@@ -177,7 +178,7 @@ export async function runReportCommand(flags: ReportFlags): Promise<number> {
   if (!statSync(dir).isDirectory()) throw new UserError(`--out ${dir} is not a directory`, 'with --every, --out names a directory');
   openStore(flags.db, { readonly: true, mustExist: true }).close();
   process.stderr.write(`snatscope: writing ${format} reports into ${safeText(dir)} ${schedule.describe}; Ctrl-C to stop\n`);
-  return schedule.run(() => {
+  const { received } = await untilSignal((signal) => schedule.run(() => {
     const now = Date.now();
     try {
       const { text, failing } = runReport(flags, now);
@@ -190,5 +191,6 @@ export async function runReportCommand(flags: ReportFlags): Promise<number> {
       const msg = err instanceof UserError ? formatUserError(err) : `snatscope: report failed: ${(err as Error).message}`;
       process.stderr.write(msg + '\n');
     }
-  });
+  }, signal));
+  return received ? SIGNAL_EXIT[received] : 0;
 }
