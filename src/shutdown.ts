@@ -19,7 +19,10 @@ export async function untilSignal<T>(work: (signal: AbortSignal) => Promise<T>, 
   let received: StopSignal | null = null;
   const onSignal = (s: NodeJS.Signals) => {
     const sig: StopSignal = s === 'SIGINT' ? 'SIGINT' : 'SIGTERM';
-    if (received) proc.exit(SIGNAL_EXIT[sig]); // a second signal: stop waiting
+    if (received) {
+      proc.exit(SIGNAL_EXIT[sig]); // a second signal: stop waiting
+      return;
+    }
     received = sig;
     ac.abort();
   };

@@ -8,7 +8,6 @@ import { streamKey, type ContainerInstance, type PodEvent } from '../kube/pods.j
 import type { StreamView } from '../kube/streams.js';
 import type { Tail } from '../kube/tail.js';
 import { servicesForPods } from '../kube/topology.js';
-import type { TextOut } from '../output/sinkio.js';
 import type { Pipeline } from '../pipeline.js';
 import type { LiveStats } from './stats.js';
 import type { Policy } from './whatif.js';
@@ -21,14 +20,6 @@ export interface TuiRunner {
     onSwitchPolicy?: (p: Policy) => Promise<void>;
     signal: AbortSignal;
   }): Promise<void>;
-}
-
-/** Notices (queued streams, per-stream errors): on the TUI's status line when there is one, else on stderr. */
-export function noticesTo(live: LiveFeed | null, stderr: TextOut): (message: string) => void {
-  return (msg) => {
-    if (live) live.stats.notice(msg);
-    else stderr.write(`snatscope: ${msg}\n`);
-  };
 }
 
 /** The TUI and its LiveStats, fed by the watch run (streams, topology, notices). */

@@ -19,7 +19,7 @@ import { podListError, startupError, startupUserError } from '../kube/startup.js
 import { WatchStreams } from '../kube/streams.js';
 import { resolveTargets } from '../kube/targets.js';
 import { TopologySync } from '../kube/topology-sync.js';
-import { noticesTo, type LiveFeed } from '../live/feed.js';
+import type { LiveFeed } from '../live/feed.js';
 import { buildClassifier } from '../classify/flags.js';
 import { defaultDbPath, openStore } from '../../db/cli-open.js';
 import { isStoreFailure, storeFailure } from '../../db/errors.js';
@@ -115,6 +115,14 @@ async function resolveSelections(client: KubeClient, o: WatchOptions, kube: { na
     client.close();
     startupError(err, kube.server);
   }
+}
+
+/** Notices (queued streams, per-stream errors): on the TUI's status line when there is one, else on stderr. */
+export function noticesTo(live: LiveFeed | null, stderr: TextOut): (message: string) => void {
+  return (msg) => {
+    if (live) live.stats.notice(msg);
+    else stderr.write(`snatscope: ${msg}\n`);
+  };
 }
 
 /** Where each request goes besides the store: the lines or NDJSON view, or LiveStats behind the TUI. */
