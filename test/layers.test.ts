@@ -109,3 +109,11 @@ describe('the layering check itself', () => {
     expect(layerOf('src/pipelines')).toBe(-1);
   });
 });
+
+describe('docs/architecture.md', () => {
+  it('shows the layers in this order', () => {
+    const doc = readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8');
+    const table = LAYERS.map((l) => `| ${l.name} | ${l.paths.map((p) => (p.endsWith('/') ? p : `${p}.ts`)).join(', ')} |`).join('\n');
+    expect(doc).toContain(`| layer | modules |\n| --- | --- |\n${table}\n`);
+  });
+});
