@@ -12,8 +12,8 @@ const ROOT = join(import.meta.dirname, '..');
 const LAYERS: readonly { name: string; paths: readonly string[] }[] = [
   { name: 'commands', paths: ['src/cli', 'src/commands/'] },
   // The runs the commands start: a watch run wires sources, pipeline, store and a view; the demo run adds a
-  // simulated cluster (src/emulator) under a watch run.
-  { name: 'runs', paths: ['src/watch/', 'src/demo/'] },
+  // simulated cluster (src/emulator) under a watch run; an ingest run reads files or stdin into the store.
+  { name: 'runs', paths: ['src/watch/', 'src/demo/', 'src/ingest/'] },
   { name: 'views', paths: ['ui/', 'src/output/'] },
   { name: 'live/report', paths: ['src/live/', 'src/report/'] },
   // What feeds the pipeline: Kubernetes log streams and topology, files and stdin, the parse worker.
