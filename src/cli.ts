@@ -4,7 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError, formatUserError } from './errors.js';
-import { safeText } from './output/escape.js';
+import { safeText } from './text.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerReport } from './commands/report.js';
 
@@ -66,6 +66,17 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
   return program;
 }
 
+/** A bug's stack, followed by the stack of each error it was caused by (`new Error(msg, { cause })`). */
+function bugText(err: unknown): string {
+  let text = String((err as Error)?.stack ?? err);
+  let cause = (err as Error)?.cause;
+  for (let depth = 0; cause !== undefined && cause !== null && depth < 5; depth++) {
+    text += `\ncaused by: ${String((cause as Error).stack ?? cause)}`;
+    cause = (cause as Error).cause;
+  }
+  return text;
+}
+
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = 0;
@@ -87,9 +98,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(formatUserError(err) + '\n');
       return err.exitCode;
     }
-    const e = err as Error;
     process.stderr.write(
-      `snatscope: internal error (this is a bug, please report it with the command you ran):\n${String(e?.stack ?? err).split('\n').map(safeText).join('\n')}\n`,
+      `snatscope: internal error (this is a bug, please report it with the command you ran):\n${bugText(err).split('\n').map(safeText).join('\n')}\n`,
     );
     return 70;
   }

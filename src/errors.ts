@@ -1,6 +1,6 @@
 // Two kinds of errors (after Shopify's cli-kit): a UserError is something the user can fix and is
 // printed as one line with a "try ..." hint and no stack; anything else is a bug.
-import { safeText } from './output/escape.js';
+import { safeText } from './text.js';
 
 export class UserError extends Error {
   readonly hint: string | undefined;

@@ -1,12 +1,5 @@
-// The pipeline: one per run, the same for files, stdin and live Kubernetes streams.
-//
-//   source ──lines──> SourceFeed.push ──> LineStage (envelope + nginx parser, reused ParsedLine)
-//                                            │ null: counted as unparsed (reason + sample) in the store
-//                                            v
-//                                        Classifier (cached per address; realip with --trust)
-//                                            │ RequestRow (the one copy of the line)
-//                                            v
-//                              Store.add (batched txn)  +  sinks (lines/json output, LiveStats for the TUI)
+// The pipeline: one per run, the same for files, stdin and live Kubernetes streams: each source's lines go through
+// its LineStage and the Classifier into the store and the sinks (the drawing: docs/architecture.md).
 //
 // A feed's position (lines consumed) and its stream cursor are handed to the store at flush time, in the same
 // transaction as the rows they cover: after a crash a source resumes exactly after its last committed line.

@@ -1,12 +1,8 @@
-// The one record that flows through snatscope, and the small contracts between stages.
+// The one record that flows through snatscope (ParsedLine, filled by the parser; RequestRow, the classified copy)
+// and the small contracts between stages; the pipeline is drawn in docs/architecture.md.
 //
-//   source (file, stdin, kube log stream)  ->  envelope  ->  nginx parser  ->  classifier  ->  store  ->  views
-//   yields raw lines + SourceInfo              strips        fills a           sets cls,       batches      TUI, lines,
-//                                              kubectl/CRI/  ParsedLine        owner, client   in one txn   json, reports
-//                                              docker wraps  (reused object)
-//
-// Parse and classify are pure and synchronous. The parser fills one reused ParsedLine per call
-// (no allocation per line beyond the field strings themselves); the store copies what it keeps.
+// Parse and classify are synchronous, not pure: the parser fills one reused ParsedLine per call (no allocation per
+// line beyond the field strings themselves); the store copies what it keeps.
 
 export type AddressClass = 'node' | 'pod' | 'private' | 'external' | 'unknown';
 export const CLASSES: readonly AddressClass[] = ['node', 'pod', 'private', 'external', 'unknown'];

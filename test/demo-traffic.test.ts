@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { TrafficGenerator } from '../src/demo/traffic.js';
 import { demoTopology } from '../src/demo/topology.js';
 import type { CniMode, DemoPod, TrafficPolicy } from '../src/demo/rules.js';
-import { PRESETS, newParsedLine } from '../src/parse/index.js';
+import { newParsedLine } from '../src/parse/index.js';
+import { PRESETS } from './helpers/presets.js';
 
 const T0 = Date.UTC(2024, 4, 6, 7, 8, 9);
 // $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for"

@@ -4,7 +4,8 @@
 // upstreaminfo and json (`main` is covered by parse-property.test.ts).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineStage, newParsedLine, PRESET_NAMES, PRESETS } from '../src/parse/index.js';
+import { LineStage, newParsedLine, PRESET_NAMES } from '../src/parse/index.js';
+import { PRESETS } from './helpers/presets.js';
 import { nginxEscape, timeLocal } from './helpers/hostile.js';
 
 const KIB60 = 60 * 1024;

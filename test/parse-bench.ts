@@ -2,7 +2,8 @@
 //   npx tsc --outDir /tmp/parse-bench --rootDir . --module nodenext --target es2022 --skipLibCheck --types node \
 //     test/parse-bench.ts && node /tmp/parse-bench/test/parse-bench.js
 // Lines are flat strings (as a source's Buffer.toString gives them), 10,000 distinct, cycled.
-import { LineStage, newParsedLine, PRESETS } from '../src/parse/index.js';
+import { LineStage, newParsedLine } from '../src/parse/index.js';
+import { PRESETS } from './helpers/presets.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const DISTINCT = 10_000;

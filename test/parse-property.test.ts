@@ -3,7 +3,8 @@
 // input at all, however broken, makes the line stage throw.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileLogFormat, LineStage, newParsedLine, PRESETS } from '../src/parse/index.js';
+import { compileLogFormat, LineStage, newParsedLine } from '../src/parse/index.js';
+import { PRESETS } from './helpers/presets.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const p2 = (n: number) => String(n).padStart(2, '0');

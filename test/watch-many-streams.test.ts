@@ -1,7 +1,7 @@
 // Many streams at once: 50 container streams from the emulated API server (same process) through the line stage,
 // classifier and store; every line is committed exactly once. Speed is measured by `npm run bench`, not here.
 import { describe, expect, it } from 'vitest';
-import { runWatch, type WatchRun } from '../src/commands/watch.js';
+import { runWatch, type WatchRun } from '../src/watch/run.js';
 import { accessLine, addWebPod, readSql, startCluster, waitFor } from './helpers/kube.js';
 
 const PODS = 50;

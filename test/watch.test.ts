@@ -2,7 +2,7 @@
 // appended is stored exactly once through resets, clean ends, stalls, watch expiry, pods added and deleted, a
 // container restart and a restart of the watcher itself; addresses are classified against the live topology.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runWatch, type WatchOptions, type WatchRun, type WatchTuning } from '../src/commands/watch.js';
+import { runWatch, type WatchOptions, type WatchRun, type WatchTuning } from '../src/watch/run.js';
 import { accessLine, addWebPod, exactlyOnce, readRows, readSql, startCluster, waitFor, type Cluster } from './helpers/kube.js';
 
 let c: Cluster;

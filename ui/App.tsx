@@ -5,7 +5,7 @@
 
 import { Box, useInput, useStdout } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { safeText } from '../src/output/escape.js';
+import { safeText } from '../src/text.js';
 import type { LiveStats } from '../src/live/stats.js';
 import type { Policy } from '../src/live/whatif.js';
 import { Header, headerLines } from './Header.js';

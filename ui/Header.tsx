@@ -2,7 +2,7 @@
 // (streams connected/queued/retrying, lines/s, req/s, unparsed lines, database path).
 
 import { Box } from 'ink';
-import { safeText } from '../src/output/escape.js';
+import { safeText } from '../src/text.js';
 import type { LiveSnapshot } from '../src/live/stats.js';
 import { Line } from './Line.js';
 import { rate, textWidth, type Glyphs } from './text.js';

@@ -3,7 +3,7 @@
 // leaves by: InternalIP, tunnel or bridge address), so an operator can see which node was the entry point.
 
 import { Box } from 'ink';
-import { safeText } from '../src/output/escape.js';
+import { safeText } from '../src/text.js';
 import type { NodeRow } from '../src/live/stats.js';
 import { layout } from './columns.js';
 import { Line } from './Line.js';

@@ -2,7 +2,7 @@
 // requests (newest first) with the class coloured and labelled. Every log-derived string is escaped.
 
 import { Box } from 'ink';
-import { safeField, safeText } from '../src/output/escape.js';
+import { safeField, safeText } from '../src/text.js';
 import type { PodDetail as Detail, PodRow } from '../src/live/stats.js';
 import { CLASSES } from '../src/types.js';
 import { layout } from './columns.js';

@@ -3,7 +3,7 @@
 // (least important first) to fit narrow terminals; 80 columns keep pod, node, counts, SNAT and shares.
 
 import { Box } from 'ink';
-import { safeText } from '../src/output/escape.js';
+import { safeText } from '../src/text.js';
 import type { PodRow, StreamState, Totals } from '../src/live/stats.js';
 import { layout, type Col, type ColSpec } from './columns.js';
 import { Line } from './Line.js';

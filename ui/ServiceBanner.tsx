@@ -2,7 +2,7 @@
 // that policy means for the addresses nginx sees.
 
 import { Box } from 'ink';
-import { safeText } from '../src/output/escape.js';
+import { safeText } from '../src/text.js';
 import type { LiveService } from '../src/live/stats.js';
 import { Line } from './Line.js';
 import type { Glyphs } from './text.js';

@@ -2,7 +2,7 @@
 // share predicted under the other externalTrafficPolicy (src/live/whatif.ts), with the per-node split.
 
 import { Box } from 'ink';
-import { safeText } from '../src/output/escape.js';
+import { safeText } from '../src/text.js';
 import type { LiveService, LiveSnapshot, PodRow } from '../src/live/stats.js';
 import { whatIf } from '../src/live/whatif.js';
 import { layout } from './columns.js';

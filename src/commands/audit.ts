@@ -6,7 +6,7 @@ import { Option } from 'commander';
 import { UserError } from '../errors.js';
 import { buildAudit, parseClientFilter } from '../report/audit.js';
 import { renderAuditJson, renderAuditMarkdown, renderAuditTable } from '../report/audit-render.js';
-import { windowOf } from './report.js';
+import { windowOf } from '../report/run.js';
 import { addDbOption, openStore } from './common.js';
 
 interface AuditFlags {

@@ -1,16 +1,9 @@
 // Options shared by several commands (database, format, classification), and how they become a Store,
 // a Topology and a Classifier. Everything is validated before the first write.
 import { Option, type Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { resolveFormat } from '../parse/index.js';
-import { Store } from '../../db/index.js';
-import { UserError } from '../errors.js';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-export function defaultDbPath(): string {
-  return process.env.SNATSCOPE_DB || './snatscope.db';
-}
 
 export function addDbOption(cmd: Command): Command {
   return cmd.addOption(
@@ -39,18 +32,4 @@ export function checkFormat(format: string): void {
   resolveFormat(format);
 }
 
-export function openStore(path: string | undefined, opts: { readonly?: boolean; mustExist?: boolean } = {}): Store {
-  const p = path ?? defaultDbPath();
-  if (opts.mustExist && !existsSync(p)) {
-    throw new UserError(`database ${p} does not exist`, `snatscope ingest FILE --db ${p} first, or --db PATH of an existing database`);
-  }
-  try {
-    return Store.open(p, { readonly: opts.readonly });
-  } catch (err) {
-    // A WAL database read on a read-only file system: SQLite cannot create its -shm file next to it.
-    if (opts.readonly && (err as { code?: unknown }).code === 'SQLITE_CANTOPEN') {
-      throw new UserError(`cannot read database ${p}: its directory is read-only and SQLite needs to create ${p}-shm there`, 'copying it to a writable directory, then --db PATH of the copy');
-    }
-    throw err;
-  }
-}
+export { defaultDbPath, openStore } from '../../db/cli-open.js';

@@ -1,29 +1,8 @@
-// `snatscope ingest [FILE...|-]`: saved logs (plain or gzip) or stdin through the same pipeline as live streams.
-// Validates every flag and input before the first write; prints which format each source was read as, progress on a
-// TTY, and a one-line summary. SIGINT/SIGTERM stop at a chunk boundary, commit what was read and exit 130/143.
-// Files of 16 MB or more are parsed and classified in a worker thread while this thread writes SQLite (same result;
-// hidden `--threads 1|2` forces one path).
+// `snatscope ingest [FILE...|-]`: saved logs (plain or gzip) or stdin through the same pipeline as live streams; the
+// run is src/ingest/run.ts. SIGINT/SIGTERM stop at a chunk boundary, commit what was read and exit 130/143.
 import { Option, type Command } from 'commander';
-import { Pipeline } from '../pipeline.js';
-import { checkInput, ingestInput } from '../sources/file.js';
-import { addClassifyOptions, addDbOption, addFormatOption, buildClassifier, checkFormat, collect, openStore } from './common.js';
-import { formatRatio } from '../report/table.js';
-import { safeText } from '../output/escape.js';
-import { isStoreFailure, storeFailure } from '../../db/errors.js';
-
-interface IngestFlags {
-  db?: string;
-  format: string;
-  topology: string[];
-  nodeIp: string[];
-  podCidr: string[];
-  internalCidr: string[];
-  trust: string[];
-  pod?: string;
-  namespace?: string;
-  quiet?: boolean;
-  threads?: string;
-}
+import { runIngest, type IngestFlags } from '../ingest/run.js';
+import { addClassifyOptions, addDbOption, addFormatOption, collect } from './common.js';
 
 export function registerIngest(program: Command): void {
   const cmd = program
@@ -56,100 +35,4 @@ Examples:
     .action(async (files: string[], flags: IngestFlags) => {
       process.exitCode = await runIngest(files, flags);
     });
-}
-
-export async function runIngest(files: string[], flags: IngestFlags): Promise<number> {
-  if (files.length === 0) {
-    if (process.stdin.isTTY) {
-      const { UserError } = await import('../errors.js');
-      throw new UserError('no log files given and stdin is a terminal', 'snatscope ingest access.log, or pipe logs in: kubectl logs POD | snatscope ingest -');
-    }
-    files = ['-'];
-  }
-  // Everything that can be wrong with the command line fails here, before the database is touched.
-  checkFormat(flags.format);
-  for (const f of files) checkInput(f);
-  const { topology, classifier } = buildClassifier(flags);
-  const store = openStore(flags.db);
-  if (!flags.quiet && topology.nodes.size === 0 && flags.nodeIp.length === 0 && flags.podCidr.length === 0) {
-    // Without nodes nothing can be classed `node`: say so rather than report a SNAT ratio of 0% as if it were measured.
-    process.stderr.write(
-      'snatscope: note: no nodes known, so SNAT\'d requests cannot be recognised (try --topology with the output of ' +
-        'kubectl get nodes,pods -A -o json, or --node-ip)\n',
-    );
-  }
-  const err = process.stderr;
-  const tty = err.isTTY === true && !flags.quiet;
-  const pipeline = new Pipeline({
-    store,
-    classifier,
-    topology,
-    format: flags.format,
-    onDetect: (feed, description) => {
-      // On a terminal the progress line is cleared first, so the note gets a line of its own.
-      if (!flags.quiet) err.write(`${tty ? '\r\x1b[K' : ''}${safeText(feed.meta.path ?? 'stdin')}: ${description}\n`);
-    },
-  });
-  if (topology.nodes.size || topology.pods.size) store.topology(topology.snapshot());
-
-  let signal: NodeJS.Signals | null = null;
-  const onSignal = (s: NodeJS.Signals) => {
-    signal = s;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let skippedTotal = 0;
-  let failed: unknown = null;
-  try {
-    for (const path of files) {
-      let last = 0;
-      const started = Date.now();
-      const res = await ingestInput(pipeline, { path, pod: flags.pod, namespace: flags.namespace }, {
-        shouldStop: () => signal !== null,
-        parallel: { classify: flags, threads: flags.threads === undefined ? undefined : Number(flags.threads) },
-        progress: tty
-          ? (bytes) => {
-              const now = Date.now();
-              if (now - last < 250) return;
-              last = now;
-              const mb = bytes / 1e6;
-              err.write(`\r${safeText(path)}: ${mb.toFixed(1)} MB, ${pipeline.stats.lines} lines, ${(mb / ((now - started) / 1000)).toFixed(1)} MB/s `);
-            }
-          : undefined,
-      });
-      if (tty && last) err.write('\r\x1b[K');
-      skippedTotal += res.skipped;
-      if (res.skipped > 0 && !flags.quiet) {
-        err.write(`${safeText(path)}: skipped ${res.skipped} lines already stored\n`);
-      }
-      pipeline.flush();
-      if (res.interrupted) break;
-    }
-  } catch (err) {
-    failed = err;
-    throw isStoreFailure(err) ? storeFailure(err, store.path) : err;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    if (isStoreFailure(failed)) {
-      store.abandon(); // nothing of the failed batch (rows or position) is stored
-
-    } else {
-      await pipeline.close();
-      store.close();
-    }
-  }
-  const s = pipeline.stats;
-  const summary = summaryLine(s.lines, s.requests, s.unparsed, skippedTotal, pipeline);
-  process.stdout.write(summary + '\n');
-  if (signal) return signal === 'SIGINT' ? 130 : 143;
-  return 0;
-}
-
-function summaryLine(lines: number, requests: number, unparsed: number, skipped: number, pipeline: Pipeline): string {
-  const nodeShare = requests ? pipeline.stats.classes.node / requests : 0;
-  const parts = [`${lines} lines`, `${requests} requests`, `${unparsed} unparsed`];
-  if (skipped) parts.push(`${skipped} already stored`);
-  parts.push(`SNAT ratio ${formatRatio(nodeShare)}`);
-  return `ingested: ${parts.join(', ')}`;
 }

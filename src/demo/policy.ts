@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { UserError } from '../errors.js';
 import { loadKube } from '../kube/config.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import type { TrafficPolicy } from './rules.js';
 
 /**

@@ -19,7 +19,6 @@ import type { Rng } from './rng.js';
 
 export type TrafficPolicy = 'Cluster' | 'Local';
 export type CniMode = 'flannel-vxlan' | 'host-gw' | 'calico-ipip';
-export const POLICIES: readonly TrafficPolicy[] = ['Cluster', 'Local'];
 export const CNI_MODES: readonly CniMode[] = ['flannel-vxlan', 'host-gw', 'calico-ipip'];
 
 /** A node of the simulated cluster with every address kube-proxy's rules can leave on a packet. */

@@ -7,7 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
 

@@ -37,12 +37,12 @@ export interface PodEvent {
   time: number;
 }
 
-export interface StreamInfo {
-  key: string;
-  inst: ContainerInstance;
-  state: Tail['state'];
-  reason: string | null;
-  lines: number;
+/**
+ * The key of a container instance's log stream, namespace/pod/container/containerID (stern's GetID): every map of
+ * streams (here, the TUI's) and the stored source of each stream (`k8s:` + this) is keyed by it.
+ */
+export function streamKey(i: Pick<ContainerInstance, 'namespace' | 'pod' | 'container' | 'containerId'>): string {
+  return `${i.namespace}/${i.pod}/${i.container}/${i.containerId}`;
 }
 
 export interface PodStreamsOptions {
@@ -138,14 +138,6 @@ export class PodStreams {
     });
   }
 
-  list(): StreamInfo[] {
-    const out: StreamInfo[] = [];
-    for (const [key, r] of this.streams) {
-      out.push({ key, inst: r.inst, state: r.tail?.state ?? 'queued', reason: r.tail?.reason ?? null, lines: r.tail?.lines ?? 0 });
-    }
-    return out;
-  }
-
   /** "namespace/name" of the target pods currently seen. */
   podKeys(): IterableIterator<string> {
     return this.pods.keys();
@@ -223,7 +215,7 @@ export class PodStreams {
         containerId: cs.containerID,
         nodeName: obj.spec?.nodeName ?? null,
       };
-      const key = `${inst.namespace}/${inst.pod}/${inst.container}/${inst.containerId}`;
+      const key = streamKey(inst);
       if (this.streams.has(key)) continue;
       const restarted = [...this.streams.values()].some(
         (r) => r.inst.namespace === inst.namespace && r.inst.pod === inst.pod && r.inst.container === inst.container,

@@ -4,11 +4,11 @@
 // said again); a view (the TUI) can follow each stream's state. An error retrying cannot fix before the pod list
 // first synced (credentials, permissions, DNS, TLS) goes to `onFatal`; later ones are said and retried.
 import type { StoreWriter } from '../../db/index.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import type { Pipeline, SourceFeed } from '../pipeline.js';
 import type { BackoffOptions } from './backoff.js';
 import type { KubeClient, KubeError } from './http.js';
-import { PodStreams, type ContainerInstance, type PodEvent, type Selection } from './pods.js';
+import { PodStreams, streamKey, type ContainerInstance, type PodEvent, type Selection } from './pods.js';
 import { fatalAtStart } from './startup.js';
 import { Tail, type ResumeDecision, type TailCursor } from './tail.js';
 import type { ResourceWatchOptions } from './watch.js';
@@ -137,7 +137,7 @@ export class WatchStreams {
   /** A pipeline source for this container instance and the Tail that feeds it, resuming from the stored cursor. */
   private openTail(inst: ContainerInstance, decide: () => ResumeDecision, onState: (t: Tail) => void): Tail {
     const { o } = this;
-    const key = `k8s:${inst.namespace}/${inst.pod}/${inst.container}/${inst.containerId}`;
+    const key = `k8s:${streamKey(inst)}`;
     o.view?.opening(inst);
     let tail: Tail | null = null;
     const feed = o.pipeline.openSource(

@@ -12,11 +12,12 @@
 // States: queued -> connecting -> live -> retrying (with reason) -> ... -> ended.
 import type { IncomingMessage } from 'node:http';
 import { LineSplitter } from '../sources/lines.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { KubeError, isAbort, type KubeClient } from './http.js';
 
-export type TailState = 'queued' | 'connecting' | 'live' | 'retrying' | 'ended';
+/** A log stream's state (the TUI shows it per stream). */
+export type StreamState = 'queued' | 'connecting' | 'live' | 'retrying' | 'ended';
 
 /** Where a stream resumes: `sinceTime` is a whole second (RFC3339, UTC), `skip` the lines of it already delivered. */
 export interface TailCursor {
@@ -62,7 +63,7 @@ export interface TailOptions {
 type Mode = 'follow' | 'final' | 'previous';
 
 export class Tail {
-  state: TailState = 'queued';
+  state: StreamState = 'queued';
   /** Why it is retrying or why it ended (escaped, one line). */
   reason: string | null = null;
   /** Lines delivered. */
@@ -147,7 +148,7 @@ export class Tail {
 
   private stopReason = 'stopped';
 
-  private setState(state: TailState, reason: string | null): void {
+  private setState(state: StreamState, reason: string | null): void {
     this.state = state;
     this.reason = reason;
     this.opts.onState?.(this);

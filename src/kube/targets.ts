@@ -4,7 +4,7 @@
 // existing pod's name is a regex, like stern's query). `-l SELECTOR` narrows every target (or is the target), `-n`/`-A`
 // say where. Each target becomes a Selection for pods.ts.
 import { UserError } from '../errors.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import { KubeError, type KubeClient } from './http.js';
 import type { Selection } from './pods.js';
 

@@ -1,59 +1,36 @@
-// The TUI's side of a watch run: loads the TUI (ui/run.js, built separately: null when it is not there, and the run
-// shows lines instead) and feeds its LiveStats everything that is not a request: each container stream's state
+// The TUI's side of a watch run: drives the TUI it is handed (ui/run.js implements TuiRunner; src/watch/tui.ts loads
+// it, so nothing here imports the UI) and feeds its LiveStats everything that is not a request: each container stream's state
 // (queued while it waits for a slot under --max-streams, then the tail's own states, ended when its pod is deleted
 // first), the services in front of the target pods and the nodes (refreshed on topology and pod changes), notices
 // for the status line, and the count of unparsed lines. Requests reach LiveStats as a pipeline sink (`stats`).
 import type { Topology } from '../classify/index.js';
-import type { ContainerInstance, PodEvent } from '../kube/pods.js';
+import { streamKey, type ContainerInstance, type PodEvent } from '../kube/pods.js';
 import type { StreamView } from '../kube/streams.js';
 import type { Tail } from '../kube/tail.js';
 import { servicesForPods } from '../kube/topology.js';
-import type { TextOut } from '../output/sinkio.js';
 import type { Pipeline } from '../pipeline.js';
 import type { LiveStats } from './stats.js';
 import type { Policy } from './whatif.js';
 
-type Tui = typeof import('../../ui/run.js');
-
-interface Instance {
-  namespace: string;
-  pod: string;
-  container: string;
-  containerId: string;
-}
-
-function streamKey(i: Instance): string {
-  return `${i.namespace}/${i.pod}/${i.container}/${i.containerId}`;
-}
-
-/** Notices (queued streams, per-stream errors): on the TUI's status line when there is one, else on stderr. */
-export function noticesTo(live: LiveFeed | null, stderr: TextOut): (message: string) => void {
-  return (msg) => {
-    if (live) live.stats.notice(msg);
-    else stderr.write(`snatscope: ${msg}\n`);
-  };
+/** What LiveFeed needs of the TUI (ui/run.js's runTui): bring it up over `stats`, resolve once it has unmounted. */
+export interface TuiRunner {
+  runTui(opts: {
+    stats: LiveStats;
+    onQuit: () => Promise<void>;
+    onSwitchPolicy?: (p: Policy) => Promise<void>;
+    signal: AbortSignal;
+  }): Promise<void>;
 }
 
 /** The TUI and its LiveStats, fed by the watch run (streams, topology, notices). */
 export class LiveFeed implements StreamView {
-  /** The TUI with a fresh LiveStats, or null when the TUI cannot be loaded. */
-  static async load(): Promise<LiveFeed | null> {
-    try {
-      const tui = await import('../../ui/run.js');
-      const { LiveStats } = await import('./stats.js');
-      return new LiveFeed(tui, new LiveStats());
-    } catch {
-      return null;
-    }
-  }
-
   private readonly queued = new Map<string, ContainerInstance>();
   private topology: Topology | null = null;
   private pods: { podKeys(): Iterable<string> } | null = null;
   private timer: NodeJS.Timeout | null = null;
 
-  private constructor(
-    private readonly tui: Tui,
+  constructor(
+    private readonly tui: TuiRunner,
     readonly stats: LiveStats,
   ) {}
 

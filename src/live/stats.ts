@@ -3,7 +3,7 @@
 // however long it runs: per-pod rings of fixed size, capped top-k maps, and a cap on tracked pods (ended
 // or least recently seen pods are dropped first). Time comes from an injectable now() so tests are exact.
 
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import type { AddressClass, RequestRow } from '../types.js';
 import { SlotRing, TopK, type TopEntry } from './counters.js';
 import type {

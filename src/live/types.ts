@@ -1,10 +1,13 @@
 // The data LiveStats takes in (streams, services, nodes, header) and the plain snapshot it gives the TUI.
 
+import type { StreamState } from '../kube/tail.js';
 import type { AddressClass } from '../types.js';
 import type { TopEntry } from './counters.js';
 
-export type StreamState = 'queued' | 'connecting' | 'live' | 'retrying' | 'ended';
+/** The tail's state (src/kube/tail.ts), shown per stream. */
+export type { StreamState };
 
+/** One log stream as the TUI lists it. */
 export interface StreamInfo {
   namespace: string;
   pod: string;

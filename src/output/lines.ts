@@ -4,7 +4,7 @@
 // one through trusted proxies, "xff <address> <class>". Colours (one per pod, one per class) only on a TTY without
 // NO_COLOR. Every log-derived string goes through safeText. Implements the pipeline's Sink.
 import type { RequestRow } from '../types.js';
-import { safeField, safeText } from './escape.js';
+import { safeField, safeText } from '../text.js';
 import { BatchWriter, useColor, type TextOut } from './sinkio.js';
 
 export interface LinesSinkOptions {

@@ -147,8 +147,3 @@ export function decodeJsonEscapes(v: string, start: number, end: number): string
   }
   return out + v.slice(last, end);
 }
-
-/** Undo the given escaping mode. */
-export function unescapeValue(v: string, mode: EscapeMode): string {
-  return mode === 'default' ? unescapeNginx(v) : mode === 'json' ? unescapeJson(v) : v;
-}

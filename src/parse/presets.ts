@@ -37,15 +37,6 @@ export function createPreset(name: PresetName): LineParser {
   return name === 'json' ? new JsonLineParser() : compileLogFormat(PRESET_FORMATS[name], { name });
 }
 
-/** One shared parser per preset. */
-export const PRESETS: Readonly<Record<PresetName, LineParser>> = {
-  combined: createPreset('combined'),
-  main: createPreset('main'),
-  upstreaminfo: createPreset('upstreaminfo'),
-  'upstreaminfo-realip': createPreset('upstreaminfo-realip'),
-  json: createPreset('json'),
-};
-
 /** A --format value: 'auto', a preset name (a new parser), or a log_format string (anything with a `$`). */
 export function resolveFormat(spec: string): LineParser | 'auto' {
   const s = spec.trim();

@@ -6,7 +6,7 @@ import { escapeMarkdown } from './escape.js';
 import { mdTable } from './markdown.js';
 import { formatRatio, renderTable } from './table.js';
 import type { Audit } from './audit.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 
 interface Section {
   title: string;

@@ -7,67 +7,13 @@ import { Cidr } from '../classify/ip.js';
 import { UserError } from '../errors.js';
 import { CLASS_NAMES, type ClassCounts } from '../../db/index.js';
 import { auditRows, minuteClasses, podEvents, prunedBefore, sourceSpans, type StoredPodEvent } from '../../db/audit.js';
+import type { AddrCount, Audit, AuditPod, AuditQuery, ClientSeen } from './audit-types.js';
 import { podCoverage, type PodCoverage } from './coverage.js';
 import { auditFindings } from './findings.js';
 import { storedCluster } from './services.js';
 import { zeroClasses } from './model.js';
 
-export interface AuditQuery {
-  from: number;
-  until: number;
-  namespace?: string;
-  pod?: string;
-  node?: string;
-  /** An address or CIDR: requests whose remote address or recovered client is inside. */
-  client?: string;
-}
-
-export interface AddrCount {
-  addr: string;
-  /** Owning node (class node) or "namespace/pod" / node (class pod); null otherwise. */
-  owner: string | null;
-  requests: number;
-}
-
-export interface ClientSeen {
-  addr: string;
-  cls: string;
-  /** True when the address was recovered from X-Forwarded-For. */
-  recovered: boolean;
-  requests: number;
-  first: number;
-  last: number;
-  pods: string[];
-}
-
-export interface AuditPod {
-  namespace: string;
-  pod: string;
-  node: string | null;
-  requests: number;
-  classes: ClassCounts;
-  snatRatio: number;
-  recovered: number;
-}
-
-export interface Audit {
-  from: number;
-  until: number;
-  filter: { namespace: string | null; pod: string | null; node: string | null; client: string | null };
-  totals: { requests: number; classes: ClassCounts; snatRatio: number; recovered: number };
-  pods: AuditPod[];
-  timeline: { minute: number; classes: ClassCounts }[];
-  topRemotes: Record<string, AddrCount[]>;
-  snatSources: { node: string; addrs: AddrCount[]; requests: number; receivingNodes: string[] }[];
-  recoveredClients: { client: string; cls: string; via: string[]; requests: number }[];
-  statusByClass: Record<string, Record<string, number>>;
-  clients: ClientSeen[];
-  /** Clients left out of `clients` (only the first MAX_CLIENTS by first seen are listed). */
-  clientsOmitted: number;
-  coverage: PodCoverage[];
-  findings: string[];
-  notes: string[];
-}
+export type { AddrCount, Audit, AuditPod, AuditQuery, ClientSeen } from './audit-types.js';
 
 const TOP = 10;
 const MAX_CLIENTS = 100;

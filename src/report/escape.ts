@@ -1,7 +1,7 @@
 // Escaping for the report formats. Log text is hostile (pod names, user agents, addresses from headers): every
 // cell goes through one of these. Control characters are first made visible (safeText), then the format's own
 // special characters are neutralised.
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 
 const HTML_SPECIAL = /[&<>"']/g;
 const HTML_MAP: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

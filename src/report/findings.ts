@@ -4,7 +4,7 @@
 import { whatIf } from '../live/whatif.js';
 import type { ServiceInfo } from '../classify/kube-objects.js';
 import { selects, type StoredCluster } from './services.js';
-import type { Audit } from './audit.js';
+import type { Audit } from './audit-types.js';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 

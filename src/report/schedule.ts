@@ -1,5 +1,5 @@
-// `report --every`: runs a job on an interval (`1h`, `15m`) or a cron expression (`0 6 * * *`) until SIGINT or
-// SIGTERM. Scheduling is croner's: cron expressions and intervals in-process, without a daemon, and croner has
+// `report --every`: runs a job on an interval (`1h`, `15m`) or a cron expression (`0 6 * * *`) until its signal aborts
+// (SIGINT or SIGTERM: src/shutdown.ts). Scheduling is croner's: cron expressions and intervals in-process, without a daemon, and croner has
 // zero dependencies. A run in progress always finishes (reports are synchronous), then the process exits cleanly.
 import { Cron } from 'croner';
 import { UserError } from '../errors.js';
@@ -8,8 +8,8 @@ import { parseDuration } from '../time.js';
 export interface Schedule {
   /** Human description ("every 1h", "cron 0 6 * * *"). */
   describe: string;
-  /** Starts the job; resolves with 130 (SIGINT) or 143 (SIGTERM) once stopped. */
-  run(job: () => void): Promise<number>;
+  /** Starts the job; resolves once `signal` aborts and the schedule has stopped. */
+  run(job: () => void, signal: AbortSignal): Promise<void>;
 }
 
 const LOOKS_LIKE_DURATION = /^\d/;
@@ -36,19 +36,18 @@ export function parseSchedule(spec: string): Schedule {
   }
   return {
     describe,
-    run: (job) =>
-      new Promise<number>((resolve) => {
+    run: (job, signal) =>
+      new Promise<void>((resolve) => {
+        if (signal.aborted) return resolve();
         const cron = make(job);
-        const stop = (signal: NodeJS.Signals) => {
-          cron.stop();
-          process.off('SIGINT', onInt);
-          process.off('SIGTERM', onTerm);
-          resolve(signal === 'SIGINT' ? 130 : 143);
-        };
-        const onInt = () => stop('SIGINT');
-        const onTerm = () => stop('SIGTERM');
-        process.on('SIGINT', onInt);
-        process.on('SIGTERM', onTerm);
+        signal.addEventListener(
+          'abort',
+          () => {
+            cron.stop();
+            resolve();
+          },
+          { once: true },
+        );
       }),
   };
 }

@@ -1,6 +1,6 @@
 // Plain-text tables for the terminal: right-aligned numbers, ratios as percentages, times in local time with
 // the offset, every cell made harmless for a terminal (safeText).
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import { formatLocal } from '../time.js';
 import type { Report } from '../../db/index.js';
 import type { ReportGroup, ReportView } from './model.js';

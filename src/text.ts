@@ -1,3 +1,4 @@
+// Foundation: terminal-safe text, imported by every layer that prints log or API text (errors, kube, report, views).
 // Log text is hostile: user agents, targets and referers are written by whoever sends the request.
 // safeText() makes a string harmless for a terminal: C0 controls, DEL, C1 controls (which include the 8-bit
 // CSI/OSC introducers) and the Unicode line/paragraph separators and bidi overrides are shown as escapes, so no

@@ -1,0 +1,60 @@
+// What an audit holds (src/report/audit.ts builds it; findings, the renderers and the JSON output read it).
+import type { ClassCounts } from '../../db/index.js';
+import type { PodCoverage } from './coverage.js';
+
+export interface AuditQuery {
+  from: number;
+  until: number;
+  namespace?: string;
+  pod?: string;
+  node?: string;
+  /** An address or CIDR: requests whose remote address or recovered client is inside. */
+  client?: string;
+}
+
+export interface AddrCount {
+  addr: string;
+  /** Owning node (class node) or "namespace/pod" / node (class pod); null otherwise. */
+  owner: string | null;
+  requests: number;
+}
+
+export interface ClientSeen {
+  addr: string;
+  cls: string;
+  /** True when the address was recovered from X-Forwarded-For. */
+  recovered: boolean;
+  requests: number;
+  first: number;
+  last: number;
+  pods: string[];
+}
+
+export interface AuditPod {
+  namespace: string;
+  pod: string;
+  node: string | null;
+  requests: number;
+  classes: ClassCounts;
+  snatRatio: number;
+  recovered: number;
+}
+
+export interface Audit {
+  from: number;
+  until: number;
+  filter: { namespace: string | null; pod: string | null; node: string | null; client: string | null };
+  totals: { requests: number; classes: ClassCounts; snatRatio: number; recovered: number };
+  pods: AuditPod[];
+  timeline: { minute: number; classes: ClassCounts }[];
+  topRemotes: Record<string, AddrCount[]>;
+  snatSources: { node: string; addrs: AddrCount[]; requests: number; receivingNodes: string[] }[];
+  recoveredClients: { client: string; cls: string; via: string[]; requests: number }[];
+  statusByClass: Record<string, Record<string, number>>;
+  clients: ClientSeen[];
+  /** Clients left out of `clients` (only the first MAX_CLIENTS by first seen are listed). */
+  clientsOmitted: number;
+  coverage: PodCoverage[];
+  findings: string[];
+  notes: string[];
+}

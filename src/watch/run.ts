@@ -1,0 +1,260 @@
+// A watch run: resolve targets -> open store and pipeline -> start the topology watch -> start the pod streams -> wait
+// -> shut down. Every line is stored exactly once across stream drops, container restarts and restarts of snatscope
+// itself (each stream's cursor is committed with its rows), classified against the live cluster topology, and shown
+// in the TUI, as lines, as NDJSON, or not at all. Per-stream problems are shown (on the TUI's status line, else
+// stderr) and retried; they never end the run. An aborted signal (Ctrl-C, q in the TUI, --duration) stops the
+// streams, flushes the store and resolves; a fatal start-up problem or a failed commit is thrown at the end.
+import type { Store } from '../../db/index.js';
+import type { Topology } from '../classify/index.js';
+import { UserError } from '../errors.js';
+import { safeText } from '../text.js';
+import { LinesSink } from '../output/lines.js';
+import { JsonSink } from '../output/json.js';
+import type { TextOut } from '../output/sinkio.js';
+import { Pipeline, type Sink } from '../pipeline.js';
+import { loadKube } from '../kube/config.js';
+import { KubeClient } from '../kube/http.js';
+import type { PodStreams, Selection } from '../kube/pods.js';
+import { podListError, startupError, startupUserError } from '../kube/startup.js';
+import { WatchStreams } from '../kube/streams.js';
+import { resolveTargets } from '../kube/targets.js';
+import { TopologySync } from '../kube/topology-sync.js';
+import type { LiveFeed } from '../live/feed.js';
+import { buildClassifier } from '../classify/flags.js';
+import { defaultDbPath, openStore } from '../../db/cli-open.js';
+import { isStoreFailure, storeFailure } from '../../db/errors.js';
+import { checkFlags, chooseView, type OutputMode, type WatchOptions, type WatchTuning } from './options.js';
+import { loadTui } from './tui.js';
+
+export type { OutputMode, WatchOptions, WatchTuning } from './options.js';
+
+export interface WatchRuntime {
+  signal?: AbortSignal;
+  stdout?: TextOut;
+  stderr?: TextOut;
+  env?: NodeJS.ProcessEnv;
+  tuning?: WatchTuning;
+  /** Called once streaming has started (tests, benchmark): the live parts. */
+  onStarted?(run: WatchRun): void;
+  /** Offered to the TUI (its "p" key): switch the Service in front of the pods to this externalTrafficPolicy. */
+  onSwitchPolicy?: (p: 'Cluster' | 'Local') => Promise<void>;
+}
+
+export interface WatchRun {
+  pipeline: Pipeline;
+  pods: PodStreams;
+  client: KubeClient;
+}
+
+export interface WatchResult {
+  exitCode: number;
+  lines: number;
+  requests: number;
+  unparsed: number;
+  /** Container streams opened. */
+  streams: number;
+}
+
+/**
+ * How the run ends: the caller's signal, the user quitting the TUI, a fatal start-up problem (the pods cannot be
+ * listed at all) or a failed commit. `fatal` is the first problem to tell the user (it is thrown at the end).
+ */
+class RunEnd {
+  private readonly ac = new AbortController();
+  readonly signal = this.ac.signal;
+  /** Resolves once the run is told to end. */
+  readonly stopped: Promise<void>;
+  fatal: UserError | null = null;
+  /** A commit that failed: the store is then abandoned instead of flushed. */
+  storeFailed: unknown = null;
+
+  constructor(
+    outer: AbortSignal | undefined,
+    private readonly dbPath: string,
+  ) {
+    if (outer?.aborted) this.ac.abort();
+    else outer?.addEventListener('abort', () => this.ac.abort(), { once: true });
+    this.stopped = new Promise<void>((resolve) => {
+      if (this.signal.aborted) resolve();
+      else this.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  stop(): void {
+    this.ac.abort();
+  }
+
+  /** A problem that ends the run; the first one is what the user sees. */
+  fail(err: UserError): void {
+    this.fatal ??= err;
+    this.ac.abort();
+  }
+
+  /** A commit failed (disk full, database locked for too long): one clear line when it is the database's. */
+  storeFailure(err: unknown): void {
+    this.storeFailed = err;
+    this.fatal ??= isStoreFailure(err) ? storeFailure(err, this.dbPath) : null;
+  }
+
+  /** Throws what ended the run, if anything did. */
+  rethrow(): void {
+    if (this.fatal) throw this.fatal;
+    if (this.storeFailed) throw this.storeFailed;
+  }
+}
+
+/** The pod selections of TARGET... and the flags; an API failure closes the client and ends the run as one line. */
+async function resolveSelections(client: KubeClient, o: WatchOptions, kube: { namespace: string; server: string }): Promise<Selection[]> {
+  try {
+    return await resolveTargets(client, o.targets ?? [], {
+      namespace: kube.namespace,
+      allNamespaces: o.allNamespaces ?? false,
+      labelSelector: o.selector,
+    });
+  } catch (err) {
+    client.close();
+    startupError(err, kube.server);
+  }
+}
+
+/** Notices (queued streams, per-stream errors): on the TUI's status line when there is one, else on stderr. */
+export function noticesTo(live: LiveFeed | null, stderr: TextOut): (message: string) => void {
+  return (msg) => {
+    if (live) live.stats.notice(msg);
+    else stderr.write(`snatscope: ${msg}\n`);
+  };
+}
+
+/** Where each request goes besides the store: the lines or NDJSON view, or LiveStats behind the TUI. */
+function viewSinks(view: OutputMode, live: LiveFeed | null, stdout: TextOut, allNamespaces: boolean | undefined, env: NodeJS.ProcessEnv): Sink[] {
+  if (view === 'lines') return [new LinesSink(stdout, { showNamespace: allNamespaces, env })];
+  if (view === 'json') return [new JsonSink(stdout)];
+  if (live) return [live.stats];
+  return [];
+}
+
+/** What closeRun() stops and closes. */
+interface RunParts {
+  end: RunEnd;
+  live: LiveFeed | null;
+  streams: WatchStreams;
+  topo: TopologySync;
+  client: KubeClient;
+  store: Store;
+  topology: Topology;
+  pipeline: Pipeline;
+  sinks: Sink[];
+  dbPath: string;
+}
+
+/**
+ * Stops the streams and the topology watch, then flushes and closes the store. After a failed commit the store is
+ * abandoned instead: the failed batch (rows and cursors together) is rolled back, so the next run resumes exactly there.
+ */
+async function closeRun(p: RunParts): Promise<void> {
+  p.live?.stop();
+  await p.streams.stop();
+  await p.topo.stop();
+  if (!p.end.storeFailed) {
+    try {
+      p.streams.endFeeds();
+      p.store.topology(p.topology.snapshot());
+      await p.pipeline.close();
+      p.store.close();
+    } catch (err) {
+      if (!isStoreFailure(err)) throw err;
+      p.end.storeFailure(err);
+    }
+  }
+  if (p.end.storeFailed) {
+    for (const sink of p.sinks) await sink.close?.();
+    p.store.abandon(); // the failed batch (rows and cursors) is rolled back
+  }
+  p.client.close();
+}
+
+/** resolve targets -> open store and pipeline -> start the topology watch -> start the pod streams -> wait -> shut down. */
+export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<WatchResult> {
+  const stdout = rt.stdout ?? process.stdout;
+  const stderr = rt.stderr ?? process.stderr;
+  const env = rt.env ?? process.env;
+  const tuning = rt.tuning ?? {};
+  const c = checkFlags(o);
+  const view = chooseView(o.output, stdout.isTTY === true);
+  const kube = loadKube({ kubeconfig: o.kubeconfig, context: o.context, namespace: o.namespace }, { env });
+  const { topology, classifier } = buildClassifier({ trust: o.trust ?? [], internalCidr: o.internalCidr ?? [] });
+  // The TUI is part of the build: one that fails to load is a bug (thrown: exit 70 with the cause), not the lines view.
+  const live = view === 'tui' ? await loadTui() : null;
+  const say = noticesTo(live, stderr);
+
+  const client = new KubeClient(kube.kc);
+  const selections = await resolveSelections(client, o, kube);
+  const namespace = o.allNamespaces ? null : kube.namespace;
+  const dbPath = o.db ?? defaultDbPath();
+  const store = openStore(dbPath);
+  const sinks = viewSinks(view, live, stdout, o.allNamespaces, env);
+  const end = new RunEnd(rt.signal, dbPath);
+  // A commit that fails ends the run with one clear line.
+  const pipeline = new Pipeline({
+    store, classifier, topology, format: c.format, sinks,
+    onFailure: (err) => {
+      end.storeFailure(err);
+      end.stop();
+    },
+  });
+  pipeline.autoFlush(tuning.flushMs ?? 250);
+  live?.stats.setHeader({ context: kube.context, cluster: kube.server, namespace, selector: selections.map((s) => s.label ?? '').join(' '), dbPath });
+
+  const topo = new TopologySync({
+    client, topology, namespace, watch: tuning.watch, syncTimeoutMs: tuning.syncTimeoutMs, say,
+    onChange: () => {
+      store.topology(topology.snapshot());
+      live?.refresh();
+    },
+    onFatal: (err) => end.fail(startupUserError(err, kube.server)),
+  });
+  const streams = new WatchStreams({
+    client, store, pipeline, selections, containerMatch: c.containerMatch, maxStreams: c.maxStreams, follow: c.follow,
+    sinceTime: c.sinceTime, tailLines: c.tailLines, tuning, say, view: live,
+    onFatal: (err) => end.fail(podListError(err, kube.server)),
+  });
+  live?.track(topology, streams);
+
+  // Stops the streams, then flushes and closes the store: once, whoever asks first (the TUI's quit, the end of the run).
+  let closing: Promise<void> | null = null;
+  const shutdown = (): Promise<void> => (closing ??= closeRun({ end, live, streams, topo, client, store, topology, pipeline, sinks, dbPath }));
+
+  // The TUI comes up at once (so start-up shows on it); q / Ctrl-C shut down before it unmounts, an abort unmounts it.
+  const tuiDone = live?.run({
+    onQuit: () => {
+      end.stop();
+      return shutdown();
+    },
+    onSwitchPolicy: rt.onSwitchPolicy,
+    signal: end.signal,
+  });
+
+  try {
+    // Topology first, so the first lines are classified against the cluster as it is.
+    topo.start();
+    await topo.synced(end.stopped);
+    if (!end.signal.aborted) {
+      const pods = await streams.start(end.signal, end.stopped);
+      if (!end.signal.aborted) rt.onStarted?.({ pipeline, pods, client });
+    }
+    live?.countUnparsed(pipeline);
+    await (tuiDone ?? streams.done(end.stopped));
+  } finally {
+    if (tuiDone) {
+      // An error above: take the UI down before anything is printed.
+      end.stop();
+      await tuiDone.catch(() => {});
+    }
+    await shutdown();
+  }
+  end.rethrow();
+  const s = pipeline.stats;
+  const opened = streams.opened;
+  stderr.write(`snatscope: ${s.lines} lines, ${s.requests} requests, ${s.unparsed} unparsed from ${opened} streams (stored in ${safeText(dbPath)})\n`);
+  return { exitCode: 0, lines: s.lines, requests: s.requests, unparsed: s.unparsed, streams: opened };
+}
