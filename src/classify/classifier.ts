@@ -13,6 +13,7 @@
 // `real_ip_header X-Forwarded-For; real_ip_recursive on;` and set_real_ip_from = --trust.
 
 import { UserError } from '../errors.js';
+import { CLASS_INFO } from '../classes.js';
 import type { AddressClass, Classification } from '../types.js';
 import { ADDR, CANONICAL, Cidr, CidrTable, formatIp, formatParsed, formatV4, hash6, parseAddr, parseIp } from './ip.js';
 import type { Topology } from './topology.js';
@@ -44,17 +45,9 @@ export const PRIVATE_CIDRS: readonly string[] = [
   'fe80::/10',
 ];
 
-const DESCRIPTIONS: Record<AddressClass, string> = {
-  node: "a cluster node's address: kube-proxy SNAT'd the request, the client address is lost",
-  pod: 'a pod address: in-cluster traffic from another pod',
-  private: 'a private or --internal-cidr address outside the cluster topology (load balancer, VPC, loopback)',
-  external: 'a public address: the real client address arrived',
-  unknown: 'not an IP address (-, unix: socket, garbage)',
-};
-
 /** One line describing an address class, for help texts and legends. */
 export function describeClass(cls: AddressClass): string {
-  return DESCRIPTIONS[cls];
+  return CLASS_INFO[cls].meaning;
 }
 
 function parseCidrs(list: string[], flag: string, example: string): Cidr[] {
