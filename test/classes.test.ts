@@ -2,11 +2,9 @@
 // requests_v, rollups and reports, the live counters, the lines view, the TUI's colours, labels and share columns,
 // the HTML chart colours and the pipeline's per-class counts. Two orders that disagree would put counts into the
 // wrong class: here they fail.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Store, report, requestsViewSql } from '../db/index.js';
 import {
   CLASSES,
@@ -31,29 +29,10 @@ import { CLASS_COLORS } from '../src/report/svg.js';
 import { podColumns } from '../ui/PodTable.js';
 import { CLASS_COLOR, CLASS_LABEL } from '../ui/theme.js';
 import { requestRow } from './helpers/rows.js';
+import { tempStores } from './helpers/stores.js';
 
-let dir: string;
-let stores: Store[];
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snatscope-classes-'));
-  stores = [];
-});
-afterEach(() => {
-  for (const s of stores) {
-    try {
-      s.close();
-    } catch {
-      /* closed by the test */
-    }
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function openStore(name = 'classes.db', opts?: Parameters<typeof Store.open>[1]): Store {
-  const s = Store.open(path.join(dir, name), opts);
-  stores.push(s);
-  return s;
-}
+const temp = tempStores('snatscope-classes-');
+const openStore = (name = 'classes.db', opts?: Parameters<typeof Store.open>[1]): Store => temp.open(name, opts);
 
 /** An address of each class, as the classifier would report it. */
 const ADDRESS: Record<AddressClass, string> = {
@@ -139,7 +118,7 @@ describe('stored classes', () => {
   });
 
   it('a database written with the old hand-written view gets the derived one on a writable open, rows untouched', () => {
-    const file = path.join(dir, 'old.db');
+    const file = path.join(temp.dir(), 'old.db');
     const s = openStore('old.db');
     storeOnePerClass(s);
     s.close();

@@ -2,10 +2,7 @@
 // values, JSON output keys, INSERT columns, requests_v) and the hand-unrolled hot-path ones (Store.add binds, the
 // worker's column packer and reader, both toRow copies in src/pipeline.ts). A field added to the table and missed in
 // any copy fails here.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { INSERT_COLUMNS, Store } from '../db/index.js';
 import { Classifier, Topology } from '../src/classify/index.js';
 import {
@@ -21,23 +18,10 @@ import {
 import { rowJson } from '../src/output/json.js';
 import { RowColumns, RowReader, type BatchMessage } from '../src/parallel/columns.js';
 import { Pipeline } from '../src/pipeline.js';
+import { tempStores } from './helpers/stores.js';
 
-let dir: string;
-let stores: Store[];
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snatscope-fields-'));
-  stores = [];
-});
-afterEach(() => {
-  for (const s of stores) s.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function openStore(): Store {
-  const s = Store.open(path.join(dir, 'fields.db'));
-  stores.push(s);
-  return s;
-}
+const temp = tempStores('snatscope-fields-');
+const openStore = (): Store => temp.open('fields.db');
 
 /** A row whose every field holds a value of its own, none of them the empty value. */
 function fullRow(): RequestRow {
