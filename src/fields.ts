@@ -105,16 +105,16 @@ function compileFactory<T>(keys: readonly string[]): () => T {
   return new Function(body) as () => T;
 }
 
-function compileReset<T>(keys: readonly string[]): (out: T) => void {
-  const body = keys.map((k) => `out.${k} = ${literal(fieldSpec(k).empty)};`).join('\n');
-  return new Function('out', body) as (out: T) => void;
+/** Statements that empty every ParsedLine field of the object `v` (for generated parsers, see src/parse/codegen.ts). */
+export function parsedLineResetSource(v: string): string {
+  return PARSED_FIELDS.map((k) => `${v}.${k} = ${literal(fieldSpec(k).empty)};`).join(' ');
 }
 
 /** A fresh ParsedLine with every field empty (time and requestTime NaN). */
 export const newParsedLine: () => ParsedLine = compileFactory<ParsedLine>(PARSED_FIELDS);
 
 /** Empties a ParsedLine in place (same field order as newParsedLine, so the object keeps one hidden class). */
-export const resetParsedLine: (out: ParsedLine) => void = compileReset<ParsedLine>(PARSED_FIELDS);
+export const resetParsedLine = new Function('out', parsedLineResetSource('out')) as (out: ParsedLine) => void;
 
 /** A RequestRow to refill in place (hot paths that reuse one object), every field present in table order. */
 export const emptyRequestRow: () => RequestRow = compileFactory<RequestRow>(ROW_FIELDS);
