@@ -4,7 +4,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Classifier, loadTopologyFiles } from '../src/classify/index.js';
 import { LineStage } from '../src/parse/index.js';
-import { CLASSES, type AddressClass } from '../src/types.js';
+import { CLASS_COUNT, CLASS_ID, perClass, type AddressClass } from '../src/classes.js';
 import { TRUSTED_CIDR } from './gen.js';
 
 export interface ParseResult {
@@ -27,8 +27,7 @@ export function benchParse(logPath: string, topologyPath: string): ParseResult {
   const topology = loadTopologyFiles([topologyPath]);
   const classifier = new Classifier(topology, { trust: [TRUSTED_CIDR] });
   const stage = new LineStage({ format: 'auto' });
-  const counts = new Float64Array(CLASSES.length);
-  const classIndex: Record<AddressClass, number> = { node: 0, pod: 1, private: 2, external: 3, unknown: 4 };
+  const counts = new Float64Array(CLASS_COUNT);
   let lines = 0;
   let accepted = 0;
   let recovered = 0;
@@ -58,7 +57,7 @@ export function benchParse(logPath: string, topologyPath: string): ParseResult {
         if (p === null) continue;
         accepted++;
         const c = classifier.classify(p.remoteAddr);
-        counts[classIndex[c.cls]]++;
+        counts[CLASS_ID[c.cls]]++;
         if (p.xff !== null) {
           const client = classifier.recover(p.remoteAddr, p.xff);
           if (client !== null) {
@@ -79,8 +78,7 @@ export function benchParse(logPath: string, topologyPath: string): ParseResult {
     closeSync(fd);
   }
   const seconds = Number(ns) / 1e9;
-  const classes = {} as Record<AddressClass, number>;
-  CLASSES.forEach((k, i) => (classes[k] = counts[i]));
+  const classes = perClass((k) => counts[CLASS_ID[k]]);
   return {
     lines,
     accepted,

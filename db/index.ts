@@ -13,7 +13,8 @@ export type {
   PruneOptions,
   PruneResult,
 } from './interface.js';
-export { MIGRATIONS, SCHEMA_VERSION, CLASS_NAMES, CLASS_IDS } from './schema.js';
+export { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+export { INSERT_COLUMNS, requestsViewSql } from './row-columns.js';
 export { report, unparsedSummary, sources, REQUESTS_IN_WINDOW } from './queries.js';
 export type {
   Report,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../src/errors.js';
 import type { StoreOptions } from './interface.js';
+import { ensureRequestsView } from './row-columns.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 /**
@@ -35,6 +36,7 @@ export function openDatabase<T>(file: string, opts: StoreOptions, build: (db: Da
       db.pragma('wal_autocheckpoint = 0');
     }
     migrate(db, file, readonly);
+    if (!readonly) ensureRequestsView(db);
     return build(db);
   } catch (err) {
     db.close();

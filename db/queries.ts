@@ -3,7 +3,7 @@
 // both give the same numbers for the same window.
 
 import type Database from 'better-sqlite3';
-import { CLASS_NAMES } from './schema.js';
+import { classOfId, zeroPerClass, type PerClass } from '../src/classes.js';
 import { perConnection } from './prepared.js';
 import type { SourceKind } from './interface.js';
 
@@ -18,13 +18,8 @@ export interface ReportFilter {
   via?: 'rollups' | 'rows';
 }
 
-export interface ClassCounts {
-  node: number;
-  pod: number;
-  private: number;
-  external: number;
-  unknown: number;
-}
+/** Requests per class. */
+export type ClassCounts = PerClass<number>;
 
 export interface ReportTotals {
   requests: number;
@@ -145,7 +140,7 @@ const statements = perConnection((db): Statements => ({
 }));
 
 function zeroClasses(): ClassCounts {
-  return { node: 0, pod: 0, private: 0, external: 0, unknown: 0 };
+  return zeroPerClass();
 }
 
 function iso(ms: number | null): string | null {
@@ -181,7 +176,7 @@ export function report(db: Database.Database, filter: ReportFilter = {}): Report
       byPod.set(key, p);
     }
     if (r.node !== '' && (p.nodeName === null || r.node > p.nodeName)) p.nodeName = r.node;
-    const cls = CLASS_NAMES[r.class] ?? 'unknown';
+    const cls = classOfId(r.class);
     p.requests += r.n;
     p.classes[cls] += r.n;
     p.recovered += r.rec;

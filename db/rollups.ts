@@ -22,7 +22,7 @@ export class Agg {
 }
 
 export class RollupBatch extends RefInterner {
-  /** minute -> (pod * 8 + class) -> cell of the open batch. */
+  /** minute -> (pod * CLASS_COUNT + class id) -> cell of the open batch. */
   protected aggs = new Map<number, Map<number, Agg>>();
   protected aggMinute = Number.NaN;
   protected aggInner: Map<number, Agg> | undefined = undefined;

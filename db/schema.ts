@@ -4,13 +4,17 @@
 // Layout, chosen for insert speed and size (every request is stored):
 // - requests: one row per request, integers only except the high-cardinality texts (remote address, recovered
 //   client, X-Forwarded-For, and since migration 2 the target). Repeating strings (method, protocol, referer,
-//   user agent, owner, upstream) are ids into `strings`; namespace/pod/container/node are one id into `pods`; classes are small ints (CLASS_IDS).
+//   user agent, owner, upstream) are ids into `strings`; namespace/pod/container/node are one id into `pods`; classes are small ints (CLASS_ID in src/classes.ts).
 // - batches: rowid range and time extent of each committed batch (the cheap stand-in for an index on time).
 // - rollups: per minute, pod ref and class; upserted with every flush; most reports read only these.
 // - snat_rollups: per minute, pod ref, owner and address, the node-class (SNAT'd) requests; upserted with every flush.
 // - sources: one per file/stdin/container stream, with the committed line count and resume cursor.
 // - unparsed + unparsed_samples, topology, services, pod_events (for audits), meta.
 
+import { NODE_ID } from '../src/classes.js';
+
+// Migrations are history: once released, an entry's meaning never changes (NODE_ID is a stored id, fixed forever).
+// Views are not data: requests_v is (re)created on open from the field table (db/row-columns.ts).
 export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -49,7 +53,7 @@ export const MIGRATIONS: readonly string[] = [
     time INTEGER NOT NULL,            -- ms since epoch
     source INTEGER NOT NULL,          -- sources.id
     pod INTEGER NOT NULL,             -- pods.id
-    class INTEGER NOT NULL,           -- 0 node, 1 pod, 2 private, 3 external, 4 unknown
+    class INTEGER NOT NULL,           -- CLASS_ID (src/classes.ts)
     remote_addr TEXT NOT NULL,
     owner INTEGER,                    -- strings.id
     client TEXT,                      -- recovered through X-Forwarded-For
@@ -127,25 +131,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX pod_events_pod ON pod_events (namespace, pod, time);
 
-  -- For people reading the file with sqlite3: requests with their strings resolved.
-  CREATE VIEW requests_v AS
-  SELECT r.id, r.time, datetime(r.time / 1000, 'unixepoch') AS utc, s.key AS source,
-         p.namespace, p.pod, p.container, NULLIF(p.node, '') AS node,
-         CASE r.class WHEN 0 THEN 'node' WHEN 1 THEN 'pod' WHEN 2 THEN 'private' WHEN 3 THEN 'external' ELSE 'unknown' END AS class,
-         r.remote_addr, so.s AS owner, r.client,
-         CASE r.client_class WHEN 0 THEN 'node' WHEN 1 THEN 'pod' WHEN 2 THEN 'private' WHEN 3 THEN 'external' WHEN 4 THEN 'unknown' END AS client_class,
-         sm.s AS method, st.s AS target, sp.s AS protocol, r.status, r.bytes, sr.s AS referer, su.s AS user_agent,
-         r.xff, r.request_ms, sx.s AS upstream_addr
-  FROM requests r
-  JOIN pods p ON p.id = r.pod
-  LEFT JOIN sources s ON s.id = r.source
-  LEFT JOIN strings so ON so.id = r.owner
-  LEFT JOIN strings sm ON sm.id = r.method
-  LEFT JOIN strings st ON st.id = r.target
-  LEFT JOIN strings sp ON sp.id = r.protocol
-  LEFT JOIN strings sr ON sr.id = r.referer
-  LEFT JOIN strings su ON su.id = r.user_agent
-  LEFT JOIN strings sx ON sx.id = r.upstream_addr;
+  -- requests_v (requests with strings and classes resolved) is derived, created on open: db/row-columns.ts.
 
   INSERT INTO meta (key, value) VALUES ('app', 'snatscope');
   `,
@@ -166,39 +152,9 @@ export const MIGRATIONS: readonly string[] = [
 
   INSERT INTO snat_rollups (minute, pod, owner, addr, requests)
   SELECT CASE WHEN time >= 0 THEN time / 60000 ELSE -((59999 - time) / 60000) END, pod, coalesce(owner, 0), remote_addr, count(*)
-  FROM requests WHERE class = 0 GROUP BY 1, 2, 3, 4;
-
-  DROP VIEW requests_v;
-  CREATE VIEW requests_v AS
-  SELECT r.id, r.time, datetime(r.time / 1000, 'unixepoch') AS utc, s.key AS source,
-         p.namespace, p.pod, p.container, NULLIF(p.node, '') AS node,
-         CASE r.class WHEN 0 THEN 'node' WHEN 1 THEN 'pod' WHEN 2 THEN 'private' WHEN 3 THEN 'external' ELSE 'unknown' END AS class,
-         r.remote_addr, so.s AS owner, r.client,
-         CASE r.client_class WHEN 0 THEN 'node' WHEN 1 THEN 'pod' WHEN 2 THEN 'private' WHEN 3 THEN 'external' WHEN 4 THEN 'unknown' END AS client_class,
-         sm.s AS method, coalesce(r.target_text, st.s) AS target, sp.s AS protocol, r.status, r.bytes, sr.s AS referer,
-         su.s AS user_agent, r.xff, r.request_ms, sx.s AS upstream_addr
-  FROM requests r
-  JOIN pods p ON p.id = r.pod
-  LEFT JOIN sources s ON s.id = r.source
-  LEFT JOIN strings so ON so.id = r.owner
-  LEFT JOIN strings sm ON sm.id = r.method
-  LEFT JOIN strings st ON st.id = r.target
-  LEFT JOIN strings sp ON sp.id = r.protocol
-  LEFT JOIN strings sr ON sr.id = r.referer
-  LEFT JOIN strings su ON su.id = r.user_agent
-  LEFT JOIN strings sx ON sx.id = r.upstream_addr;
+  FROM requests WHERE class = ${NODE_ID} GROUP BY 1, 2, 3, 4;
   `,
 ];
 
 /** The user_version a fully migrated database has. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
-
-/** Address classes as stored: the index is the integer in requests.class / rollups.class. */
-export const CLASS_NAMES = ['node', 'pod', 'private', 'external', 'unknown'] as const;
-export const CLASS_IDS: Readonly<Record<(typeof CLASS_NAMES)[number], number>> = {
-  node: 0,
-  pod: 1,
-  private: 2,
-  external: 3,
-  unknown: 4,
-};

@@ -10,21 +10,18 @@
 // not inside commits.
 
 import type Database from 'better-sqlite3';
-import type { RequestRow } from '../src/types.js';
+import type { RequestRow } from '../src/fields.js';
 import type { StoreOptions } from './interface.js';
 import { Agg, RollupBatch } from './rollups.js';
-import { CLASS_IDS } from './schema.js';
+import { CLASS_COUNT, CLASS_ID, FALLBACK_ID, NODE_ID } from '../src/classes.js';
+import { ROW_PARAMS as COLS, insertSql } from './row-columns.js';
 import { SourcePositions } from './sources.js';
 import { UnparsedCounts } from './samples.js';
 
-const COLS = 18;
-/** Rows per multi-row INSERT (18 * 256 = 4608 parameters; SQLite allows 32766). 32 rows cost ~30% more per row. */
+/** Rows per multi-row INSERT (COLS 18 * 256 = 4608 parameters; SQLite allows 32766). 32 rows cost ~30% more per row. */
 const CHUNK = 256;
 /** Rows per INSERT for the rest of the buffer at a flush (small batches of `watch`). */
 const SMALL_CHUNK = 16;
-const INSERT_COLS =
-  'time, source, pod, class, remote_addr, owner, client, client_class, method, target_text, protocol, status, bytes, ' +
-  'referer, user_agent, xff, request_ms, upstream_addr';
 
 /**
  * A flush checkpoints the WAL (PASSIVE: never waits for readers) after this many rows or commits since the last
@@ -67,13 +64,12 @@ export class BatchWriter extends RollupBatch {
     if (this.readonly) return;
     this.positions = new SourcePositions(db);
     this.unparsedCounts = new UnparsedCounts(db);
-    const rowParams = `(${new Array<string>(COLS).fill('?').join(',')})`;
     this.st = {
       commit: db.prepare('COMMIT'),
       rollback: db.prepare('ROLLBACK'),
-      insChunk: db.prepare(`INSERT INTO requests (${INSERT_COLS}) VALUES ${new Array<string>(CHUNK).fill(rowParams).join(',')}`),
-      insSmall: db.prepare(`INSERT INTO requests (${INSERT_COLS}) VALUES ${new Array<string>(SMALL_CHUNK).fill(rowParams).join(',')}`),
-      ins1: db.prepare(`INSERT INTO requests (${INSERT_COLS}) VALUES ${rowParams}`),
+      insChunk: db.prepare(insertSql(CHUNK)),
+      insSmall: db.prepare(insertSql(SMALL_CHUNK)),
+      ins1: db.prepare(insertSql(1)),
       insBatch: db.prepare('INSERT INTO batches (first_id, last_id, min_time, max_time, committed) VALUES (?, ?, ?, ?, ?)'),
       trimBatches: db.prepare('UPDATE batches SET last_id = ? WHERE last_id >= ?'),
       dropEmptyBatches: db.prepare('DELETE FROM batches WHERE last_id < first_id'),
@@ -92,19 +88,20 @@ export class BatchWriter extends RollupBatch {
     let t = row.time;
     t = t === t && t > -8.64e15 && t < 8.64e15 ? Math.round(t) : Date.now();
     const pod = this.podRef(sourceId, row);
-    const cls = CLASS_IDS[row.cls] ?? 4;
+    const cls = CLASS_ID[row.cls] ?? FALLBACK_ID;
     const rt = row.requestTime;
     const b = this.buf;
     let i = this.bufRows * COLS;
-    b[i++] = t;
+    // In INSERT_COLUMNS order (db/row-columns.ts; test/fields.test.ts checks it).
     b[i++] = sourceId;
+    b[i++] = t;
     b[i++] = pod;
-    b[i++] = cls;
     b[i++] = row.remoteAddr;
+    b[i++] = cls;
     const owner = row.owner === null ? null : this.intern(row.owner);
     b[i++] = owner;
     b[i++] = row.client;
-    b[i++] = row.clientCls === null ? null : (CLASS_IDS[row.clientCls] ?? 4);
+    b[i++] = row.clientCls === null ? null : (CLASS_ID[row.clientCls] ?? FALLBACK_ID);
     b[i++] = row.method === null ? null : this.intern(row.method);
     b[i++] = row.target;
     b[i++] = row.protocol === null ? null : this.intern(row.protocol);
@@ -132,13 +129,13 @@ export class BatchWriter extends RollupBatch {
       this.aggMinute = minute;
       this.aggInner = inner;
     }
-    const k = pod * 8 + cls;
+    const k = pod * CLASS_COUNT + cls;
     let a = inner.get(k);
     if (a === undefined) inner.set(k, (a = new Agg(minute, pod, cls)));
     a.requests++;
     if (row.client !== null) a.recovered++;
     a.bytes += row.bytes;
-    if (cls === 0) this.addSnat(minute, pod, owner ?? 0, row.remoteAddr);
+    if (cls === NODE_ID) this.addSnat(minute, pod, owner ?? 0, row.remoteAddr);
   }
 
   /** Commit the open batch: rows, rollups, source positions and unparsed counts, all or nothing. */
@@ -158,8 +155,7 @@ export class BatchWriter extends RollupBatch {
       }
       for (; r < this.bufRows; r++) {
         const o = r * COLS;
-        this.lastRowId = st.ins1.run(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7], b[o + 8], b[o + 9],
-          b[o + 10], b[o + 11], b[o + 12], b[o + 13], b[o + 14], b[o + 15], b[o + 16], b[o + 17]).lastInsertRowid as number;
+        this.lastRowId = st.ins1.run.apply(st.ins1, b.slice(o, o + COLS)).lastInsertRowid as number;
       }
       if (this.batchRows > 0) {
         const last = this.lastRowId;

@@ -1,7 +1,7 @@
 import { Address4, Address6 } from 'ip-address';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Cidr, Classifier, Topology, canonicalIp, describeClass, formatIp, parseIpPort } from '../src/classify/index.js';
+import { Cidr, Classifier, Topology, canonicalIp, describeClass, formatParsed, parseAddrPort } from '../src/classify/index.js';
 import { UserError } from '../src/errors.js';
 import { CLASSES, type AddressClass } from '../src/types.js';
 
@@ -308,9 +308,9 @@ describe('ip helpers', () => {
     ['203.0.113.7:65536', null],
     ['[2001:db8::7]', null],
     ['unknown', null],
-  ])('parseIpPort %s', (text, want) => {
-    const ip = parseIpPort(text);
-    expect(ip === null ? null : formatIp(ip)).toBe(want);
+  ])('parseAddrPort %s', (text, want) => {
+    const kind = parseAddrPort(text);
+    expect(kind === 0 ? null : formatParsed(kind)).toBe(want);
   });
 
   it('describes every class in one line', () => {

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { classOfId } from '../src/classes.js';
 import { switchPolicy } from '../src/demo/policy.js';
 import { checkDemoFlags, runDemo } from '../src/demo/run.js';
 import type { DemoCluster } from '../src/demo/session.js';
@@ -24,7 +25,6 @@ const sink = () => {
   const out = { text: '', write: (s: string) => ((out.text += s), true), isTTY: false };
   return out;
 };
-const CLASS = ['node', 'pod', 'private', 'external', 'unknown'];
 
 interface Row { time: number; pod: string; cls: string; remote: string; owner: string | null; client: string | null; ua: string | null }
 
@@ -35,7 +35,7 @@ function rows(db: string): Row[] {
       SELECT r.time AS time, p.pod AS pod, r.class AS cls, r.remote_addr AS remote, o.s AS owner, r.client AS client, u.s AS ua
       FROM requests r JOIN pods p ON p.id = r.pod
       LEFT JOIN strings o ON o.id = r.owner LEFT JOIN strings u ON u.id = r.user_agent ORDER BY r.time`);
-    return (stmt.all() as Array<Omit<Row, 'cls'> & { cls: number }>).map((r) => ({ ...r, cls: CLASS[r.cls] }));
+    return (stmt.all() as Array<Omit<Row, 'cls'> & { cls: number }>).map((r) => ({ ...r, cls: classOfId(r.cls) }));
   } finally {
     conn.close();
   }

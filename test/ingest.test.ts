@@ -1,6 +1,7 @@
 // The offline pipeline end to end, through the real CLI and a real SQLite file: what a user doing a post-incident
 // audit of saved logs sees.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddressClass } from '../src/classes.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -15,7 +16,7 @@ interface Row {
   pod?: string;
   nodeName?: string | null;
   requests: number;
-  classes: Record<'node' | 'pod' | 'private' | 'external' | 'unknown', number>;
+  classes: Record<AddressClass, number>;
   snatRatio: number;
   recovered: number;
 }

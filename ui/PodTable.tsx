@@ -4,11 +4,15 @@
 
 import { Box } from 'ink';
 import { safeText } from '../src/text.js';
-import type { PodRow, StreamState, Totals } from '../src/live/stats.js';
+import { CLASS_INFO, SHARE_CLASSES, type ShareClass } from '../src/classes.js';
+import type { PodRow, Shares, StreamState, Totals } from '../src/live/stats.js';
 import { layout, type Col, type ColSpec } from './columns.js';
 import { Line } from './Line.js';
 import { bar, count, fit, pct, rate, sparkline, type Glyphs } from './text.js';
 import { CLASS_COLOR, type Seg } from './theme.js';
+
+/** The share columns, most kept first. */
+const SHARE_COLUMNS = [...SHARE_CLASSES].sort((a, b) => CLASS_INFO[b].keep - CLASS_INFO[a].keep);
 
 const SPECS: ColSpec[] = [
   { key: 'mark', header: '', min: 1, max: 1, keep: Infinity },
@@ -18,15 +22,14 @@ const SPECS: ColSpec[] = [
   { key: 'rps', header: 'REQ/S', min: 5, max: 6, right: true, keep: 7 },
   { key: 'snat', header: 'SNAT', min: 4, max: 4, right: true, keep: Infinity },
   { key: 'bar', header: '', min: 5, max: 12, keep: 5 },
-  { key: 'external', header: 'EXT%', min: 4, max: 4, right: true, keep: 8 },
-  { key: 'pod%', header: 'POD%', min: 4, max: 4, right: true, keep: 4 },
-  { key: 'private', header: 'PRV%', min: 4, max: 4, right: true, keep: 3 },
-  { key: 'unknown', header: 'UNK%', min: 4, max: 4, right: true, keep: 1 },
+  // One share column per class but the SNAT'd one, most kept first (from the class registry).
+  ...SHARE_COLUMNS.map((c): ColSpec => ({ key: `${c}%`, header: CLASS_INFO[c].header, min: 4, max: 4, right: true, keep: CLASS_INFO[c].keep })),
   { key: 'rec', header: 'RECOV', min: 5, max: 5, right: true, keep: 2 },
   { key: 'state', header: 'STATE', min: 5, max: 5, keep: 4.5 },
   { key: 'spark', header: 'SNAT 5m', min: 12, max: 30, keep: 0 },
 ];
 const GROW = ['bar', 'pod', 'spark', 'node', 'rps'];
+const SHARE_BY_KEY = new Map<string, ShareClass>(SHARE_COLUMNS.map((c) => [`${c}%`, c]));
 
 export function podColumns(width: number): Col[] {
   const cols = layout(SPECS, width, GROW);
@@ -53,7 +56,7 @@ interface RowValues {
   requests: number;
   rps: number;
   snatRatio: number;
-  shares: { external: number; pod: number; private: number; unknown: number };
+  shares: Shares;
   recovered: number;
   state: StreamState | null | undefined;
   spark: number[] | null;
@@ -77,10 +80,13 @@ function rowSegs(cols: Col[], v: RowValues, g: Glyphs, selected: boolean, bold: 
         segs.push({ text: b.slice(0, full), color: CLASS_COLOR.node }, { text: b.slice(full), dim: true });
         break;
       }
-      case 'external': segs.push({ text: fit(pct(v.shares.external), w, g, true), color: CLASS_COLOR.external }); break;
-      case 'pod%': segs.push({ text: fit(pct(v.shares.pod), w, g, true), color: CLASS_COLOR.pod }); break;
-      case 'private': segs.push({ text: fit(pct(v.shares.private), w, g, true), color: CLASS_COLOR.private }); break;
-      case 'unknown': segs.push({ text: fit(pct(v.shares.unknown), w, g, true), dim: true }); break;
+      default: {
+        const cls = SHARE_BY_KEY.get(c.key);
+        if (cls === undefined) break;
+        const text = fit(pct(v.shares[cls]), w, g, true);
+        segs.push(CLASS_INFO[cls].muted ? { text, dim: true } : { text, color: CLASS_COLOR[cls] });
+        break;
+      }
       case 'rec': segs.push({ text: fit(count(v.recovered), w, g, true) }); break;
       case 'state': {
         const [t, color] = v.state ? STATE_TEXT[v.state] : ['-', undefined];

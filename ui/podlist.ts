@@ -1,6 +1,7 @@
 // Pod list operations for the table: sort (requests, SNAT ratio, name), filter by name or node, and totals
 // over the rows shown (so a filtered table's totals row matches its rows).
 
+import { SHARE_CLASSES, perShare } from '../src/classes.js';
 import type { PodRow, Totals } from '../src/live/stats.js';
 
 export type SortKey = 'requests' | 'snat' | 'name';
@@ -25,19 +26,17 @@ export function filterPods(pods: PodRow[], filter: string): PodRow[] {
 
 /** Totals over a subset of rows (when filtered). */
 export function totalsOf(pods: PodRow[]): Totals {
-  let requests = 0, rps = 0, recovered = 0, snat = 0, ext = 0, pod = 0, prv = 0, unk = 0;
+  let requests = 0, rps = 0, recovered = 0, snat = 0;
+  const sum = perShare(() => 0);
   for (const p of pods) {
     requests += p.requests;
     rps += p.rps;
     recovered += p.recovered;
     if (p.requests > 0) {
       snat += p.snatRatio * p.requests;
-      ext += p.shares.external * p.requests;
-      pod += p.shares.pod * p.requests;
-      prv += p.shares.private * p.requests;
-      unk += p.shares.unknown * p.requests;
+      for (const c of SHARE_CLASSES) sum[c] += p.shares[c] * p.requests;
     }
   }
   const r = (x: number) => (requests > 0 ? x / requests : NaN);
-  return { requests, rps, recovered, snatRatio: r(snat), shares: { external: r(ext), pod: r(pod), private: r(prv), unknown: r(unk) } };
+  return { requests, rps, recovered, snatRatio: r(snat), shares: perShare((c) => r(sum[c])) };
 }

@@ -1,23 +1,13 @@
 // Colours and short labels per address class, and the row-segment type the components render. Every
 // colour is paired with text (a label, a bar glyph) so the view still reads on a monochrome terminal.
 
-import type { AddressClass } from '../src/types.js';
+import { CLASS_INFO, perClass } from '../src/classes.js';
 
-export const CLASS_COLOR: Record<AddressClass, string> = {
-  node: 'red',
-  pod: 'cyan',
-  private: 'blue',
-  external: 'green',
-  unknown: 'gray',
-};
+/** Ink colour per class (from the class registry). */
+export const CLASS_COLOR = perClass((c) => CLASS_INFO[c].color);
 
-export const CLASS_LABEL: Record<AddressClass, string> = {
-  node: 'node',
-  pod: 'pod',
-  private: 'priv',
-  external: 'ext',
-  unknown: 'unk',
-};
+/** Short label per class for narrow columns (from the class registry). */
+export const CLASS_LABEL = perClass((c) => CLASS_INFO[c].label);
 
 /** One styled run of text inside a line. */
 export interface Seg {

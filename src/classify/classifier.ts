@@ -13,8 +13,9 @@
 // `real_ip_header X-Forwarded-For; real_ip_recursive on;` and set_real_ip_from = --trust.
 
 import { UserError } from '../errors.js';
+import { CLASS_INFO } from '../classes.js';
 import type { AddressClass, Classification } from '../types.js';
-import { ADDR, CANONICAL, Cidr, CidrTable, formatIp, formatParsed, formatV4, hash6, parseAddr, parseIp } from './ip.js';
+import { ADDR, ADDR_SPAN, CANONICAL, Cidr, CidrTable, formatIp, formatParsed, formatV4, hash6, parseAddr, parseAddrPort, parseIp } from './ip.js';
 import type { Topology } from './topology.js';
 
 export interface ClassifierOptions {
@@ -44,17 +45,9 @@ export const PRIVATE_CIDRS: readonly string[] = [
   'fe80::/10',
 ];
 
-const DESCRIPTIONS: Record<AddressClass, string> = {
-  node: "a cluster node's address: kube-proxy SNAT'd the request, the client address is lost",
-  pod: 'a pod address: in-cluster traffic from another pod',
-  private: 'a private or --internal-cidr address outside the cluster topology (load balancer, VPC, loopback)',
-  external: 'a public address: the real client address arrived',
-  unknown: 'not an IP address (-, unix: socket, garbage)',
-};
-
 /** One line describing an address class, for help texts and legends. */
 export function describeClass(cls: AddressClass): string {
-  return DESCRIPTIONS[cls];
+  return CLASS_INFO[cls].meaning;
 }
 
 function parseCidrs(list: string[], flag: string, example: string): Cidr[] {
@@ -281,8 +274,8 @@ export class Classifier {
       const kind = parseAddrPort(xff, start, end);
       if (kind === 0) break;
       found = kind;
-      foundStart = addrStart;
-      foundEnd = addrEnd;
+      foundStart = ADDR_SPAN[0];
+      foundEnd = ADDR_SPAN[1];
       if (!this.trustedParsed(kind)) break;
       end = start;
     }
@@ -319,45 +312,6 @@ function isPrivate4(n: number): boolean {
 /** PRIVATE_CIDRS for IPv6 (first and last word): ::1/128, fc00::/7, fe80::/10. */
 function isPrivate6(w0: number, w1: number, w2: number, w3: number): boolean {
   return w0 >>> 25 === 0x7e || w0 >>> 22 === 0x3fa || (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 1);
-}
-
-// Where parseAddrPort found the address inside its text.
-let addrStart = 0;
-let addrEnd = 0;
-
-/**
- * parseAddr for "addr", "a.b.c.d:port" or "[v6]:port" (port 1-65535), like nginx's ngx_parse_addr_port;
- * sets addrStart/addrEnd to the address part.
- */
-function parseAddrPort(s: string, start: number, end: number): number {
-  addrStart = start;
-  addrEnd = end;
-  const plain = parseAddr(s, start, end);
-  if (plain !== 0 || end - start < 3) return plain;
-  let aEnd: number;
-  let aStart = start;
-  if (s.charCodeAt(start) === 91 /* [ */) {
-    const close = s.indexOf(']', start);
-    if (close < 0 || close >= end - 1 || s.charCodeAt(close + 1) !== 58) return 0;
-    aStart = start + 1;
-    aEnd = close;
-  } else {
-    const colon = s.indexOf(':', start);
-    if (colon < 0 || colon >= end) return 0;
-    aEnd = colon;
-  }
-  const portStart = (aStart === start ? aEnd : aEnd + 1) + 1;
-  if (portStart >= end || end - portStart > 5) return 0;
-  let port = 0;
-  for (let i = portStart; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return 0;
-    port = port * 10 + (c - 48);
-  }
-  if (port < 1 || port > 65535) return 0;
-  addrStart = aStart;
-  addrEnd = aEnd;
-  return parseAddr(s, aStart, aEnd);
 }
 
 function isSep(c: number): boolean {

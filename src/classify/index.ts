@@ -18,4 +18,4 @@ export {
   type OwnedAddr,
   type ServicePortInfo,
 } from './kube-objects.js';
-export { Cidr, CidrTable, canonicalIp, formatIp, parseIp, parseIpPort, type Ip } from './ip.js';
+export { Cidr, CidrTable, canonicalIp, formatIp, formatParsed, parseAddrPort, parseIp, type Ip } from './ip.js';

@@ -258,32 +258,43 @@ export function canonicalIp(s: string): string | null {
   return ip === null ? null : formatIp(ip);
 }
 
-/** Like nginx's ngx_parse_addr_port: "a.b.c.d", "v6", "a.b.c.d:port" or "[v6]:port" (port 1-65535). */
-export function parseIpPort(s: string, start = 0, end = s.length): Ip | null {
-  const plain = parseIp(s, start, end);
-  if (plain !== null || end - start < 3) return plain;
-  let addrEnd: number;
-  let addrStart = start;
+/** Where parseAddrPort found the address inside its text: [ADDR_SPAN[0], ADDR_SPAN[1]). */
+export const ADDR_SPAN = new Int32Array(2);
+
+/**
+ * The one addr:port parser (the realip walk over X-Forwarded-For uses it), like nginx's ngx_parse_addr_port:
+ * "a.b.c.d", "v6", "a.b.c.d:port" or "[v6]:port" with port 1-65535. Parses the address into ADDR as parseAddr does
+ * (returns its kind, 0 when the text is none of these) and sets ADDR_SPAN to the address part. No allocation.
+ */
+export function parseAddrPort(s: string, start = 0, end = s.length): number {
+  ADDR_SPAN[0] = start;
+  ADDR_SPAN[1] = end;
+  const plain = parseAddr(s, start, end);
+  if (plain !== 0 || end - start < 3) return plain;
+  let aEnd: number;
+  let aStart = start;
   if (s.charCodeAt(start) === 91 /* [ */) {
     const close = s.indexOf(']', start);
-    if (close < 0 || close >= end - 1 || s.charCodeAt(close + 1) !== COLON) return null;
-    addrStart = start + 1;
-    addrEnd = close;
+    if (close < 0 || close >= end - 1 || s.charCodeAt(close + 1) !== COLON) return 0;
+    aStart = start + 1;
+    aEnd = close;
   } else {
     const colon = s.indexOf(':', start);
-    if (colon < 0 || colon >= end) return null;
-    addrEnd = colon;
+    if (colon < 0 || colon >= end) return 0;
+    aEnd = colon;
   }
-  const portStart = (addrStart === start ? addrEnd : addrEnd + 1) + 1;
-  if (portStart >= end || end - portStart > 5) return null;
+  const portStart = (aStart === start ? aEnd : aEnd + 1) + 1;
+  if (portStart >= end || end - portStart > 5) return 0;
   let port = 0;
   for (let i = portStart; i < end; i++) {
     const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
+    if (c < 48 || c > 57) return 0;
     port = port * 10 + (c - 48);
   }
-  if (port < 1 || port > 65535) return null;
-  return parseIp(s, addrStart, addrEnd);
+  if (port < 1 || port > 65535) return 0;
+  ADDR_SPAN[0] = aStart;
+  ADDR_SPAN[1] = aEnd;
+  return parseAddr(s, aStart, aEnd);
 }
 
 const V6_ALL = (1n << 128n) - 1n;

@@ -4,7 +4,8 @@
 // or least recently seen pods are dropped first). Time comes from an injectable now() so tests are exact.
 
 import { safeText } from '../text.js';
-import type { AddressClass, RequestRow } from '../types.js';
+import { CLASS_BY_ID, CLASS_COUNT, CLASS_ID, FALLBACK_ID, NODE_ID, perShare, type AddressClass } from '../classes.js';
+import type { RequestRow } from '../fields.js';
 import { SlotRing, TopK, type TopEntry } from './counters.js';
 import type {
   StreamState,
@@ -25,8 +26,6 @@ import type {
 export type * from './types.js';
 export type { TopEntry } from './counters.js';
 
-const CLS_INDEX: Record<AddressClass, number> = { node: 0, pod: 1, private: 2, external: 3, unknown: 4 };
-const CLS_LIST: AddressClass[] = ['node', 'pod', 'private', 'external', 'unknown'];
 const SPARK_BUCKETS = 30;
 const SPARK_MS = 10_000;
 const STATE_RANK: Record<StreamState, number> = { live: 5, retrying: 4, connecting: 3, queued: 2, ended: 1 };
@@ -34,7 +33,8 @@ const STATE_RANK: Record<StreamState, number> = { live: 5, retrying: 4, connecti
 class PodAcc {
   node: string | null = null;
   requests = 0;
-  readonly byCls = new Float64Array(5);
+  /** Requests per class id. */
+  readonly byCls = new Float64Array(CLASS_COUNT);
   recovered = 0;
   lastSeen = 0;
   readonly rate = new SlotRing(64, 1000);
@@ -54,7 +54,7 @@ class PodAcc {
     for (let i = 0; i < recentSize; i++) {
       this.recent[i] = { time: 0, client: '', cls: 'unknown', owner: null, recovered: null, method: null, target: null, status: 0, userAgent: null };
     }
-    this.top = [new TopK(topK), new TopK(topK), new TopK(topK), new TopK(topK), new TopK(topK)];
+    this.top = Array.from({ length: CLASS_COUNT }, () => new TopK(topK));
   }
 }
 
@@ -69,13 +69,7 @@ function recentRatio(spark: SlotRing, t: number): number {
 }
 
 function shares(byCls: Float64Array, total: number): Shares {
-  if (total === 0) return { external: NaN, pod: NaN, private: NaN, unknown: NaN };
-  return {
-    external: byCls[3] / total,
-    pod: byCls[1] / total,
-    private: byCls[2] / total,
-    unknown: byCls[4] / total,
-  };
+  return perShare((c) => (total === 0 ? NaN : byCls[CLASS_ID[c]] / total));
 }
 
 export class LiveStats {
@@ -90,7 +84,7 @@ export class LiveStats {
   private last: PodAcc | null = null;
   private readonly ownerNodes = new Map<string, NodeAcc>();
   private readonly global = new SlotRing(64, 1000); // a = lines, b = requests
-  private readonly totalByCls = new Float64Array(5);
+  private readonly totalByCls = new Float64Array(CLASS_COUNT);
   private totalRequests = 0;
   private totalRecovered = 0;
   private unparsedCount = 0;
@@ -119,8 +113,8 @@ export class LiveStats {
       p = this.pod(row.namespace, row.pod);
       this.last = p;
     }
-    const ci = CLS_INDEX[row.cls] ?? 4;
-    const snat = ci === 0 ? 1 : 0;
+    const ci = CLASS_ID[row.cls] ?? FALLBACK_ID;
+    const snat = ci === NODE_ID ? 1 : 0;
     p.requests++;
     p.byCls[ci]++;
     p.lastSeen = t;
@@ -235,7 +229,7 @@ export class LiveStats {
           node: p.node,
           requests: p.requests,
           rps: p.rate.sumA(t, win) / win,
-          snatRatio: p.requests > 0 ? p.byCls[0] / p.requests : NaN,
+          snatRatio: p.requests > 0 ? p.byCls[NODE_ID] / p.requests : NaN,
           snatRecent: recentRatio(p.spark, t),
           shares: shares(p.byCls, p.requests),
           recovered: p.recovered,
@@ -260,7 +254,7 @@ export class LiveStats {
       totals: {
         requests: this.totalRequests,
         rps: requestsPerSec,
-        snatRatio: this.totalRequests > 0 ? this.totalByCls[0] / this.totalRequests : NaN,
+        snatRatio: this.totalRequests > 0 ? this.totalByCls[NODE_ID] / this.totalRequests : NaN,
         shares: shares(this.totalByCls, this.totalRequests),
         recovered: this.totalRecovered,
       },
@@ -281,7 +275,7 @@ export class LiveStats {
       recent.push({ ...r });
     }
     const top = {} as Record<AddressClass, TopEntry[]>;
-    for (let i = 0; i < 5; i++) top[CLS_LIST[i]] = p.top[i].top(topN);
+    for (let i = 0; i < CLASS_COUNT; i++) top[CLASS_BY_ID[i]] = p.top[i].top(topN);
     return { key, recent, top };
   }
 

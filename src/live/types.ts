@@ -1,7 +1,7 @@
 // The data LiveStats takes in (streams, services, nodes, header) and the plain snapshot it gives the TUI.
 
 import type { StreamState } from '../kube/tail.js';
-import type { AddressClass } from '../types.js';
+import type { AddressClass, ShareClass } from '../classes.js';
 import type { TopEntry } from './counters.js';
 
 /** The tail's state (src/kube/tail.ts), shown per stream. */
@@ -52,12 +52,8 @@ export interface LiveHeader {
   dbPath: string | null;
 }
 
-export interface Shares {
-  external: number;
-  pod: number;
-  private: number;
-  unknown: number;
-}
+/** Share of the requests per class other than the SNAT'd one (NaN without requests). */
+export type Shares = Record<ShareClass, number>;
 
 export interface PodRow {
   key: string;

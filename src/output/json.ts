@@ -1,7 +1,7 @@
 // NDJSON output: one object per request with exactly the fields of RequestRow (time in ms since epoch; NaN as null).
 // JSON.stringify already escapes C0 controls; the C1 controls, line/paragraph separators and bidi overrides that it
 // leaves raw are written as \u escapes too, so the output is valid JSON and still safe on a terminal.
-import type { RequestRow } from '../types.js';
+import { ROW_FIELDS, type RequestRow } from '../fields.js';
 import { BatchWriter, type TextOut } from './sinkio.js';
 
 const UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -9,10 +9,7 @@ const UNSAFE_G = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /** The RequestRow keys in output order: a replacer list, so no object is built per row. */
-const FIELDS: (keyof RequestRow)[] = [
-  'time', 'namespace', 'pod', 'container', 'nodeName', 'remoteAddr', 'cls', 'owner', 'client', 'clientCls',
-  'method', 'target', 'protocol', 'status', 'bytes', 'referer', 'userAgent', 'xff', 'requestTime', 'upstreamAddr',
-];
+const FIELDS: string[] = [...ROW_FIELDS];
 
 export function rowJson(row: RequestRow): string {
   const text = JSON.stringify(row, FIELDS);

@@ -3,6 +3,7 @@
 // where the client is the remote address (with the node or pod that owns it) and, when X-Forwarded-For recovered
 // one through trusted proxies, "xff <address> <class>". Colours (one per pod, one per class) only on a TTY without
 // NO_COLOR. Every log-derived string goes through safeText. Implements the pipeline's Sink.
+import { CLASSES, CLASS_INFO } from '../classes.js';
 import type { RequestRow } from '../types.js';
 import { safeField, safeText } from '../text.js';
 import { BatchWriter, useColor, type TextOut } from './sinkio.js';
@@ -19,14 +20,8 @@ export interface LinesSinkOptions {
 
 const RESET = '\x1b[0m';
 const POD_COLORS = ['\x1b[36m', '\x1b[32m', '\x1b[35m', '\x1b[34m', '\x1b[33m', '\x1b[96m', '\x1b[92m', '\x1b[95m', '\x1b[94m'];
-const CLASS_COLORS: Record<string, string> = {
-  node: '\x1b[1;31m',
-  pod: '\x1b[35m',
-  private: '\x1b[33m',
-  external: '\x1b[32m',
-  unknown: '\x1b[90m',
-};
-const CLASS_PAD: Record<string, string> = { node: 'node    ', pod: 'pod     ', private: 'private ', external: 'external', unknown: 'unknown ' };
+/** Class names padded to one width, so the columns after them line up. */
+const CLASS_WIDTH = Math.max(...CLASSES.map((c) => c.length));
 
 export class LinesSink {
   private readonly color: boolean;
@@ -38,8 +33,9 @@ export class LinesSink {
   constructor(stream: TextOut, private readonly opts: LinesSinkOptions = {}) {
     this.color = opts.color ?? useColor(stream, opts.env);
     this.out = new BatchWriter(stream);
-    for (const cls of Object.keys(CLASS_PAD)) {
-      this.classText[cls] = this.color ? `${CLASS_COLORS[cls]}${CLASS_PAD[cls]}${RESET}` : CLASS_PAD[cls];
+    for (const cls of CLASSES) {
+      const pad = cls.padEnd(CLASS_WIDTH);
+      this.classText[cls] = this.color ? `${CLASS_INFO[cls].ansi}${pad}${RESET}` : pad;
     }
   }
 

@@ -8,8 +8,13 @@
 // Classifier -> RequestRow) as the single-threaded path; the main side (`RowReader`) refills one RequestRow per row
 // for Store.add (which copies what it keeps).
 import type { SourceState, StoreWriter } from '../../db/index.js';
-import { CLASSES, emptyRequestRow, type AddressClass, type RequestRow, type UnparsedReason } from '../types.js';
+import { CLASS_BY_ID, CLASS_ID } from '../classes.js';
+import { emptyRequestRow, type RequestRow } from '../fields.js';
+import type { UnparsedReason } from '../types.js';
 
+// The hand-unrolled packers below follow the field table (src/fields.ts) by store kind: 'time'/'number'/'ms' are
+// numbers, 'inline' free text, 'intern' dictionary ids, 'who' an index into `who`, 'class' ints; test/fields.test.ts
+// round-trips a row of every field through them.
 /** Numbers per row: time, status, bytes, requestTime, index into `who`. */
 const NUMS = 5;
 /** Free-text strings per row: remoteAddr, client, target, xff. */
@@ -23,9 +28,7 @@ const FRONT_MASK = 4095;
 /** Strings per `who` entry: namespace, pod, container, nodeName. */
 const WHO = 4;
 
-const CLASS_INDEX: Record<AddressClass, number> = { node: 0, pod: 1, private: 2, external: 3, unknown: 4 };
-
-/** Pipeline stats moved since the previous batch: lines, requests, unparsed, skipped, then one count per class. */
+/** Pipeline stats moved since the previous batch: lines, requests, unparsed, skipped, then one count per class id. */
 export type StatsDelta = number[];
 
 export interface BatchMessage {
@@ -144,8 +147,8 @@ export class RowColumns implements RowStore {
     n[i++] = row.bytes;
     n[i++] = row.requestTime;
     n[i] = this.whoIndex;
-    this.cls[r * 2] = CLASS_INDEX[row.cls];
-    this.cls[r * 2 + 1] = row.clientCls === null ? -1 : CLASS_INDEX[row.clientCls];
+    this.cls[r * 2] = CLASS_ID[row.cls];
+    this.cls[r * 2 + 1] = row.clientCls === null ? -1 : CLASS_ID[row.clientCls];
     const l = this.lens;
     let j = r * STRS;
     l[j++] = this.put(row.remoteAddr);
@@ -278,10 +281,10 @@ export class RowReader {
     row.container = who[w + 2] as string;
     row.nodeName = who[w + 3];
     row.remoteAddr = this.str(j++) as string;
-    row.cls = CLASSES[b.cls[i * 2]];
+    row.cls = CLASS_BY_ID[b.cls[i * 2]];
     row.owner = word(dict, d[m++]);
     row.client = this.str(j++);
-    row.clientCls = cc < 0 ? null : CLASSES[cc];
+    row.clientCls = cc < 0 ? null : CLASS_BY_ID[cc];
     row.method = word(dict, d[m++]);
     row.target = this.str(j++);
     row.protocol = word(dict, d[m++]);

@@ -13,6 +13,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Pipeline, SourceFeed } from '../pipeline.js';
 import type { ClassifyFlags } from '../classify/flags.js';
+import { CLASSES } from '../classes.js';
 import type { UnparsedReason } from '../types.js';
 import { RowReader, type BatchMessage } from './columns.js';
 import type { ToWorker, WorkerInit } from './worker.js';
@@ -159,11 +160,7 @@ export class ParallelFeed {
     st.requests += s[1];
     st.unparsed += s[2];
     st.skipped += s[3];
-    st.classes.node += s[4];
-    st.classes.pod += s[5];
-    st.classes.private += s[6];
-    st.classes.external += s[7];
-    st.classes.unknown += s[8];
+    for (let k = 0; k < CLASSES.length; k++) st.classes[CLASSES[k]] += s[4 + k];
     this.lines += b.lines;
     this.skipped += b.skipped;
     if (store.pending >= p.flushRows) p.flush();

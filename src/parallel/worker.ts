@@ -7,7 +7,8 @@ import type { StoreWriter } from '../../db/index.js';
 import { buildClassifier, type ClassifyFlags } from '../classify/flags.js';
 import { Pipeline, type SourceFeed, type SourceMeta } from '../pipeline.js';
 import { LineConsumer } from '../sources/consume.js';
-import { RowColumns, type BatchMessage } from './columns.js';
+import { CLASSES } from '../classes.js';
+import { RowColumns, type BatchMessage, type StatsDelta } from './columns.js';
 
 export interface WorkerInit {
   format: string;
@@ -46,9 +47,12 @@ const consumer = new LineConsumer(feed);
 function send(done: boolean): void {
   const s = pipeline.stats;
   const c = s.classes;
-  const stats = [s.lines, s.requests, s.unparsed, s.skipped, c.node, c.pod, c.private, c.external, c.unknown];
+  const stats: StatsDelta = [s.lines, s.requests, s.unparsed, s.skipped];
+  for (const cls of CLASSES) {
+    stats.push(c[cls]);
+    c[cls] = 0;
+  }
   s.lines = s.requests = s.unparsed = s.skipped = 0;
-  c.node = c.pod = c.private = c.external = c.unknown = 0;
   const cols = columns.cut();
   const msg: BatchMessage = {
     t: 'batch',

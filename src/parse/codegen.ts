@@ -2,7 +2,7 @@
 // line): each variable's scan and assignment is straight-line code with its literal inlined, so the per-line work
 // is a handful of indexOf calls, digit loops and the slices of the field strings. Literals enter the generated
 // source only through JSON.stringify; variable names never do.
-import type { ParsedLine } from '../types.js';
+import { parsedLineResetSource, type ParsedLine } from '../fields.js';
 import { unescapeJson, unescapeNginx, type EscapeMode } from './escape.js';
 import { splitRequest } from './request.js';
 import { parseDecimal, parseRfc3339, parseTimeLocal, scan, TIME_LOCAL_LENGTH } from './timestamp.js';
@@ -125,9 +125,7 @@ export function generateParser(plan: FormatPlan): ParseFn {
   const q = (s: string) => JSON.stringify(s);
   const body: string[] = [];
   body.push(`
-    out.time = NaN; out.remoteAddr = ''; out.request = ''; out.method = null; out.target = null; out.protocol = null;
-    out.status = 0; out.bytes = 0; out.referer = null; out.userAgent = null; out.xff = null; out.requestTime = NaN;
-    out.upstreamAddr = null; out.envPod = null; out.envContainer = null;
+    ${parsedLineResetSource('out')}
     let pos = start === undefined ? 0 : start;
     let end = 0;`);
   if (plan.lead !== '') body.push(`if (!(${matches(plan.lead, 'pos')})) return false; pos += ${plan.lead.length};`);

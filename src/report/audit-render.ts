@@ -1,6 +1,6 @@
 // The audit as a terminal table, Markdown (for the incident ticket) or JSON (ISO times, for tools). The text
 // forms share one section list; only the table syntax and escaping differ.
-import { CLASS_NAMES } from '../../db/index.js';
+import { CLASSES } from '../classes.js';
 import { formatLocal } from '../time.js';
 import { escapeMarkdown } from './escape.js';
 import { mdTable } from './markdown.js';
@@ -32,7 +32,7 @@ function sections(a: Audit): Section[] {
     lines: [
       `window: ${local(a.from)} .. ${local(a.until)}${filt.length ? ` (${filt.join(', ')})` : ''}`,
       `${a.totals.requests} requests, SNAT ratio ${formatRatio(a.totals.snatRatio)}, ` +
-        CLASS_NAMES.map((c) => `${c} ${a.totals.classes[c]}`).join(', ') + `, recovered ${a.totals.recovered}`,
+        CLASSES.map((c) => `${c} ${a.totals.classes[c]}`).join(', ') + `, recovered ${a.totals.recovered}`,
       ...a.notes.map((n) => `note: ${n}`),
     ],
   });
@@ -51,15 +51,15 @@ function sections(a: Audit): Section[] {
   });
   out.push({
     title: 'Pods',
-    header: ['POD', 'NODE', 'REQUESTS', 'SNAT', ...CLASS_NAMES.map((c) => c.toUpperCase()), 'RECOVERED'],
+    header: ['POD', 'NODE', 'REQUESTS', 'SNAT', ...CLASSES.map((c) => c.toUpperCase()), 'RECOVERED'],
     right: [false, false, true, true, true, true, true, true, true, true],
-    rows: a.pods.map((p) => [`${p.namespace}/${p.pod}`, p.node ?? '-', String(p.requests), formatRatio(p.snatRatio), ...CLASS_NAMES.map((c) => String(p.classes[c])), String(p.recovered)]),
+    rows: a.pods.map((p) => [`${p.namespace}/${p.pod}`, p.node ?? '-', String(p.requests), formatRatio(p.snatRatio), ...CLASSES.map((c) => String(p.classes[c])), String(p.recovered)]),
   });
   out.push({
     title: 'Timeline (per minute)',
-    header: ['MINUTE', ...CLASS_NAMES.map((c) => c.toUpperCase())],
+    header: ['MINUTE', ...CLASSES.map((c) => c.toUpperCase())],
     right: [false, true, true, true, true, true],
-    rows: a.timeline.map((m) => [local(m.minute), ...CLASS_NAMES.map((c) => String(m.classes[c]))]),
+    rows: a.timeline.map((m) => [local(m.minute), ...CLASSES.map((c) => String(m.classes[c]))]),
   });
   out.push({
     title: 'Top remote addresses per class',

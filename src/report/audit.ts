@@ -5,7 +5,8 @@
 import type Database from 'better-sqlite3';
 import { Cidr } from '../classify/ip.js';
 import { UserError } from '../errors.js';
-import { CLASS_NAMES, type ClassCounts } from '../../db/index.js';
+import type { ClassCounts } from '../../db/index.js';
+import { CLASSES, classOfId } from '../classes.js';
 import { auditRows, minuteClasses, podEvents, prunedBefore, sourceSpans, type StoredPodEvent } from '../../db/audit.js';
 import type { AddrCount, Audit, AuditPod, AuditQuery, ClientSeen } from './audit-types.js';
 import { podCoverage, type PodCoverage } from './coverage.js';
@@ -34,16 +35,16 @@ export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
   const totals = { requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
   const pods = new Map<string, AuditPod>();
   const minutes = new Map<number, ClassCounts>();
-  const remotes = CLASS_NAMES.map(() => new Map<string, AddrCount>());
+  const remotes = CLASSES.map(() => new Map<string, AddrCount>());
   const snat = new Map<string, { addrs: Map<string, number>; receiving: Set<string> }>();
   const recovered = new Map<string, { cls: string; via: Set<string>; requests: number }>();
-  const status = CLASS_NAMES.map(() => new Map<number, number>());
+  const status = CLASSES.map(() => new Map<number, number>());
   const clients = new Map<string, ClientSeen>();
 
   for (const r of auditRows(db, f)) {
     if (cidr && !cidr.contains(r.remoteAddr) && !(r.client !== null && cidr.contains(r.client))) continue;
-    const cls = CLASS_NAMES[r.cls] ?? 'unknown';
-    const ci = CLASS_NAMES.indexOf(cls);
+    const cls = classOfId(r.cls);
+    const ci = CLASSES.indexOf(cls);
     totals.requests++;
     totals.classes[cls]++;
     const pk = `${r.namespace}/${r.pod}`;
@@ -71,14 +72,14 @@ export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
       totals.recovered++;
       p.recovered++;
       let rc = recovered.get(r.client);
-      if (!rc) recovered.set(r.client, (rc = { cls: CLASS_NAMES[r.clientCls ?? 4] ?? 'unknown', via: new Set(), requests: 0 }));
+      if (!rc) recovered.set(r.client, (rc = { cls: classOfId(r.clientCls), via: new Set(), requests: 0 }));
       rc.via.add(r.remoteAddr);
       rc.requests++;
     }
     const who = r.client ?? r.remoteAddr;
     let c = clients.get(who);
     if (!c) {
-      const ccls = r.client !== null ? (CLASS_NAMES[r.clientCls ?? 4] ?? 'unknown') : cls;
+      const ccls = r.client !== null ? (classOfId(r.clientCls)) : cls;
       clients.set(who, (c = { addr: who, cls: ccls, recovered: r.client !== null, requests: 0, first: r.time, last: r.time, pods: [] }));
     }
     c.requests++;
@@ -96,7 +97,7 @@ export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
         if (row.minute * 60000 >= upto) continue;
         let m = minutes.get(row.minute);
         if (!m) minutes.set(row.minute, (m = zeroClasses()));
-        m[CLASS_NAMES[row.cls] ?? 'unknown'] += row.requests;
+        m[classOfId(row.cls)] += row.requests;
       }
     }
   }
@@ -106,12 +107,12 @@ export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
   for (const p of podList) p.snatRatio = p.requests ? p.classes.node / p.requests : 0;
 
   const topRemotes: Record<string, AddrCount[]> = {};
-  CLASS_NAMES.forEach((cls, i) => {
+  CLASSES.forEach((cls, i) => {
     const list = [...remotes[i].values()].sort((a, b) => b.requests - a.requests || (a.addr < b.addr ? -1 : 1)).slice(0, TOP);
     if (list.length) topRemotes[cls] = list;
   });
   const statusByClass: Record<string, Record<string, number>> = {};
-  CLASS_NAMES.forEach((cls, i) => {
+  CLASSES.forEach((cls, i) => {
     if (status[i].size === 0) return;
     statusByClass[cls] = Object.fromEntries([...status[i]].sort((a, b) => a[0] - b[0]).map(([s, n]) => [String(s), n]));
   });

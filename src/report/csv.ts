@@ -1,14 +1,15 @@
 // CSV (RFC 4180: CRLF line ends, fields quoted only when needed, quotes doubled) of the main report table, one
 // row per pod or group, no totals row (a spreadsheet sums columns itself). Ratios as plain decimals.
+import { CLASSES } from '../classes.js';
 import { csvField } from './escape.js';
 import type { ClassCounts } from '../../db/index.js';
 import type { ReportView } from './model.js';
 
-const NUM_COLS = ['requests', 'snat_ratio', 'class_node', 'class_pod', 'class_private', 'class_external', 'class_unknown', 'recovered'];
+const NUM_COLS = ['requests', 'snat_ratio', ...CLASSES.map((c) => `class_${c}`), 'recovered'];
 
 function nums(r: { requests: number; snatRatio: number; classes: ClassCounts; recovered: number }): number[] {
   const c = r.classes;
-  return [r.requests, Number(r.snatRatio.toFixed(6)), c.node, c.pod, c.private, c.external, c.unknown, r.recovered];
+  return [r.requests, Number(r.snatRatio.toFixed(6)), ...CLASSES.map((k) => c[k]), r.recovered];
 }
 
 export function renderReportCsv(v: ReportView): string {

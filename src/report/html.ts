@@ -1,7 +1,7 @@
 // The HTML report: ONE self-contained file (inline CSS and inline SVG charts; no scripts, no external assets, so
 // it opens offline and a strict CSP is possible): SNAT ratio per pod, requests per time bucket stacked by class,
 // SNAT sources per node, and the tables. Every piece of text is escaped.
-import { CLASS_NAMES } from '../../db/index.js';
+import { CLASSES } from '../classes.js';
 import { formatLocal } from '../time.js';
 import { escapeHtml as h } from './escape.js';
 import { CLASS_COLORS, hbarChart, stackedColumns, type Bar } from './svg.js';
@@ -51,9 +51,9 @@ export function renderReportHtml(v: ReportView, opts: { failAbove?: number } = {
     `Requests per ${v.bucketMinutes === 1 ? 'minute' : `${v.bucketMinutes} minutes`} by class`,
     v.buckets.map((b) => ({
       label: hhmm(b.start, days),
-      parts: CLASS_NAMES.map((c) => ({ value: b.classes[c], color: CLASS_COLORS[c], title: `${formatLocal(b.start)} ${c}: ${b.classes[c]}` })),
+      parts: CLASSES.map((c) => ({ value: b.classes[c], color: CLASS_COLORS[c], title: `${formatLocal(b.start)} ${c}: ${b.classes[c]}` })),
     })),
-    { legend: CLASS_NAMES.map((c) => ({ label: c, color: CLASS_COLORS[c] })) },
+    { legend: CLASSES.map((c) => ({ label: c, color: CLASS_COLORS[c] })) },
   );
 
   const byNode = new Map<string, { addr: string; requests: number }[]>();

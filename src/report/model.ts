@@ -2,7 +2,8 @@
 // --by pod|node|service|class, requests per time bucket by class (from the rollups) and the SNAT sources
 // (node addresses seen, per owning node). Built once per report from the store; pure past the queries.
 import type Database from 'better-sqlite3';
-import { report, CLASS_NAMES, type ClassCounts, type Report, type ReportPod } from '../../db/index.js';
+import { report, type ClassCounts, type Report, type ReportPod } from '../../db/index.js';
+import { CLASSES, classOfId, zeroPerClass } from '../classes.js';
 import { minuteClasses, snatSources } from '../../db/audit.js';
 import { servicesOfPods } from './services.js';
 
@@ -55,11 +56,11 @@ const BUCKET_SIZES = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 10080];
 const MAX_BUCKETS = 180;
 
 export function zeroClasses(): ClassCounts {
-  return { node: 0, pod: 0, private: 0, external: 0, unknown: 0 };
+  return zeroPerClass();
 }
 
 function addClasses(into: ClassCounts, c: ClassCounts): void {
-  for (const k of CLASS_NAMES) into[k] += c[k];
+  for (const k of CLASSES) into[k] += c[k];
 }
 
 export function podKey(p: { namespace: string; pod: string }): string {
@@ -84,7 +85,7 @@ const byKey = (a: ReportGroup, b: ReportGroup) => (a.key < b.key ? -1 : a.key > 
 export function groupRows(db: Database.Database, r: Report, by: GroupBy, at?: number): ReportGroup[] {
   if (by === 'pod') return r.pods.map((p) => groupOf(podKey(p), [p]));
   if (by === 'class') {
-    return CLASS_NAMES.map((cls) => {
+    return CLASSES.map((cls) => {
       const withCls = r.pods.filter((p) => p.classes[cls] > 0);
       const g: ReportGroup = { key: cls, pods: withCls.map(podKey), requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
       for (const p of withCls) g.classes[cls] += p.classes[cls];
@@ -126,7 +127,7 @@ export function timeBuckets(db: Database.Database, q: ReportQuery, r: Report): {
   for (let i = 0; i < count; i++) buckets.push({ start: (first + i * size) * 60000, classes: zeroClasses() });
   for (const row of rows) {
     const b = buckets[Math.floor((row.minute - first) / size)];
-    if (b) b.classes[CLASS_NAMES[row.cls] ?? 'unknown'] += row.requests;
+    if (b) b.classes[classOfId(row.cls)] += row.requests;
   }
   return { bucketMinutes: size, buckets };
 }

@@ -1,14 +1,10 @@
 // Inline SVG charts for the HTML report (no scripts, no external assets): horizontal bars and stacked columns.
 // Every label goes through escapeHtml; numbers are formatted here, so nothing from a log reaches markup raw.
+import { CLASS_INFO, perClass } from '../classes.js';
 import { escapeHtml as h } from './escape.js';
 
-export const CLASS_COLORS: Readonly<Record<string, string>> = {
-  node: '#d9534f',
-  pod: '#5b8def',
-  private: '#9b7fd1',
-  external: '#3aa757',
-  unknown: '#9e9e9e',
-};
+/** Chart colour per class (from the class registry). */
+export const CLASS_COLORS: Readonly<Record<string, string>> = perClass((c) => CLASS_INFO[c].hex);
 
 const FONT = 'font-family="system-ui, sans-serif" font-size="12"';
 const n1 = (x: number) => (Math.round(x * 10) / 10).toString();

@@ -1,6 +1,7 @@
 // Plain-text tables for the terminal: right-aligned numbers, ratios as percentages, times in local time with
 // the offset, every cell made harmless for a terminal (safeText).
 import { safeText } from '../text.js';
+import { CLASSES } from '../classes.js';
 import { formatLocal } from '../time.js';
 import type { Report } from '../../db/index.js';
 import type { ReportGroup, ReportView } from './model.js';
@@ -23,11 +24,12 @@ export function renderTable(header: string[], rows: string[][], right: boolean[]
     .join('\n');
 }
 
-export const CLASS_HEADER = ['NODE', 'POD', 'PRIVATE', 'EXTERNAL', 'UNKNOWN'];
+/** One count column per class, in display order. */
+export const CLASS_HEADER = CLASSES.map((c) => c.toUpperCase());
 
 export function numberCells(row: Pick<ReportGroup, 'requests' | 'snatRatio' | 'classes' | 'recovered'>): string[] {
   const c = row.classes;
-  return [String(row.requests), formatRatio(row.snatRatio), String(c.node), String(c.pod), String(c.private), String(c.external), String(c.unknown), String(row.recovered)];
+  return [String(row.requests), formatRatio(row.snatRatio), ...CLASSES.map((k) => String(c[k])), String(row.recovered)];
 }
 
 /** Header, label cells per row and alignment of the main table, for any --by. */
