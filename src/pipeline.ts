@@ -94,7 +94,8 @@ export class Pipeline {
     meta: SourceMeta,
     opts: { cursor?: () => string | null; skipCommitted?: boolean } = {},
   ): SourceFeed {
-    const handle = this.options.store.source(key, kind, meta);
+    const { nodeName, ...rest } = meta;
+    const handle = this.options.store.source(key, kind, { ...rest, node: nodeName ?? null });
     const feed = new SourceFeed(this, handle.id, handle.lines, handle.cursor, meta, opts.cursor ?? null, opts.skipCommitted ?? kind !== 'stream');
     this.feeds.add(feed);
     return feed;

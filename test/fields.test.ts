@@ -185,3 +185,15 @@ describe("the pipeline's row copies against the table", () => {
     expect(reused.rows[0]).toEqual(fresh.rows[0]);
   });
 });
+
+describe("a source's details", () => {
+  it("records the pod's node in sources.node (the pipeline's nodeName reaches the store's node)", () => {
+    const store = openStore();
+    const topology = new Topology();
+    const p = new Pipeline({ store, classifier: new Classifier(topology, {}), topology, format: 'main' });
+    p.openSource('k8s:shop/web-1/nginx/abc', 'stream', { namespace: 'shop', pod: 'web-1', container: 'nginx', nodeName: 'node-a' });
+    p.flush();
+    const row = store.db.prepare('SELECT namespace, pod, container, node FROM sources').get();
+    expect(row).toEqual({ namespace: 'shop', pod: 'web-1', container: 'nginx', node: 'node-a' });
+  });
+});

@@ -23,7 +23,7 @@ const LAYERS: readonly { name: string; paths: readonly string[] }[] = [
   { name: 'db', paths: ['db/'] },
   // The Kubernetes API emulator stands alone (only the demo and the tests use it).
   { name: 'emulator', paths: ['src/emulator/'] },
-  { name: 'foundation', paths: ['src/errors', 'src/types', 'src/time', 'src/text', 'src/shutdown'] },
+  { name: 'foundation', paths: ['src/errors', 'src/types', 'src/classes', 'src/fields', 'src/time', 'src/text', 'src/shutdown'] },
 ];
 
 function sourceFiles(dir: string): string[] {
