@@ -28,6 +28,8 @@ export interface ReportTotals {
   snatRatio: number;
   /** Requests whose client was recovered from X-Forwarded-For. */
   recovered: number;
+  /** `recovered` by the class of the address the request came from (the trusted proxy's class). */
+  recoveredByClass: ClassCounts;
 }
 
 export interface ReportPod {
@@ -167,7 +169,7 @@ export function report(db: Database.Database, filter: ReportFilter = {}): Report
   ) as { namespace: string; pod: string; node: string; class: number; n: number; rec: number }[];
 
   const byPod = new Map<string, ReportPod>();
-  const totals: ReportTotals = { requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
+  const totals: ReportTotals = { requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0, recoveredByClass: zeroClasses() };
   for (const r of rows) {
     const key = `${r.namespace}\u0000${r.pod}`;
     let p = byPod.get(key);
@@ -183,6 +185,7 @@ export function report(db: Database.Database, filter: ReportFilter = {}): Report
     totals.requests += r.n;
     totals.classes[cls] += r.n;
     totals.recovered += r.rec;
+    totals.recoveredByClass[cls] += r.rec;
   }
   const pods = [...byPod.values()].sort((a, b) =>
     a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0,

@@ -4,7 +4,7 @@ import { CLASSES } from '../classes.js';
 import { formatLocal } from '../time.js';
 import { escapeMarkdown } from './escape.js';
 import { mdTable } from './markdown.js';
-import { formatRatio, renderTable } from './table.js';
+import { CLASS_HEADER, formatRatio, numberCells, ratioCell, renderTable } from './table.js';
 import type { Audit } from './audit.js';
 import { safeText } from '../text.js';
 
@@ -31,7 +31,7 @@ function sections(a: Audit): Section[] {
     title: 'Summary',
     lines: [
       `window: ${local(a.from)} .. ${local(a.until)}${filt.length ? ` (${filt.join(', ')})` : ''}`,
-      `${a.totals.requests} requests, SNAT ratio ${formatRatio(a.totals.snatRatio)}, ` +
+      `${a.totals.requests} requests, SNAT ratio ${ratioCell(a.totals.requests, a.totals.snatRatio)}, ` +
         CLASSES.map((c) => `${c} ${a.totals.classes[c]}`).join(', ') + `, recovered ${a.totals.recovered}`,
       ...a.notes.map((n) => `note: ${n}`),
     ],
@@ -51,9 +51,9 @@ function sections(a: Audit): Section[] {
   });
   out.push({
     title: 'Pods',
-    header: ['POD', 'NODE', 'REQUESTS', 'SNAT', ...CLASSES.map((c) => c.toUpperCase()), 'RECOVERED'],
+    header: ['POD', 'NODE', 'REQUESTS', 'SNAT', ...CLASS_HEADER, 'RECOVERED'],
     right: [false, false, true, true, true, true, true, true, true, true],
-    rows: a.pods.map((p) => [`${p.namespace}/${p.pod}`, p.node ?? '-', String(p.requests), formatRatio(p.snatRatio), ...CLASSES.map((c) => String(p.classes[c])), String(p.recovered)]),
+    rows: a.pods.map((p) => [`${p.namespace}/${p.pod}`, p.node ?? '-', ...numberCells(p)]),
   });
   out.push({
     title: 'Timeline (per minute)',

@@ -2,7 +2,7 @@
 // --by pod|node|service|class, requests per time bucket by class (from the rollups) and the SNAT sources
 // (node addresses seen, per owning node). Built once per report from the store; pure past the queries.
 import type Database from 'better-sqlite3';
-import { report, type ClassCounts, type Report, type ReportPod } from '../../db/index.js';
+import { report, unparsedSummary, type ClassCounts, type Report, type ReportPod } from '../../db/index.js';
 import { CLASSES, classOfId, zeroPerClass } from '../classes.js';
 import { minuteClasses, snatSources } from '../../db/audit.js';
 import { servicesOfPods } from './services.js';
@@ -42,6 +42,8 @@ export interface ReportView {
   bucketMinutes: number;
   buckets: TimeBucket[];
   snatSources: SnatSource[];
+  /** Unparsed lines of the matching sources by reason (`format`, `too-long`, ...), largest first; sums to report.unparsed. */
+  unparsedByReason: { reason: string; lines: number }[];
 }
 
 export interface ReportQuery {
@@ -90,6 +92,7 @@ export function groupRows(db: Database.Database, r: Report, by: GroupBy, at?: nu
       const g: ReportGroup = { key: cls, pods: withCls.map(podKey), requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
       for (const p of withCls) g.classes[cls] += p.classes[cls];
       g.requests = g.classes[cls];
+      g.recovered = r.totals.recoveredByClass[cls];
       g.snatRatio = cls === 'node' && g.requests > 0 ? 1 : 0;
       return g;
     });
@@ -132,6 +135,23 @@ export function timeBuckets(db: Database.Database, q: ReportQuery, r: Report): {
   return { bucketMinutes: size, buckets };
 }
 
+/** Unparsed counts by reason over the sources the report's namespace/pod filter matches (like report.unparsed). */
+export function unparsedReasons(db: Database.Database, q: { namespace?: string; pod?: string }): { reason: string; lines: number }[] {
+  const by = new Map<string, number>();
+  for (const e of unparsedSummary(db)) {
+    if (q.namespace !== undefined && e.namespace !== q.namespace) continue;
+    if (q.pod !== undefined && e.pod !== q.pod) continue;
+    by.set(e.reason, (by.get(e.reason) ?? 0) + e.count);
+  }
+  return [...by].map(([reason, lines]) => ({ reason, lines })).sort((a, b) => b.lines - a.lines || (a.reason < b.reason ? -1 : 1));
+}
+
+/** "20 unparsed lines (format 18, too-long 2)" */
+export function unparsedLine(v: ReportView): string {
+  const parts = v.unparsedByReason.map((u) => `${u.reason} ${u.lines}`).join(', ');
+  return `${v.report.unparsed} unparsed line${v.report.unparsed === 1 ? '' : 's'}${parts ? ` (${parts})` : ''}`;
+}
+
 /** Builds everything the formats render. */
 export function buildReport(db: Database.Database, q: ReportQuery): ReportView {
   const base = report(db, { from: q.from, until: q.until, namespace: q.namespace, pod: q.pod });
@@ -152,6 +172,7 @@ export function buildReport(db: Database.Database, q: ReportQuery): ReportView {
     groups: groupRows(db, base, by, q.until),
     bucketMinutes,
     buckets,
+    unparsedByReason: base.unparsed > 0 ? unparsedReasons(db, q) : [],
     snatSources: [...merged.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : b.requests - a.requests || (a.addr < b.addr ? -1 : 1))),
   };
 }
@@ -161,6 +182,7 @@ export function reportJson(v: ReportView): Record<string, unknown> {
   const out: Record<string, unknown> = { ...v.report, by: v.by };
   if (v.by !== 'pod') out.groups = v.groups;
   out.snatSources = v.snatSources;
+  out.unparsedByReason = v.unparsedByReason;
   return out;
 }
 
