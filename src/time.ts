@@ -57,3 +57,9 @@ export function formatLocal(ms: number): string {
     `${sign}${p2(Math.floor(abs / 60))}:${p2(abs % 60)}`
   );
 }
+
+/** Local time for people, like the tables but without the `T`: 2026-11-27 09:10:00 +01:00. */
+export function formatReadable(ms: number): string {
+  const s = formatLocal(ms);
+  return `${s.slice(0, 10)} ${s.slice(11, 19)} ${s.slice(19)}`;
+}

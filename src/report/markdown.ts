@@ -1,6 +1,6 @@
 // Markdown (GitHub-flavoured tables) of the report, to paste into a ticket; every cell escaped.
 import { escapeMarkdown as md } from './escape.js';
-import { mainTable, ratioCell, windowLine } from './table.js';
+import { mainTable, ratioCell, windowLine, windowServiceLines } from './table.js';
 import { unparsedLine, type ReportView } from './model.js';
 
 /** A GFM table; `right` columns are right-aligned. Cells are escaped here. */
@@ -21,10 +21,13 @@ export function renderReportMarkdown(v: ReportView): string {
     '',
     mdTable(t.header, t.rows, t.right),
   ];
+  const services = windowServiceLines(v);
+  if (services.length) out.push('', '### Services (externalTrafficPolicy over the window)', '', ...services.map((l) => `- ${md(l)}`));
   if (v.snatSources.length) {
     out.push('', '### SNAT sources', '');
     out.push(mdTable(['owner node', 'address', 'requests'], v.snatSources.map((s) => [s.node, s.addr, String(s.requests)]), [false, false, true]));
   }
   if (r.unparsed) out.push('', `${md(unparsedLine(v))}.`);
+  for (const n of r.notes) out.push('', `Note: ${md(n)}.`);
   return out.join('\n') + '\n';
 }

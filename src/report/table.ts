@@ -1,10 +1,10 @@
 // Plain-text tables for the terminal: right-aligned numbers, ratios as percentages, times in local time with
 // the offset, every cell made harmless for a terminal (safeText).
 import { safeText } from '../text.js';
-import { CLASSES, type AddressClass } from '../classes.js';
 import { formatLocal } from '../time.js';
 import type { Report } from '../../db/index.js';
-import { unparsedLine, type ReportGroup, type ReportView } from './model.js';
+import { CLASSES, type AddressClass } from '../classes.js';
+import { serviceLines, unparsedLine, type ReportGroup, type ReportView } from './model.js';
 
 export function formatRatio(r: number): string {
   return `${(r * 100).toFixed(1)}%`;
@@ -58,6 +58,12 @@ export function mainTable(v: ReportView): { header: string[]; rows: string[][]; 
   return { header: [v.by.toUpperCase(), 'PODS', ...nums], rows, right: [false, true, ...nums.map(() => true)] };
 }
 
+/** The Service lines of a report view (policy periods with their numbers). */
+export function windowServiceLines(v: ReportView): string[] {
+  const r = v.report;
+  return r.from === null || r.to === null ? [] : serviceLines(v.policyPeriods, Date.parse(r.from), Date.parse(r.to));
+}
+
 export function windowLine(r: Report): string {
   return `${localOrElse(r.from, 'beginning')} .. ${localOrElse(r.to, 'now')}`;
 }
@@ -70,7 +76,10 @@ export function renderReportTable(v: ReportView): string {
     out.push('', 'SNAT sources (node addresses seen as client):');
     out.push(renderTable(['OWNER NODE', 'ADDRESS', 'REQUESTS'], v.snatSources.map((s) => [s.node, s.addr, String(s.requests)]), [false, false, true]));
   }
+  const services = windowServiceLines(v);
+  if (services.length) out.push('', 'Services (externalTrafficPolicy over the window):', ...services);
   out.push('', `window: ${windowLine(v.report)}`);
+  for (const n of v.report.notes) out.push(`note: ${n}`);
   if (v.report.unparsed) out.push(unparsedLine(v));
   return out.join('\n') + '\n';
 }
