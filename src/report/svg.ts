@@ -86,7 +86,7 @@ export interface HbarOptions {
 export function hbarChart(title: string, bars: Bar[], max: number, opts: HbarOptions): string {
   const width = opts.width ?? 760;
   const labelW = Math.min(300, 20 + 7 * Math.max(4, ...bars.map((b) => b.label.length)));
-  const noteW = 90;
+  const noteW = Math.max(60, 12 + 7 * Math.max(0, ...bars.map((b) => b.note.length)));
   const plotW = width - labelW - noteW;
   const rowH = 22;
   const lg = legend(opts.legend, 0, 22, width);
