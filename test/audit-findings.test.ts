@@ -139,6 +139,22 @@ describe('filtered audits say what they cover', () => {
   });
 });
 
+describe('a database with the logs of one pod of three', () => {
+  it('says the numbers are of that pod only, and bases the what-if on the three stored endpoints', () => {
+    const one = join(tmp.dir, 'one-pod.db');
+    const s = Store.open(one);
+    s.topology(topology('Cluster'), T0 - 60 * 60_000);
+    const src = s.source('file:web-a.log', 'file', { namespace: 'shop', pod: 'web-a' }).id;
+    for (let i = 0; i < 20; i++) s.add(src, row('a', T0 + i * 20_000, '10.244.2.1', 'node'));
+    s.flush();
+    s.close();
+    const r = runCli(['audit', '--db', one, '--from', '2026-11-27T02:00:00Z', '--until', '2026-11-27T02:10:00Z', '--format', 'json'], { env: ENV });
+    const f = (JSON.parse(r.stdout) as { findings: string[] }).findings;
+    expect(f).toContain('Service shop/web has 3 endpoints in the stored topology; no requests are stored in this window for web-b and web-c, so its numbers here are of web-a only.');
+    expect(f.find((x) => x.includes('with Local'))).toContain('web-a (alone on node-1) would take 50% and web-b, web-c (sharing node-2) 25% each');
+  });
+});
+
 describe('trust hints', () => {
   it('suggests the exact --trust for a private address whose X-Forwarded-For nobody trusts', () => {
     const f = findings();
