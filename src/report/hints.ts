@@ -23,6 +23,8 @@ export interface LoopbackSource {
 }
 
 const LOOPBACK = [Cidr.parse('127.0.0.0/8')!, Cidr.parse('::1/128')!];
+/** Stored addresses are canonical (IPv4-mapped IPv6 unwrapped), so a prefix test skips parsing most rows. */
+const isLoopback = (addr: string) => (addr.startsWith('127.') || addr.startsWith('::')) && LOOPBACK.some((c) => c.contains(addr));
 const HINTED_CLASSES = new Set(['node', 'pod', 'private']);
 const SHOWN = 3;
 
@@ -36,7 +38,7 @@ export class HintCollector {
 
   add(cls: string, remoteAddr: string, xff: string | null, client: string | null): void {
     const hasXff = xff !== null && xff !== '' && xff !== '-';
-    if (LOOPBACK.some((c) => c.contains(remoteAddr))) {
+    if (isLoopback(remoteAddr)) {
       let l = this.loop.get(remoteAddr);
       if (!l) this.loop.set(remoteAddr, (l = { addr: remoteAddr, requests: 0, withXff: 0, recovered: 0 }));
       l.requests++;
