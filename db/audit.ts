@@ -82,6 +82,7 @@ interface Statements {
   minutes: Database.Statement;
   snat: Database.Statement;
   pruned: Database.Statement;
+  hints: Database.Statement;
   snatRollup: Database.Statement;
   rows: Database.Statement;
   topology: Database.Statement;
@@ -109,6 +110,14 @@ const statements = perConnection((db): Statements => ({
        WHERE x.class = ${NODE_ID} AND x.second >= @fromSec AND x.second < @untilSec AND ${FILTER}
        GROUP BY so.s, x.addr, p.node
      ) GROUP BY owner, addr, podNode ORDER BY owner, addr, podNode`,
+  ),
+  hints: db.prepare(
+    `SELECT r.remote_addr AS addr, r.class AS cls, count(*) AS requests,
+            sum(r.client IS NULL AND r.xff IS NOT NULL AND r.xff NOT IN ('', '-')) AS untrusted, count(r.client) AS recovered
+     FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod
+     WHERE r.time >= @from AND r.time < @until AND ${FILTER}
+       AND ((r.client IS NULL AND r.xff IS NOT NULL AND r.xff NOT IN ('', '-')) OR r.remote_addr LIKE '127.%' OR r.remote_addr = '::1')
+     GROUP BY r.remote_addr, r.class`,
   ),
   pruned: db.prepare(
     `SELECT x.second * 1000 AS time, x.class AS cls, x.addr, so.s AS owner, x.requests, x.recovered,
@@ -184,6 +193,22 @@ export function snatSources(db: Database.Database, f: PodFilter = {}): SnatSourc
     return st.snatRollup.all({ fromMin: p.fromMin, untilMin: p.untilMin, ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
   }
   return st.snat.all({ ...windowParams(p.from, p.until), ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
+}
+
+/** Per remote address and class: rows with X-Forwarded-For and no recovered client, and every loopback row. */
+export interface HintCountRow {
+  addr: string;
+  cls: number;
+  requests: number;
+  /** With X-Forwarded-For and no client recovered. */
+  untrusted: number;
+  recovered: number;
+}
+
+/** What the trust and loopback hints need, aggregated in SQL (no pass over every row in time order). */
+export function hintCounts(db: Database.Database, f: PodFilter): HintCountRow[] {
+  const p = params(f);
+  return statements(db).hints.all({ from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as HintCountRow[];
 }
 
 /** What prune kept of deleted rows: counts per second, pod and class (with owner and address for class node). */

@@ -7,7 +7,8 @@ import { Cidr } from '../classify/ip.js';
 import { UserError } from '../errors.js';
 import type { ClassCounts } from '../../db/index.js';
 import { CLASSES, classOfId } from '../classes.js';
-import { auditRows, minuteClasses, prunedBefore, prunedCounts } from '../../db/audit.js';
+import { auditRows, hintCounts, minuteClasses, prunedBefore, prunedCounts } from '../../db/audit.js';
+import type { ReportView } from './model.js';
 import { formatLocal as local } from '../time.js';
 import type { AddrCount, Audit, AuditPod, AuditQuery, ClientSeen } from './audit-types.js';
 import { auditCoverage, type PodCoverage } from './coverage.js';
@@ -217,8 +218,35 @@ export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
   return audit;
 }
 
-/** The audit's findings over a report's window and filter (what the HTML report shows at the top). */
-export function reportFindings(db: Database.Database, r: { from: string | null; to: string | null }, q: { namespace?: string; pod?: string }): string[] {
+/**
+ * The audit's findings over a report's window and filter (what the HTML report shows at the top), from the
+ * report's own numbers and period stats plus aggregate queries: no pass over every row in time order.
+ */
+export function reportFindings(db: Database.Database, v: ReportView, q: { namespace?: string; pod?: string }): string[] {
+  const r = v.report;
   if (r.from === null || r.to === null) return [];
-  return buildAudit(db, { from: Date.parse(r.from), until: Date.parse(r.to), namespace: q.namespace, pod: q.pod }).findings;
+  const from = Date.parse(r.from);
+  const until = Date.parse(r.to);
+  const hints = new HintCollector();
+  for (const h of hintCounts(db, { from, until, namespace: q.namespace, pod: q.pod })) hints.addCounts(classOfId(h.cls), h.addr, h.requests, h.untrusted, h.recovered);
+  const pods: AuditPod[] = r.pods.map((p) => ({ namespace: p.namespace, pod: p.pod, node: p.nodeName, requests: p.requests, classes: p.classes, snatRatio: p.snatRatio, recovered: p.recovered }));
+  const filtered = q.namespace !== undefined || q.pod !== undefined;
+  let unfiltered: PeriodStats[][] = [];
+  if (filtered) {
+    const histories = serviceHistories(db, from, until);
+    const labels = new Map(storedCluster(db, until).pods.map((p) => [`${p.namespace}/${p.name}`, p.labels]));
+    unfiltered = periodsFromReport(db, from, until, histories, changeTimes(histories), (ns, pod) => labels.get(`${ns}/${pod}`));
+  }
+  return auditFindings({
+    from,
+    until,
+    filter: { namespace: q.namespace ?? null, pod: q.pod ?? null, node: null, client: null },
+    totals: r.totals,
+    pods,
+    policyPeriods: v.policyPeriods,
+    unfiltered,
+    trustHints: hints.trustHints(),
+    loopback: hints.loopback(),
+    coverage: auditCoverage(db, { from, until, namespace: q.namespace, pod: q.pod }, pods, storedCluster(db, until).pods),
+  });
 }

@@ -10,6 +10,9 @@ import { isExternal, periodName, periodsText, periodWhen, type PeriodStats } fro
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
+/** What the findings read: an audit, or the same facts a report gathers without a pass over every row. */
+export type FindingsInput = Pick<Audit, 'from' | 'until' | 'filter' | 'totals' | 'pods' | 'policyPeriods' | 'unfiltered' | 'trustHints' | 'loopback' | 'coverage'>;
+
 export function list(names: string[]): string {
   return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
@@ -42,7 +45,7 @@ function localSplit(p: PeriodStats): string | null {
   return `pods ${list(parts)}${unplaced.length ? ` (${unplaced.join(', ')}: node unknown)` : ''}${basis}`;
 }
 
-function serviceFindings(periods: PeriodStats[], a: Audit, out: string[], explained: Set<string>): void {
+function serviceFindings(periods: PeriodStats[], a: FindingsInput, out: string[], explained: Set<string>): void {
   const first = periods[0];
   const name = `Service ${first.service}`;
   if (periods.length > 1) {
@@ -95,7 +98,7 @@ function serviceFindings(periods: PeriodStats[], a: Audit, out: string[], explai
 }
 
 /** What a filter covers, and the Service's numbers without it, so a subset is never taken for the whole. */
-function scopeFindings(a: Audit, out: string[]): void {
+function scopeFindings(a: FindingsInput, out: string[]): void {
   const scope = scopeText(a.filter);
   if (!scope) return;
   const whole = a.unfiltered
@@ -114,7 +117,7 @@ function scopeFindings(a: Audit, out: string[]): void {
   }
 }
 
-export function auditFindings(a: Audit): string[] {
+export function auditFindings(a: FindingsInput): string[] {
   const out: string[] = [];
   const t = a.totals;
   scopeFindings(a, out);

@@ -36,20 +36,26 @@ export class HintCollector {
   private readonly untrusted = new Map<string, TrustHint>();
   private readonly loop = new Map<string, LoopbackSource>();
 
+  /** One request row. */
   add(cls: string, remoteAddr: string, xff: string | null, client: string | null): void {
     const hasXff = xff !== null && xff !== '' && xff !== '-';
+    this.addCounts(cls, remoteAddr, 1, client === null && hasXff ? 1 : 0, client !== null ? 1 : 0);
+  }
+
+  /** `requests` from one address, of which `untrusted` carry X-Forwarded-For with no client recovered, `recovered` have one. */
+  addCounts(cls: string, remoteAddr: string, requests: number, untrusted: number, recovered: number): void {
     if (isLoopback(remoteAddr)) {
       let l = this.loop.get(remoteAddr);
       if (!l) this.loop.set(remoteAddr, (l = { addr: remoteAddr, requests: 0, withXff: 0, recovered: 0 }));
-      l.requests++;
-      if (client !== null) l.recovered++;
-      else if (hasXff) l.withXff++;
+      l.requests += requests;
+      l.recovered += recovered;
+      l.withXff += untrusted;
       return;
     }
-    if (!hasXff || client !== null || !HINTED_CLASSES.has(cls)) return;
+    if (untrusted === 0 || !HINTED_CLASSES.has(cls)) return;
     let h = this.untrusted.get(remoteAddr);
     if (!h) this.untrusted.set(remoteAddr, (h = { addr: remoteAddr, cls, requests: 0, trust: hostCidr(remoteAddr) }));
-    h.requests++;
+    h.requests += untrusted;
   }
 
   trustHints(): TrustHint[] {
