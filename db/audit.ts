@@ -4,8 +4,9 @@
 // prepared once per connection.
 
 import type Database from 'better-sqlite3';
-import { REQUESTS_IN_WINDOW } from './queries.js';
+import { REQUESTS_IN_WINDOW, windowParams } from './queries.js';
 import { perConnection } from './prepared.js';
+import { NODE_ID } from '../src/classes.js';
 import type { PodEventKind, SourceKind } from './interface.js';
 import { PRUNED_KEY, SPAN_KEY } from './meta.js';
 
@@ -42,6 +43,8 @@ export interface AuditRow {
   client: string | null;
   clientCls: number | null;
   status: number;
+  /** X-Forwarded-For as logged (null when absent or "-"). */
+  xff: string | null;
   namespace: string;
   pod: string;
   container: string;
@@ -78,6 +81,8 @@ const FILTER =
 interface Statements {
   minutes: Database.Statement;
   snat: Database.Statement;
+  pruned: Database.Statement;
+  hints: Database.Statement;
   snatRollup: Database.Statement;
   rows: Database.Statement;
   topology: Database.Statement;
@@ -94,10 +99,31 @@ const statements = perConnection((db): Statements => ({
      WHERE r.minute >= @fromMin AND r.minute < @untilMin AND ${FILTER} GROUP BY r.minute, r.class ORDER BY r.minute, r.class`,
   ),
   snat: db.prepare(
-    `SELECT so.s AS owner, r.remote_addr AS addr, NULLIF(p.node, '') AS podNode, count(*) AS requests
-     FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
-     WHERE r.class = 0 AND r.time >= @from AND r.time < @until AND ${FILTER}
-     GROUP BY so.s, r.remote_addr, p.node ORDER BY so.s, r.remote_addr, p.node`,
+    `SELECT owner, addr, podNode, sum(n) AS requests FROM (
+       SELECT so.s AS owner, r.remote_addr AS addr, NULLIF(p.node, '') AS podNode, count(*) AS n
+       FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
+       WHERE r.class = ${NODE_ID} AND r.time >= @from AND r.time < @until AND ${FILTER}
+       GROUP BY so.s, r.remote_addr, p.node
+       UNION ALL
+       SELECT so.s, x.addr, NULLIF(p.node, ''), sum(x.requests)
+       FROM pruned_seconds x JOIN pods p ON p.id = x.pod LEFT JOIN strings so ON so.id = x.owner
+       WHERE x.class = ${NODE_ID} AND x.second >= @fromSec AND x.second < @untilSec AND ${FILTER}
+       GROUP BY so.s, x.addr, p.node
+     ) GROUP BY owner, addr, podNode ORDER BY owner, addr, podNode`,
+  ),
+  hints: db.prepare(
+    `SELECT r.remote_addr AS addr, r.class AS cls, count(*) AS requests,
+            sum(r.client IS NULL AND r.xff IS NOT NULL AND r.xff NOT IN ('', '-')) AS untrusted, count(r.client) AS recovered
+     FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod
+     WHERE r.time >= @from AND r.time < @until AND ${FILTER}
+       AND ((r.client IS NULL AND r.xff IS NOT NULL AND r.xff NOT IN ('', '-')) OR r.remote_addr LIKE '127.%' OR r.remote_addr = '::1')
+     GROUP BY r.remote_addr, r.class`,
+  ),
+  pruned: db.prepare(
+    `SELECT x.second * 1000 AS time, x.class AS cls, x.addr, so.s AS owner, x.requests, x.recovered,
+            p.namespace, p.pod, p.container, p.node
+     FROM pruned_seconds x JOIN pods p ON p.id = x.pod LEFT JOIN strings so ON so.id = x.owner
+     WHERE x.second >= @fromSec AND x.second < @untilSec AND ${FILTER} ORDER BY x.second`,
   ),
   snatRollup: db.prepare(
     `SELECT so.s AS owner, x.addr, NULLIF(p.node, '') AS podNode, sum(x.requests) AS requests
@@ -107,7 +133,7 @@ const statements = perConnection((db): Statements => ({
   ),
   rows: db.prepare(
     `SELECT r.time, r.class AS cls, r.remote_addr AS remoteAddr, so.s AS owner, r.client, r.client_class AS clientCls,
-            r.status, p.namespace, p.pod, p.container, p.node
+            r.status, r.xff, p.namespace, p.pod, p.container, p.node
      FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
      WHERE r.time >= @from AND r.time < @until AND ${FILTER} ORDER BY r.time, r.id`,
   ),
@@ -166,7 +192,45 @@ export function snatSources(db: Database.Database, f: PodFilter = {}): SnatSourc
   if (wholeMinutes) {
     return st.snatRollup.all({ fromMin: p.fromMin, untilMin: p.untilMin, ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
   }
-  return st.snat.all({ from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
+  return st.snat.all({ ...windowParams(p.from, p.until), ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
+}
+
+/** Per remote address and class: rows with X-Forwarded-For and no recovered client, and every loopback row. */
+export interface HintCountRow {
+  addr: string;
+  cls: number;
+  requests: number;
+  /** With X-Forwarded-For and no client recovered. */
+  untrusted: number;
+  recovered: number;
+}
+
+/** What the trust and loopback hints need, aggregated in SQL (no pass over every row in time order). */
+export function hintCounts(db: Database.Database, f: PodFilter): HintCountRow[] {
+  const p = params(f);
+  return statements(db).hints.all({ from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as HintCountRow[];
+}
+
+/** What prune kept of deleted rows: counts per second, pod and class (with owner and address for class node). */
+export interface PrunedCount {
+  /** Start of the second, ms. */
+  time: number;
+  cls: number;
+  /** The remote address for class node, '' otherwise. */
+  addr: string;
+  owner: string | null;
+  requests: number;
+  recovered: number;
+  namespace: string;
+  pod: string;
+  container: string;
+  node: string;
+}
+
+/** The pruned counts of a window, oldest first (streamed); whole seconds overlapping the window. */
+export function prunedCounts(db: Database.Database, f: PodFilter): IterableIterator<PrunedCount> {
+  const p = params(f);
+  return statements(db).pruned.iterate({ ...windowParams(p.from, p.until), ns: p.ns, pod: p.pod, node: p.node }) as IterableIterator<PrunedCount>;
 }
 
 /** The request rows of a window in time order (streamed, not loaded at once). */

@@ -26,3 +26,4 @@ export type {
   SourceRow,
 } from './queries.js';
 export { isStoreFailure, storeFailure, dbHolders } from './errors.js';
+export { snapshotsFor, type StoredSnapshot } from './history.js';

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { UserError } from '../src/errors.js';
 import type { StoreOptions } from './interface.js';
 import { ensureRequestsView } from './row-columns.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { MIGRATIONS, READ_COMPATIBLE, SCHEMA_VERSION } from './schema.js';
 
 /**
  * Open (and create or migrate) a database file and build the store on it (`build` runs inside the same error
@@ -135,6 +135,10 @@ function migrate(db: Database.Database, file: string, readonly: boolean): void {
   let v = version();
   check(v);
   if (v === SCHEMA_VERSION) return;
+  if (readonly && v >= READ_COMPATIBLE.from) {
+    db.exec(READ_COMPATIBLE.shim);
+    return;
+  }
   if (readonly) {
     throw new UserError(
       v === 0 ? `database ${file} is empty` : `database ${file} needs an upgrade (schema ${v} -> ${SCHEMA_VERSION}) that a read-only open cannot do`,

@@ -1,11 +1,15 @@
-// The write half of prune (`snatscope prune`, Store.prune): deletes old request rows but keeps the per-minute
-// rollups and snat_rollups, so report totals and SNAT sources stay the same; records what each source covered.
+// The write half of prune (`snatscope prune`, Store.prune): deletes old request rows but keeps their counts per
+// second (pruned_seconds, beside the per-minute rollups and snat_rollups), so the totals and SNAT sources of any
+// window stay the same; records what each source covered.
 
 import type Database from 'better-sqlite3';
 import type { PruneOptions, PruneResult } from './interface.js';
 import { PRUNED_KEY, SPAN_KEY } from './meta.js';
+import { NODE_ID } from '../src/classes.js';
 
 const MIN_T = -8.64e15;
+/** floor(time / 1000) in SQL (integer division truncates toward zero). */
+const SECOND_OF_TIME = 'CASE WHEN time >= 0 THEN time / 1000 ELSE -((999 - time) / 1000) END';
 
 /**
  * Deletes request rows older than `cutoff` (rounded down to a whole minute, so every deleted row's minute is
@@ -18,7 +22,18 @@ export function pruneRequests(db: Database.Database, cutoff: number, opts: Prune
   const spanOf = db.prepare('SELECT source, pod, min(time) AS first, max(time) AS last FROM requests WHERE time < ? GROUP BY source, pod');
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
   const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-  const del = db.prepare('DELETE FROM requests WHERE id IN (SELECT id FROM requests WHERE time < ? LIMIT ?)');
+  // One batch: the ids up to the batch's last id, aggregated into pruned_seconds and deleted in one transaction, so
+  // every row is counted exactly once (as a row or in pruned_seconds), whatever interrupts prune.
+  const lastOfBatch = db.prepare('SELECT max(id) FROM (SELECT id FROM requests WHERE time < ? ORDER BY id LIMIT ?)').pluck();
+  const keep = db.prepare(
+    `INSERT INTO pruned_seconds (second, pod, class, owner, addr, requests, recovered)
+     SELECT ${SECOND_OF_TIME}, pod, class, CASE WHEN class = ${NODE_ID} THEN coalesce(owner, 0) ELSE 0 END,
+            CASE WHEN class = ${NODE_ID} THEN remote_addr ELSE '' END, count(*), count(client)
+     FROM requests WHERE time < @edge AND id <= @last GROUP BY 1, 2, 3, 4, 5
+     ON CONFLICT (second, pod, class, owner, addr) DO UPDATE SET
+       requests = requests + excluded.requests, recovered = recovered + excluded.recovered`,
+  );
+  const del = db.prepare('DELETE FROM requests WHERE time < @edge AND id <= @last');
   let deleted = 0;
   db.transaction(() => {
     for (const r of spanOf.all(edge) as { source: number; pod: number; first: number; last: number }[]) {
@@ -36,7 +51,12 @@ export function pruneRequests(db: Database.Database, cutoff: number, opts: Prune
     setMeta.run(PRUNED_KEY, String(Math.max(edge, before === undefined ? MIN_T : Number(before))));
   })();
   for (;;) {
-    const n = db.transaction(() => del.run(edge, batch).changes)();
+    const n = db.transaction(() => {
+      const last = lastOfBatch.get(edge, batch) as number | null;
+      if (last === null) return 0;
+      keep.run({ edge, last });
+      return del.run({ edge, last }).changes;
+    })();
     deleted += n;
     if (n < batch) break;
   }

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { classOfId, zeroPerClass, type PerClass } from '../src/classes.js';
 import { perConnection } from './prepared.js';
 import type { SourceKind } from './interface.js';
+import { PRUNED_KEY } from './meta.js';
 
 export interface ReportFilter {
   /** Window start, ms since epoch, inclusive. */
@@ -28,6 +29,8 @@ export interface ReportTotals {
   snatRatio: number;
   /** Requests whose client was recovered from X-Forwarded-For. */
   recovered: number;
+  /** `recovered` by the class of the address the request came from (the trusted proxy's class). */
+  recoveredByClass: ClassCounts;
 }
 
 export interface ReportPod {
@@ -49,6 +52,8 @@ export interface Report {
   pods: ReportPod[];
   /** Unparsed lines of the matching sources (all sources without a namespace/pod filter); not windowed. */
   unparsed: number;
+  /** What the numbers rest on beyond the request rows, e.g. a window edge resolved to a pruned second. */
+  notes: string[];
 }
 
 export interface UnparsedEntry {
@@ -101,6 +106,28 @@ interface Statements {
   unparsedSummary: Database.Statement;
   samples: Database.Statement;
   sources: Database.Statement;
+  prunedBefore: Database.Statement;
+}
+
+/**
+ * Bind values of a [from, until) window over request rows and what prune kept of them (pruned_seconds): rows by
+ * ms, pruned counts by whole second, so an edge inside a pruned second takes that whole second (`prunedEdges`).
+ */
+export function windowParams(from: number, until: number): { from: number; until: number; fromSec: number; untilSec: number } {
+  return { from, until, fromSec: Math.floor(from / 1000), untilSec: Math.ceil(until / 1000) };
+}
+
+/** Window edges that fall inside a pruned second (resolved to the whole second): what a report says about them. */
+export function prunedEdges(db: Database.Database, from: number | null, until: number | null): string[] {
+  const v = statements(db).prunedBefore.get() as string | undefined;
+  if (v === undefined) return [];
+  const pruned = Number(v);
+  const out: string[] = [];
+  for (const [name, t, to] of [['start', from, Math.floor], ['end', until, Math.ceil]] as const) {
+    if (t === null || t % 1000 === 0 || t >= pruned) continue;
+    out.push(`the window ${name} ${new Date(t).toISOString()} is inside pruned data, kept per second: counted ${name === 'start' ? 'from' : 'until'} ${new Date(to(t / 1000) * 1000).toISOString()}`);
+  }
+  return out;
 }
 
 const statements = perConnection((db): Statements => ({
@@ -111,13 +138,17 @@ const statements = perConnection((db): Statements => ({
      ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER}`,
   ),
   rows: db.prepare(
-    `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec FROM (
+    `SELECT p.namespace, p.pod, p.node, x.class, sum(x.n) AS n, sum(x.rec) AS rec FROM (
        SELECT r.pod, r.class, count(*) AS n, count(r.client) AS rec
        FROM ${REQUESTS_IN_WINDOW}
        WHERE r.time >= @from AND r.time < @until
        GROUP BY r.pod, r.class
-     ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER}`,
+       UNION ALL
+       SELECT s.pod, s.class, sum(s.requests), sum(s.recovered) FROM pruned_seconds s
+       WHERE s.second >= @fromSec AND s.second < @untilSec GROUP BY s.pod, s.class
+     ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER} GROUP BY x.pod, x.class`,
   ),
+  prunedBefore: db.prepare(`SELECT value FROM meta WHERE key = '${PRUNED_KEY}'`).pluck(),
   extent: db.prepare(
     `SELECT min(r.minute) AS lo, max(r.minute) AS hi FROM rollups r JOIN pods p ON p.id = r.pod
      WHERE r.minute >= @fromMin AND r.minute < @untilMin AND ${POD_FILTER}`,
@@ -163,11 +194,11 @@ export function report(db: Database.Database, filter: ReportFilter = {}): Report
   const rows = (
     useRollups
       ? st.rollup.all({ fromMin, untilMin, ns, pod: podName })
-      : st.rows.all({ from: from ?? MIN_T, until: until ?? MAX_T, ns, pod: podName })
+      : st.rows.all({ ...windowParams(from ?? MIN_T, until ?? MAX_T), ns, pod: podName })
   ) as { namespace: string; pod: string; node: string; class: number; n: number; rec: number }[];
 
   const byPod = new Map<string, ReportPod>();
-  const totals: ReportTotals = { requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
+  const totals: ReportTotals = { requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0, recoveredByClass: zeroClasses() };
   for (const r of rows) {
     const key = `${r.namespace}\u0000${r.pod}`;
     let p = byPod.get(key);
@@ -183,6 +214,7 @@ export function report(db: Database.Database, filter: ReportFilter = {}): Report
     totals.requests += r.n;
     totals.classes[cls] += r.n;
     totals.recovered += r.rec;
+    totals.recoveredByClass[cls] += r.rec;
   }
   const pods = [...byPod.values()].sort((a, b) =>
     a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0,
@@ -200,7 +232,7 @@ export function report(db: Database.Database, filter: ReportFilter = {}): Report
   const unparsed = (
     ns === null && podName === null ? st.unparsedAll.get() : st.unparsedFiltered.get({ ns, pod: podName })
   ) as number;
-  return { from: iso(lo), to: iso(hi), totals, pods, unparsed };
+  return { from: iso(lo), to: iso(hi), totals, pods, unparsed, notes: useRollups ? [] : prunedEdges(db, from, until) };
 }
 
 /** Unparsed line counts per source and reason, with the kept samples. */

@@ -154,7 +154,54 @@ export const MIGRATIONS: readonly string[] = [
   SELECT CASE WHEN time >= 0 THEN time / 60000 ELSE -((59999 - time) / 60000) END, pod, coalesce(owner, 0), remote_addr, count(*)
   FROM requests WHERE class = ${NODE_ID} GROUP BY 1, 2, 3, 4;
   `,
+  // 3: pruned_seconds: what prune deletes, per second, pod ref, class and (class node only) owner and address, so
+  // a report over any window gives the same totals and SNAT sources before and after prune (rows + pruned_seconds);
+  // minute rollups alone could not answer a window that starts or ends inside a minute.
+  `
+  CREATE TABLE pruned_seconds (
+    second INTEGER NOT NULL,          -- floor(time / 1000)
+    pod INTEGER NOT NULL,             -- pods.id
+    class INTEGER NOT NULL,
+    owner INTEGER NOT NULL,           -- strings.id for class node (0 when none named), 0 for other classes
+    addr TEXT NOT NULL,               -- requests.remote_addr for class node, '' for other classes
+    requests INTEGER NOT NULL,
+    recovered INTEGER NOT NULL,
+    PRIMARY KEY (second, pod, class, owner, addr)
+  ) WITHOUT ROWID;
+
+  -- A database pruned before this table existed: what its rollups count beyond the rows left, at the first second
+  -- of each minute (minute resolution, the best those rollups allow).
+  INSERT INTO pruned_seconds (second, pod, class, owner, addr, requests, recovered)
+  SELECT r.minute * 60, r.pod, r.class, 0, '', r.requests - coalesce(x.n, 0), r.recovered - coalesce(x.rec, 0)
+  FROM rollups r LEFT JOIN (
+    SELECT CASE WHEN time >= 0 THEN time / 60000 ELSE -((59999 - time) / 60000) END AS minute, pod, class,
+           count(*) AS n, count(client) AS rec
+    FROM requests GROUP BY 1, 2, 3
+  ) x ON x.minute = r.minute AND x.pod = r.pod AND x.class = r.class
+  WHERE r.class <> 0 AND r.requests > coalesce(x.n, 0)
+    AND r.minute * 60000 < coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pruned_before'), -8640000000000000);
+
+  INSERT INTO pruned_seconds (second, pod, class, owner, addr, requests, recovered)
+  SELECT s.minute * 60, s.pod, 0, s.owner, s.addr, s.requests - coalesce(x.n, 0), 0
+  FROM snat_rollups s LEFT JOIN (
+    SELECT CASE WHEN time >= 0 THEN time / 60000 ELSE -((59999 - time) / 60000) END AS minute, pod,
+           coalesce(owner, 0) AS owner, remote_addr AS addr, count(*) AS n
+    FROM requests WHERE class = 0 GROUP BY 1, 2, 3, 4
+  ) x ON x.minute = s.minute AND x.pod = s.pod AND x.owner = s.owner AND x.addr = s.addr
+  WHERE s.requests > coalesce(x.n, 0)
+    AND s.minute * 60000 < coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pruned_before'), -8640000000000000);
+  `,
 ];
+
+/**
+ * A read-only open (report, audit) of a database one migration behind reads it as it is: migration 3 only adds
+ * pruned_seconds, so an empty temporary stand-in lets every query run (a read-only open cannot migrate).
+ */
+export const READ_COMPATIBLE: { from: number; shim: string } = {
+  from: 2,
+  shim: `CREATE TEMP TABLE IF NOT EXISTS pruned_seconds (second INTEGER NOT NULL, pod INTEGER NOT NULL, class INTEGER NOT NULL,
+    owner INTEGER NOT NULL, addr TEXT NOT NULL, requests INTEGER NOT NULL, recovered INTEGER NOT NULL)`,
+};
 
 /** The user_version a fully migrated database has. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,12 +1,15 @@
 // The HTML report opens in a real headless Chromium from a file:// URL with no network: the screenshot is not
-// blank (decoded PNG rows vary) and the dumped DOM holds the inline SVG charts. Skips on a laptop without
-// chromium; fails under CI=true.
+// blank (decoded PNG rows vary), the dumped DOM holds the inline SVG charts with legends, axis ticks and the
+// policy-change marker, the findings and Service lines are at the top, times read like the tables (no `T`), and
+// it prints to a PDF. The database: the sample logs, their Service under Cluster, switched to Local at 02:25 (as
+// watch stores it: a topology snapshot at the change). Skips on a laptop without chromium; fails under CI=true.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { requirePrereq } from './helpers/prereq.js';
+import { Store } from '../db/index.js';
 import { runCli, tempDir } from './helpers/cli.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -22,21 +25,40 @@ const run = requirePrereq('chromium', hasChromium, `${CHROMIUM} not found (apt-g
 
 let tmp: ReturnType<typeof tempDir>;
 let html: string;
+const ENV = { TZ: 'UTC' };
+const SERVICE = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'nginx', namespace: 'default' },
+  spec: { type: 'NodePort', externalTrafficPolicy: 'Cluster', selector: { app: 'nginx' }, ports: [{ port: 80, nodePort: 30080, protocol: 'TCP' }] },
+};
 beforeAll(() => {
   tmp = tempDir();
   const db = join(tmp.dir, 'c.db');
+  const topo = JSON.parse(readFileSync('test/fixtures/sample/topology.json', 'utf8')) as { items: unknown[] };
+  topo.items.push(SERVICE);
+  writeFileSync(join(tmp.dir, 'topology.json'), JSON.stringify(topo));
   const files = ['a1b2c', 'd3e4f', 'g5h6i'].map((s) => `test/fixtures/sample/nginx-7c5d8f9b4-${s}.log`);
-  expect(runCli(['ingest', ...files, '--topology', 'test/fixtures/sample/topology.json', '--db', db, '-q']).code).toBe(0);
+  expect(runCli(['ingest', ...files, '--topology', join(tmp.dir, 'topology.json'), '--db', db, '-q'], { env: ENV }).code).toBe(0);
+  // The Service as watch would have stored it: Cluster before the window, Local from 02:25:00.
+  const s = Store.open(db);
+  const snap = JSON.parse(s.db.prepare('SELECT json FROM topology ORDER BY id DESC LIMIT 1').pluck().get() as string) as {
+    services: { externalTrafficPolicy: string }[];
+  };
+  s.topology(snap, Date.parse('2026-11-27T01:00:00Z'));
+  snap.services[0].externalTrafficPolicy = 'Local';
+  s.topology(snap, Date.parse('2026-11-27T02:25:00Z'));
+  s.close();
   html = join(tmp.dir, 'report.html');
-  const r = runCli(['report', '--db', db, '--format', 'html', '--out', html, '--fail-above', '0.75']);
-  expect(r.code).toBe(3);
+  const r = runCli(['report', '--db', db, '--format', 'html', '--out', html, '--fail-above', '0.75'], { env: ENV });
+  expect(r.code, r.stderr).toBe(3);
 });
 afterAll(() => tmp?.cleanup());
 
 function chromium(args: string[]): { stdout: string; code: number | null } {
   const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', `--user-data-dir=${join(tmp.dir, 'profile')}`, '--window-size=1200,900'];
-  const r = spawnSync(CHROMIUM, [...flags, ...args, `file://${html}`], { encoding: 'utf8', timeout: 90_000, maxBuffer: 32 << 20 });
+  const r = spawnSync(CHROMIUM, [...flags, ...args, `file://${html}`], { encoding: 'utf8', timeout: 90_000, maxBuffer: 32 << 20, env: { ...process.env, TZ: 'UTC' } });
   return { stdout: r.stdout, code: r.status };
 }
 
@@ -77,7 +99,11 @@ function pngRows(buf: Buffer): { width: number; height: number; bpp: number; row
   return { width, height, bpp, rows };
 }
 
-describe.runIf(run)('html report in headless Chromium', () => {
+let dom: ReturnType<typeof chromium> | undefined;
+/** The DOM as Chromium parsed it, dumped once for the tests that read it. */
+const dumpDom = () => (dom ??= chromium(['--dump-dom']));
+
+describe.runIf(run)('html report in headless Chromium', { timeout: 120_000 }, () => {
   it('renders the charts: a screenshot with colour, and the SVG elements in the DOM', () => {
     const png = join(tmp.dir, 'shot.png');
     const shot = chromium([`--screenshot=${png}`]);
@@ -96,12 +122,51 @@ describe.runIf(run)('html report in headless Chromium', () => {
     expect(red).toBeGreaterThan(5000);
     expect(coloured).toBeGreaterThan(10000);
 
-    const dom = chromium(['--dump-dom']);
+    const dom = dumpDom();
     expect(dom.code).toBe(0);
-    expect((dom.stdout.match(/<svg /g) ?? []).length).toBe(3);
+    const svgs = dom.stdout.match(/<svg [\s\S]*?<\/svg>/g) ?? [];
+    expect(svgs).toHaveLength(3);
     expect((dom.stdout.match(/<rect class="bar"/g) ?? []).length).toBeGreaterThan(40);
     expect(dom.stdout).toContain('SNAT ratio per pod');
     expect(dom.stdout).toContain('Requests per minute by class');
     expect(dom.stdout).toContain('SNAT sources per node');
+    // Every chart has a legend (swatches with labels) and an axis with at least three round ticks.
+    for (const svg of svgs) {
+      expect((svg.match(/<rect x="\d+" y="\d+" width="10" height="10"/g) ?? []).length + (svg.match(/stroke-dasharray="3 2"/g) ?? []).length).toBeGreaterThan(0);
+      expect((svg.match(/class="tick"/g) ?? []).length).toBeGreaterThanOrEqual(3);
+    }
+    expect(svgs[0]).toMatch(/>0%<\/text>[\s\S]*>50%<\/text>[\s\S]*>100%<\/text>/);
+    expect(svgs[1]).toMatch(/>0<\/text>[\s\S]*>5<\/text>[\s\S]*>10<\/text>/);
+    expect(svgs[2]).toContain('10.244.2.1 (ydzs-node2)');
+  });
+
+  it('puts the Service periods and the audit findings at the top, and marks the policy change on the timeline', () => {
+    const dom = dumpDom().stdout;
+    const top = dom.slice(0, dom.indexOf('<h2>SNAT ratio</h2>'));
+    expect(top).toContain('<li>default/nginx NodePort: Cluster until 02:25:00: SNAT 94% of 256 requests, load 38/33/29; Local since 02:25:00: SNAT 13% of 72 requests, load 40/35/25</li>');
+    expect(top).toContain('Service default/nginx (NodePort) changed in this window: Cluster until 02:25:00');
+    expect(top).toMatch(/<li>Service default\/nginx \(Local since 02:25:00\) is NodePort with externalTrafficPolicy Local, yet 13% of 72 requests carry node addresses/);
+    expect(top).toContain('<code>--trust 10.151.40.10/32');
+    const timeline = (dom.match(/<svg [\s\S]*?<\/svg>/g) ?? [])[1];
+    expect(timeline).toMatch(/<line class="marker" x1="[\d.]+"/);
+    expect(timeline).toContain('default/nginx → Local 02:25:00');
+    expect(timeline).toContain('externalTrafficPolicy change');
+  });
+
+  it('writes times like the tables, without the T form', () => {
+    const text = readFileSync(html, 'utf8');
+    expect(text).toContain('Window: 2026-11-27 02:00:00 +00:00 .. 2026-11-27 02:37:00 +00:00');
+    expect(text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
+  });
+
+  it('prints to a PDF with print styles that keep charts and tables whole', () => {
+    expect(readFileSync(html, 'utf8')).toMatch(/@media print\{@page\{size:A4[^}]*\}[\s\S]*break-inside:avoid/);
+    const pdf = join(tmp.dir, 'report.pdf');
+    expect(chromium(['--no-pdf-header-footer', `--print-to-pdf=${pdf}`]).code).toBe(0);
+    const bytes = readFileSync(pdf);
+    expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const pages = (bytes.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+    expect(pages).toBeGreaterThanOrEqual(1);
+    expect(pages).toBeLessThanOrEqual(4);
   });
 });

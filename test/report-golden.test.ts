@@ -113,7 +113,7 @@ describe('report contents', () => {
     const r = runCli(['audit', '--db', db, ...WINDOW, '--format', 'json'], { env: ENV });
     const a = JSON.parse(r.stdout) as { findings: string[] };
     expect(a.findings[0]).toMatch(
-      /^Service default\/nginx is NodePort with externalTrafficPolicy Cluster: \d+% of requests carry node addresses.*with Local, pods nginx-7c5d8f9b4-a1b2c \(alone on ydzs-node1\) would take 50% and nginx-7c5d8f9b4-d3e4f, nginx-7c5d8f9b4-g5h6i \(sharing ydzs-node2\) 25% each; or put an L7 proxy/,
+      /^Service default\/nginx is NodePort with externalTrafficPolicy Cluster: \d+% of \d+ requests carry node addresses.*with Local, pods nginx-7c5d8f9b4-a1b2c \(alone on ydzs-node1\) would take 50% and nginx-7c5d8f9b4-d3e4f, nginx-7c5d8f9b4-g5h6i \(sharing ydzs-node2\) 25% each; or put an L7 proxy/,
     );
   });
 

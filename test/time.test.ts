@@ -32,6 +32,17 @@ describe('durations and times as users type them', () => {
     expect(() => parseTime('yesterday')).toThrow(UserError);
     expect(() => parseTime('2026-02-31 10:00')).toThrow(UserError);
   });
+  it.each(['2026-12-01 25:00', '2026-12-01 23:60', '2026-12-01 23:59:60', '2026-02-30', '2026-12-01T25:00:00Z', '2026-12-01T24:00:00Z', '2026-02-31T10:00:00Z'])(
+    'rejects the impossible time %s instead of rolling it over',
+    (text) => {
+      expect(() => parseTime(text, '--from')).toThrow(UserError);
+      expect(() => parseTime(text, '--from')).toThrow(`--from "${text}" is not a valid date and time`);
+    },
+  );
+  it('still reads the last second of a day', () => {
+    expect(parseTime('2026-12-01T23:59:59Z')).toBe(Date.UTC(2026, 11, 1, 23, 59, 59));
+    expect(parseTime('2026-12-01 23:59:59')).toBe(new Date(2026, 11, 1, 23, 59, 59).getTime());
+  });
   it('prints local time with its offset', () => {
     expect(formatLocal(Date.UTC(2026, 10, 27, 2, 10))).toMatch(/^2026-11-27T\d\d:\d\d:00[+-]\d\d:\d\d$/);
   });

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UserError } from '../errors.js';
 import { buildAudit, parseClientFilter } from '../report/audit.js';
-import { renderAuditJson, renderAuditMarkdown, renderAuditTable } from '../report/audit-render.js';
+import { DEFAULT_LIMIT, renderAuditJson, renderAuditMarkdown, renderAuditTable } from '../report/audit-render.js';
 import { windowOf } from '../report/run.js';
 import { addDbOption, openStore } from './common.js';
 
@@ -18,6 +18,17 @@ interface AuditFlags {
   node?: string;
   client?: string;
   format: 'table' | 'json' | 'markdown';
+  limit?: string;
+}
+
+/** --limit N: a whole number >= 1. */
+export function parseLimit(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_LIMIT;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UserError(`--limit "${text}" is not a whole number of rows`, '--limit 10 (rows per section; -o json keeps everything)');
+  }
+  return n;
 }
 
 export function registerAudit(program: Command): void {
@@ -33,12 +44,14 @@ export function registerAudit(program: Command): void {
     .option('--node <name>', 'only pods on this node')
     .option('--client <ip|cidr>', 'only requests from this address or network (remote address or recovered client)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'))
+    .option('--limit <n>', `rows per section in table and markdown (top N; default ${DEFAULT_LIMIT}); json keeps everything`)
     .addHelpText(
       'after',
       `
 Examples:
   snatscope audit --from "2026-11-27 02:10" --until "2026-11-27 02:40"
-  snatscope audit --from 2h --client 203.0.113.0/24 --format markdown`,
+  snatscope audit --from 2h --client 203.0.113.0/24 --format markdown
+  snatscope audit --from 24h --limit 25`,
     )
     .action((flags: AuditFlags) => {
       process.stdout.write(runAudit(flags));
@@ -49,6 +62,7 @@ export function runAudit(flags: AuditFlags, now = Date.now()): string {
   if (!flags.from) throw new UserError('audit needs --from', 'snatscope audit --from "2026-11-27 02:10" --until "2026-11-27 02:40"');
   const w = windowOf({ from: flags.from, until: flags.until }, now);
   if (flags.client) parseClientFilter(flags.client);
+  const limit = parseLimit(flags.limit);
   const store = openStore(flags.db, { readonly: true, mustExist: true });
   try {
     const a = buildAudit(store.db, {
@@ -60,8 +74,8 @@ export function runAudit(flags: AuditFlags, now = Date.now()): string {
       client: flags.client,
     });
     if (flags.format === 'json') return renderAuditJson(a);
-    if (flags.format === 'markdown') return renderAuditMarkdown(a);
-    return renderAuditTable(a);
+    if (flags.format === 'markdown') return renderAuditMarkdown(a, limit);
+    return renderAuditTable(a, limit);
   } finally {
     store.close();
   }

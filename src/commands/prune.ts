@@ -1,6 +1,6 @@
-// `snatscope prune --older-than 30d`: deletes request rows older than that, keeping the per-minute rollups, so a
-// long history stays small while reports over whole minutes give the same totals. --vacuum returns the space to
-// the file system (rewrites the file; takes a while on a big database).
+// `snatscope prune --older-than 30d`: deletes request rows older than that, keeping their counts per second (and
+// the per-minute rollups), so a long history stays small while a report over any window gives the same totals.
+// --vacuum returns the space to the file system (rewrites the file; takes a while on a big database).
 import type { Command } from 'commander';
 import { parseDuration } from '../time.js';
 import { addDbOption, openStore } from './common.js';
@@ -13,7 +13,7 @@ interface PruneFlags {
 }
 
 export function registerPrune(program: Command): void {
-  const cmd = program.command('prune').description('delete old request rows but keep the per-minute rollups (report totals stay)');
+  const cmd = program.command('prune').description('delete old request rows but keep their counts per second (every report total stays)');
   addDbOption(cmd);
   cmd
     .option('--older-than <duration>', 'delete request rows older than this (30d, 12h); required')

@@ -1,6 +1,8 @@
 // What an audit holds (src/report/audit.ts builds it; findings, the renderers and the JSON output read it).
 import type { ClassCounts } from '../../db/index.js';
 import type { PodCoverage } from './coverage.js';
+import type { LoopbackSource, TrustHint } from './hints.js';
+import type { PeriodStats } from './periods.js';
 
 export interface AuditQuery {
   from: number;
@@ -51,10 +53,19 @@ export interface Audit {
   snatSources: { node: string; addrs: AddrCount[]; requests: number; receivingNodes: string[] }[];
   recoveredClients: { client: string; cls: string; via: string[]; requests: number }[];
   statusByClass: Record<string, Record<string, number>>;
+  /** Every client, by first seen (the text forms show the top --limit by requests). */
   clients: ClientSeen[];
-  /** Clients left out of `clients` (only the first MAX_CLIENTS by first seen are listed). */
+  /** Kept for the JSON contract: the JSON holds every client, so always 0. */
   clientsOmitted: number;
   coverage: PodCoverage[];
+  /** Per stored Service selecting pods in the audit: its policy periods in the window with their numbers. */
+  policyPeriods: PeriodStats[][];
+  /** The same without the filter (namespace, pod, node, client), when one is set; else empty. */
+  unfiltered: PeriodStats[][];
+  /** Node/pod/private addresses whose X-Forwarded-For no --trust covers, most requests first. */
+  trustHints: TrustHint[];
+  /** Requests from loopback (a proxy inside the pod). */
+  loopback: LoopbackSource[];
   findings: string[];
   notes: string[];
 }

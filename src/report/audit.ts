@@ -7,17 +7,18 @@ import { Cidr } from '../classify/ip.js';
 import { UserError } from '../errors.js';
 import type { ClassCounts } from '../../db/index.js';
 import { CLASSES, classOfId } from '../classes.js';
-import { auditRows, minuteClasses, podEvents, prunedBefore, sourceSpans, type StoredPodEvent } from '../../db/audit.js';
+import { auditRows, hintCounts, minuteClasses, prunedBefore, prunedCounts } from '../../db/audit.js';
+import type { ReportView } from './model.js';
+import { formatLocal as local } from '../time.js';
 import type { AddrCount, Audit, AuditPod, AuditQuery, ClientSeen } from './audit-types.js';
-import { podCoverage, type PodCoverage } from './coverage.js';
+import { auditCoverage, type PodCoverage } from './coverage.js';
 import { auditFindings } from './findings.js';
+import { HintCollector, type LoopbackSource, type TrustHint } from './hints.js';
+import { changeTimes, periodsFromReport, periodStats, segmentOf, serviceHistories, type PeriodPod, type PeriodStats } from './periods.js';
 import { storedCluster } from './services.js';
-import { zeroClasses } from './model.js';
+import { zeroClasses } from './counts.js';
 
 export type { AddrCount, Audit, AuditPod, AuditQuery, ClientSeen } from './audit-types.js';
-
-const TOP = 10;
-const MAX_CLIENTS = 100;
 
 function bump<K>(m: Map<K, number>, k: K, n = 1): void {
   m.set(k, (m.get(k) ?? 0) + n);
@@ -40,6 +41,10 @@ export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
   const recovered = new Map<string, { cls: string; via: Set<string>; requests: number }>();
   const status = CLASSES.map(() => new Map<number, number>());
   const clients = new Map<string, ClientSeen>();
+  const hints = new HintCollector();
+  const histories = serviceHistories(db, q.from, q.until);
+  const cuts = changeTimes(histories);
+  const segments = Array.from({ length: cuts.length + 1 }, () => new Map<string, PeriodPod>());
 
   for (const r of auditRows(db, f)) {
     if (cidr && !cidr.contains(r.remoteAddr) && !(r.client !== null && cidr.contains(r.client))) continue;
@@ -53,6 +58,13 @@ export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
     if (r.node !== '') p.node = r.node;
     p.requests++;
     p.classes[cls]++;
+    const seg = segments[cuts.length === 0 ? 0 : segmentOf(cuts, r.time)];
+    let sp = seg.get(pk);
+    if (!sp) seg.set(pk, (sp = { namespace: r.namespace, pod: r.pod, node: null, requests: 0, classes: zeroClasses() }));
+    if (r.node !== '') sp.node = r.node;
+    sp.requests++;
+    sp.classes[cls]++;
+    hints.add(cls, r.remoteAddr, r.xff, r.client);
     const minute = Math.floor(r.time / 60000);
     let m = minutes.get(minute);
     if (!m) minutes.set(minute, (m = zeroClasses()));
@@ -91,13 +103,60 @@ export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
   const pruned = prunedBefore(db);
   if (pruned !== null && pruned > q.from) {
     const upto = Math.min(pruned, q.until);
-    notes.push(`request rows before ${new Date(pruned).toISOString()} were pruned: for ${new Date(q.from).toISOString()} .. ${new Date(upto).toISOString()} only per-minute totals remain (timeline); addresses, clients and status codes are missing there`);
-    if (!cidr && !q.node) {
-      for (const row of minuteClasses(db, { from: q.from, until: upto, namespace: q.namespace, pod: q.pod })) {
-        if (row.minute * 60000 >= upto) continue;
-        let m = minutes.get(row.minute);
-        if (!m) minutes.set(row.minute, (m = zeroClasses()));
-        m[classOfId(row.cls)] += row.requests;
+    const span = `${local(q.from)} .. ${local(upto)}`;
+    if (cidr) {
+      notes.push(`request rows before ${local(pruned)} were pruned and their addresses not kept, so --client cannot select them: ${span} is not in this audit`);
+    } else {
+      // What prune kept per second counts like the rows (totals, pods, timeline, SNAT sources); the rest is gone.
+      let kept = 0;
+      for (const c of prunedCounts(db, f)) {
+        const cls = classOfId(c.cls);
+        const ci = CLASSES.indexOf(cls);
+        kept += c.requests;
+        totals.requests += c.requests;
+        totals.classes[cls] += c.requests;
+        totals.recovered += c.recovered;
+        const pk = `${c.namespace}/${c.pod}`;
+        let p = pods.get(pk);
+        if (!p) pods.set(pk, (p = { namespace: c.namespace, pod: c.pod, node: null, requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 }));
+        if (c.node !== '') p.node = c.node;
+        p.requests += c.requests;
+        p.classes[cls] += c.requests;
+        p.recovered += c.recovered;
+        const seg = segments[cuts.length === 0 ? 0 : segmentOf(cuts, c.time)];
+        let sp = seg.get(pk);
+        if (!sp) seg.set(pk, (sp = { namespace: c.namespace, pod: c.pod, node: null, requests: 0, classes: zeroClasses() }));
+        if (c.node !== '') sp.node = c.node;
+        sp.requests += c.requests;
+        sp.classes[cls] += c.requests;
+        const minute = Math.floor(c.time / 60000);
+        let m = minutes.get(minute);
+        if (!m) minutes.set(minute, (m = zeroClasses()));
+        m[cls] += c.requests;
+        if (cls === 'node') {
+          const ra = remotes[ci].get(c.addr);
+          if (ra) ra.requests += c.requests;
+          else remotes[ci].set(c.addr, { addr: c.addr, owner: c.owner, requests: c.requests });
+          const owner = c.owner ?? '(unknown)';
+          let sn = snat.get(owner);
+          if (!sn) snat.set(owner, (sn = { addrs: new Map(), receiving: new Set() }));
+          bump(sn.addrs, c.addr, c.requests);
+          if (c.node !== '') sn.receiving.add(c.node);
+        }
+      }
+      notes.push(
+        kept > 0
+          ? `request rows before ${local(pruned)} were pruned: for ${span} the totals, pods, timeline and SNAT sources include ${kept} requests from the per-second counts prune keeps; their other addresses, clients, status codes and X-Forwarded-For are not kept`
+          : `request rows before ${local(pruned)} were pruned: for ${span} only the minute rollups remain (timeline below); addresses, clients and status codes are missing there`,
+      );
+      // A database pruned before per-second counts were kept: the minute rollups give the timeline.
+      if (kept === 0) {
+        for (const row of minuteClasses(db, { from: q.from, until: upto, namespace: q.namespace, pod: q.pod, node: q.node })) {
+          if (row.minute * 60000 >= upto) continue;
+          let m = minutes.get(row.minute);
+          if (!m) minutes.set(row.minute, (m = zeroClasses()));
+          m[classOfId(row.cls)] += row.requests;
+        }
       }
     }
   }
@@ -108,7 +167,7 @@ export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
 
   const topRemotes: Record<string, AddrCount[]> = {};
   CLASSES.forEach((cls, i) => {
-    const list = [...remotes[i].values()].sort((a, b) => b.requests - a.requests || (a.addr < b.addr ? -1 : 1)).slice(0, TOP);
+    const list = [...remotes[i].values()].sort((a, b) => b.requests - a.requests || (a.addr < b.addr ? -1 : 1));
     if (list.length) topRemotes[cls] = list;
   });
   const statusByClass: Record<string, Record<string, number>> = {};
@@ -120,35 +179,9 @@ export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
 
   // Coverage: every pod with requests in the window, or events, or a source (narrowed by the filters).
   const cluster = storedCluster(db, q.until);
-  const spans = sourceSpans(db);
-  const events = podEvents(db, { until: q.until, namespace: q.namespace, pod: q.pod });
-  const eventsOf = new Map<string, StoredPodEvent[]>();
-  for (const e of events) {
-    const k = `${e.namespace}/${e.pod}`;
-    const l = eventsOf.get(k);
-    if (l) l.push(e);
-    else eventsOf.set(k, [e]);
-  }
-  const nodeOf = new Map<string, string | null>();
-  for (const p of cluster.pods) nodeOf.set(`${p.namespace}/${p.name}`, p.nodeName);
-  for (const s of spans) if (s.pod && s.namespace && s.kind === 'stream') nodeOf.set(`${s.namespace}/${s.pod}`, nodeOf.get(`${s.namespace}/${s.pod}`) ?? null);
-  for (const p of podList) nodeOf.set(`${p.namespace}/${p.pod}`, p.node);
-  const candidates = new Set<string>([...pods.keys(), ...eventsOf.keys()]);
-  for (const s of spans) {
-    if (s.namespace === null || s.pod === null) continue;
-    if (q.namespace && s.namespace !== q.namespace) continue;
-    if (q.pod && s.pod !== q.pod) continue;
-    // A saved log only matters if it overlaps the window; a stream source always does (coverage says how much).
-    if (s.kind !== 'stream' && (s.first === null || s.last! < q.from || s.first >= q.until)) continue;
-    candidates.add(`${s.namespace}/${s.pod}`);
-  }
-  const coverage: PodCoverage[] = [];
-  for (const k of [...candidates].sort()) {
-    if (q.node && nodeOf.get(k) !== q.node) continue;
-    const slash = k.indexOf('/');
-    const pod = { namespace: k.slice(0, slash), pod: k.slice(slash + 1) };
-    coverage.push(podCoverage(db, pod, q.from, q.until, eventsOf.get(k) ?? [], spans));
-  }
+  const podLabels = new Map(cluster.pods.map((p) => [`${p.namespace}/${p.name}`, p.labels]));
+  const labelsOf = (ns: string, pod: string) => podLabels.get(`${ns}/${pod}`);
+  const coverage = auditCoverage(db, q, podList, cluster.pods);
 
   const audit: Audit = {
     from: q.from,
@@ -170,12 +203,50 @@ export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
       .sort((a, b) => b[1].requests - a[1].requests || (a[0] < b[0] ? -1 : 1))
       .map(([client, r]) => ({ client, cls: r.cls, via: [...r.via].sort(), requests: r.requests })),
     statusByClass,
-    clients: allClients.slice(0, MAX_CLIENTS),
-    clientsOmitted: Math.max(0, allClients.length - MAX_CLIENTS),
+    clients: allClients,
+    clientsOmitted: 0,
     coverage,
+    policyPeriods: periodStats(histories, cuts, segments, labelsOf),
+    unfiltered: [],
+    trustHints: hints.trustHints(),
+    loopback: hints.loopback(),
     findings: [],
     notes,
   };
-  audit.findings = auditFindings(audit, cluster);
+  if (q.namespace || q.pod || q.node || q.client) audit.unfiltered = periodsFromReport(db, q.from, q.until, histories, cuts, labelsOf);
+  audit.findings = auditFindings(audit);
   return audit;
+}
+
+/**
+ * The audit's findings over a report's window and filter (what the HTML report shows at the top), from the
+ * report's own numbers and period stats plus aggregate queries: no pass over every row in time order.
+ */
+export function reportFindings(db: Database.Database, v: ReportView, q: { namespace?: string; pod?: string }): string[] {
+  const r = v.report;
+  if (r.from === null || r.to === null) return [];
+  const from = Date.parse(r.from);
+  const until = Date.parse(r.to);
+  const hints = new HintCollector();
+  for (const h of hintCounts(db, { from, until, namespace: q.namespace, pod: q.pod })) hints.addCounts(classOfId(h.cls), h.addr, h.requests, h.untrusted, h.recovered);
+  const pods: AuditPod[] = r.pods.map((p) => ({ namespace: p.namespace, pod: p.pod, node: p.nodeName, requests: p.requests, classes: p.classes, snatRatio: p.snatRatio, recovered: p.recovered }));
+  const filtered = q.namespace !== undefined || q.pod !== undefined;
+  let unfiltered: PeriodStats[][] = [];
+  if (filtered) {
+    const histories = serviceHistories(db, from, until);
+    const labels = new Map(storedCluster(db, until).pods.map((p) => [`${p.namespace}/${p.name}`, p.labels]));
+    unfiltered = periodsFromReport(db, from, until, histories, changeTimes(histories), (ns, pod) => labels.get(`${ns}/${pod}`));
+  }
+  return auditFindings({
+    from,
+    until,
+    filter: { namespace: q.namespace ?? null, pod: q.pod ?? null, node: null, client: null },
+    totals: r.totals,
+    pods,
+    policyPeriods: v.policyPeriods,
+    unfiltered,
+    trustHints: hints.trustHints(),
+    loopback: hints.loopback(),
+    coverage: auditCoverage(db, { from, until, namespace: q.namespace, pod: q.pod }, pods, storedCluster(db, until).pods),
+  });
 }

@@ -13,6 +13,7 @@ import { formatRatio, renderReportTable } from './table.js';
 import { renderReportCsv } from './csv.js';
 import { renderReportMarkdown } from './markdown.js';
 import { renderReportHtml } from './html.js';
+import { reportFindings } from './audit.js';
 import { parseSchedule } from './schedule.js';
 
 export type ReportFormat = 'table' | 'json' | 'csv' | 'markdown' | 'html';
@@ -55,7 +56,7 @@ export function parseRatio(text: string): number {
   return r;
 }
 
-export function renderReport(v: ReportView, format: ReportFormat, failAbove?: number): string {
+export function renderReport(v: ReportView, format: ReportFormat, failAbove?: number, findings?: string[]): string {
   switch (format) {
     case 'json':
       return JSON.stringify(reportJson(v), null, 2) + '\n';
@@ -64,7 +65,7 @@ export function renderReport(v: ReportView, format: ReportFormat, failAbove?: nu
     case 'markdown':
       return renderReportMarkdown(v);
     case 'html':
-      return renderReportHtml(v, { failAbove });
+      return renderReportHtml(v, { failAbove, findings });
     default:
       return renderReportTable(v);
   }
@@ -78,7 +79,10 @@ export function runReport(flags: ReportFlags, now = Date.now()): { text: string;
   try {
     const v = buildReport(store.db, { ...window, namespace: flags.namespace, pod: flags.pod, by: flags.by ?? 'pod' });
     const failing = failAbove === undefined ? [] : podsAbove(v.report, failAbove).map((p) => `${p.namespace}/${p.pod} ${formatRatio(p.snatRatio)}`);
-    return { text: renderReport(v, (flags.format ?? 'table') as ReportFormat, failAbove), failing };
+    const format = (flags.format ?? 'table') as ReportFormat;
+    // The HTML report carries the audit's findings for the same window and filter.
+    const findings = format === 'html' ? reportFindings(store.db, v, { namespace: flags.namespace, pod: flags.pod }) : undefined;
+    return { text: renderReport(v, format, failAbove, findings), failing };
   } finally {
     store.close();
   }

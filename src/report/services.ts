@@ -15,7 +15,8 @@ function isServiceInfo(v: unknown): v is ServiceInfo {
   return o !== null && typeof o === 'object' && typeof o.name === 'string' && typeof o.type === 'string' && !('metadata' in o);
 }
 
-function toService(v: unknown): ServiceInfo | null {
+/** A stored Service (kube JSON or the classifier's ServiceInfo) as ServiceInfo; null when it is neither. */
+export function toService(v: unknown): ServiceInfo | null {
   if (isServiceInfo(v)) return v;
   try {
     const s = serviceFromKube(v);

@@ -1,13 +1,18 @@
 // Plain-text tables for the terminal: right-aligned numbers, ratios as percentages, times in local time with
 // the offset, every cell made harmless for a terminal (safeText).
 import { safeText } from '../text.js';
-import { CLASSES } from '../classes.js';
 import { formatLocal } from '../time.js';
 import type { Report } from '../../db/index.js';
-import type { ReportGroup, ReportView } from './model.js';
+import { CLASSES, type AddressClass } from '../classes.js';
+import { serviceLines, unparsedLine, type ReportGroup, type ReportView } from './model.js';
 
 export function formatRatio(r: number): string {
   return `${(r * 100).toFixed(1)}%`;
+}
+
+/** A ratio over `requests` for a cell: `-` when there is nothing to divide (0 requests is no ratio, not 0.0%). */
+export function ratioCell(requests: number, r: number): string {
+  return requests === 0 ? '-' : formatRatio(r);
 }
 
 /** An ISO time (or null) as local time with its offset; `ifNull` otherwise. */
@@ -24,12 +29,19 @@ export function renderTable(header: string[], rows: string[][], right: boolean[]
     .join('\n');
 }
 
-/** One count column per class, in display order. */
-export const CLASS_HEADER = CLASSES.map((c) => c.toUpperCase());
+/**
+ * Column header of a class count. The tables also have NODE and POD columns naming where a request landed, so
+ * the counts of requests *from* node and pod addresses say so (NODE-IP, POD-IP) instead of repeating those names.
+ */
+export function classHeader(cls: AddressClass): string {
+  return cls === 'node' || cls === 'pod' ? `${cls.toUpperCase()}-IP` : cls.toUpperCase();
+}
+
+export const CLASS_HEADER: readonly string[] = CLASSES.map(classHeader);
 
 export function numberCells(row: Pick<ReportGroup, 'requests' | 'snatRatio' | 'classes' | 'recovered'>): string[] {
   const c = row.classes;
-  return [String(row.requests), formatRatio(row.snatRatio), ...CLASSES.map((k) => String(c[k])), String(row.recovered)];
+  return [String(row.requests), ratioCell(row.requests, row.snatRatio), ...CLASSES.map((k) => String(c[k])), String(row.recovered)];
 }
 
 /** Header, label cells per row and alignment of the main table, for any --by. */
@@ -46,6 +58,12 @@ export function mainTable(v: ReportView): { header: string[]; rows: string[][]; 
   return { header: [v.by.toUpperCase(), 'PODS', ...nums], rows, right: [false, true, ...nums.map(() => true)] };
 }
 
+/** The Service lines of a report view (policy periods with their numbers). */
+export function windowServiceLines(v: ReportView): string[] {
+  const r = v.report;
+  return r.from === null || r.to === null ? [] : serviceLines(v.policyPeriods, Date.parse(r.from), Date.parse(r.to));
+}
+
 export function windowLine(r: Report): string {
   return `${localOrElse(r.from, 'beginning')} .. ${localOrElse(r.to, 'now')}`;
 }
@@ -58,7 +76,10 @@ export function renderReportTable(v: ReportView): string {
     out.push('', 'SNAT sources (node addresses seen as client):');
     out.push(renderTable(['OWNER NODE', 'ADDRESS', 'REQUESTS'], v.snatSources.map((s) => [s.node, s.addr, String(s.requests)]), [false, false, true]));
   }
+  const services = windowServiceLines(v);
+  if (services.length) out.push('', 'Services (externalTrafficPolicy over the window):', ...services);
   out.push('', `window: ${windowLine(v.report)}`);
-  if (v.report.unparsed) out.push(`unparsed lines: ${v.report.unparsed}`);
+  for (const n of v.report.notes) out.push(`note: ${n}`);
+  if (v.report.unparsed) out.push(unparsedLine(v));
   return out.join('\n') + '\n';
 }
