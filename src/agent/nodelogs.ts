@@ -86,6 +86,11 @@ export class NodeLogs {
     return this.followed.size;
   }
 
+  /** The state of each instance being read: live, or draining (final: read to its end, then ended). */
+  *states(): Iterable<string> {
+    for (const f of this.followed.values()) yield f.follower.final ? 'draining' : 'live';
+  }
+
   /** Instance refs being read (for views and metrics). */
   refs(): InstanceRef[] {
     return [...this.followed.values()].map((f) => f.ref);
