@@ -52,7 +52,7 @@ describe('snatscope agent (CLI)', () => {
     mkdirSync(podsDir);
     // Small files, few of them kept: rotation is frequent; maxFiles stays above what the loop can rotate between
     // two passes of the agent, so no file is removed before the agent got to it (that would be a gap, said loudly).
-    const kubelet = new SimKubelet(podsDir, { maxSize: 4096, maxFiles: 8 });
+    const kubelet = new SimKubelet(podsDir, { maxSize: 2048, maxFiles: 8 });
     const live = new Map<string, SimContainer>();
     for (const pod of ['web-0', 'web-2']) live.set(pod, kubelet.container('default', pod, uid(pod)));
     const other = kubelet.container('default', 'web-1', uid('web-1')); // on node-b: not this agent's
