@@ -139,7 +139,13 @@ export class SnatMetrics implements Sink {
       { version: o.version, nodejs: process.version },
       1,
     );
-    if (o.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (o.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named like counters (promtool check metrics rejects them); the per-type gauges without _total stay.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+        this.registry.removeSingleMetric(name);
+      }
+    }
   }
 
   /** Sink: a request of the open batch. */
