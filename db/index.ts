@@ -15,7 +15,6 @@ export type {
 } from './interface.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 export { INSERT_COLUMNS, requestsViewSql } from './row-columns.js';
-export { committedCursor } from './lookup.js';
 export { report, unparsedSummary, sources, REQUESTS_IN_WINDOW } from './queries.js';
 export type {
   Report,

@@ -2,8 +2,7 @@
 // the pipeline (same parser, classifier and store as watch; each instance's file position committed with its rows)
 // -> the views (TUI, lines, NDJSON) and --metrics. The topology is watched as watch does. No log stream goes
 // through the API. Ends on the signal (or q in the TUI): reading stops, the positions and rows commit, exit 0.
-import type { Store } from '../../db/index.js';
-import { committedCursor } from '../../db/index.js';
+import { isStoreFailure, type Store } from '../../db/index.js';
 import type { Topology } from '../classify/index.js';
 import { loadKube } from '../kube/config.js';
 import { KubeClient } from '../kube/http.js';
@@ -14,7 +13,6 @@ import { runMetrics } from '../metrics/attach.js';
 import { safeText } from '../output/escape.js';
 import { Pipeline } from '../pipeline.js';
 import { buildClassifier, openStore, defaultDbPath } from '../commands/common.js';
-import { isStoreFailure } from '../commands/store-errors.js';
 import { resolveSelectionsFor, viewSinksFor, chooseView, RunEnd } from './shared.js';
 import { checkAgentFlags, type AgentOptions, type AgentRuntime, type AgentResult } from './flags.js';
 import { parseInstanceCursor } from './follower.js';
@@ -149,8 +147,8 @@ function nodeLogs(
       };
     },
     unfinished: (key) => {
-      const cur = committedCursor(store.db, key);
-      return cur !== undefined && parseInstanceCursor(cur)?.done !== true;
+      const src = store.peekSource(key);
+      return src !== null && parseInstanceCursor(src.cursor)?.done !== true;
     },
     onStart: (ref) => {
       event(ref, 'stream-start', `files ${ref.restart}.log`);

@@ -10,7 +10,7 @@ import { LinesSink } from '../output/lines.js';
 import type { TextOut } from '../output/sinkio.js';
 import type { Sink } from '../pipeline.js';
 import { UserError } from '../errors.js';
-import { isStoreFailure, storeFailure } from '../commands/store-errors.js';
+import { isStoreFailure, storeFailure } from '../../db/index.js';
 import { chooseView, type OutputMode } from '../commands/watch.js';
 
 export { chooseView, type OutputMode };
