@@ -96,7 +96,7 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
     reader.pragma('busy_timeout = 2000');
     const maxId = reader.prepare('SELECT coalesce(max(id), 0) AS n FROM requests');
     const storedNow = () => (maxId.get() as { n: number }).n;
-    log(`agent: ${o.containers} containers x ${o.rate} lines/s for ${o.seconds} s, rotation at ${(o.rotateBytes / 1e6).toFixed(1)} MB`);
+    log(`agent: ${o.containers} containers x ${o.rate} lines/s for ${o.seconds} s, rotation at ${(o.rotateBytes / 1048576).toFixed(2)} MiB`);
 
     const total = o.containers * o.rate * o.seconds;
     const cap = Math.ceil((o.seconds * 1000) / TICK_MS) * 4 + 100;

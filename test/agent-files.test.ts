@@ -4,8 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { NodeLogs, type InstanceRef, type WantedPod } from '../src/agent/nodelogs.js';
-import { parseLogFile, parsePodDir } from '../src/agent/layout.js';
+import { NodeLogs, type InstanceRef, type WantedPod } from '../src/sources/crifiles/nodelogs.js';
+import { parseLogFile, parsePodDir } from '../src/sources/crifiles/layout.js';
 import { rotationStamp } from '../src/emulator/kubelet-logs.js';
 import { SimKubelet } from './helpers/kubelet.js';
 import { tempDir } from './helpers/cli.js';

@@ -8,7 +8,7 @@ import { safeText } from '../output/escape.js';
 import type { TextOut } from '../output/sinkio.js';
 import type { Pipeline } from '../pipeline.js';
 import { checkFormat } from '../commands/common.js';
-import type { NodeLogs } from './nodelogs.js';
+import type { NodeLogs } from '../sources/crifiles/nodelogs.js';
 
 export interface AgentOptions {
   targets?: string[];

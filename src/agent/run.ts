@@ -15,9 +15,9 @@ import { Pipeline } from '../pipeline.js';
 import { buildClassifier, openStore, defaultDbPath } from '../commands/common.js';
 import { resolveSelectionsFor, viewSinksFor, chooseView, RunEnd } from './shared.js';
 import { checkAgentFlags, type AgentOptions, type AgentRuntime, type AgentResult } from './flags.js';
-import { parseInstanceCursor } from './follower.js';
-import { NodeLogs, type InstanceRef } from './nodelogs.js';
-import { NodePods } from './nodepods.js';
+import { parseInstanceCursor } from '../sources/crifiles/follower.js';
+import { NodeLogs, type InstanceRef } from '../sources/crifiles/nodelogs.js';
+import { NodePods } from '../sources/crifiles/nodepods.js';
 
 export type { AgentOptions, AgentRuntime, AgentResult };
 

@@ -2,10 +2,10 @@
 // the selections of TARGET / -l / -n / -A. With one selection its label and field selectors go to the server too;
 // with several (several TARGETs) every pod on the node is watched and each selection is matched here with the
 // apiserver's selector semantics. Lifecycle changes go to `onPodEvent` (recorded in the store like watch's).
-import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector, type Requirement } from '../emulator/selectors.js';
-import type { KubeClient, KubeError } from '../kube/http.js';
-import type { Selection } from '../kube/pods.js';
-import { ResourceWatch, type KubeObject, type ResourceWatchOptions } from '../kube/watch.js';
+import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector, type Requirement } from '../../emulator/selectors.js';
+import type { KubeClient, KubeError } from '../../kube/http.js';
+import type { Selection } from '../../kube/pods.js';
+import { ResourceWatch, type KubeObject, type ResourceWatchOptions } from '../../kube/watch.js';
 import type { WantedPod } from './nodelogs.js';
 
 export interface NodePodsOptions {
