@@ -19,7 +19,7 @@ export function parseListen(text: string): Listen {
   if (!m) throw new UserError(`--metrics ${safeText(text)} is not a [HOST:]PORT`, hint);
   const port = Number(m[3]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--metrics ${safeText(text)}: ${m[3]} is not a port`, hint);
-  const host = m[1] ?? (m[2] || '0.0.0.0');
+  const host = m[1] || m[2] || '0.0.0.0';
   return { host, port };
 }
 
