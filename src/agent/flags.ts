@@ -3,11 +3,11 @@ import { statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { KubeClient } from '../kube/http.js';
 import type { ResourceWatchOptions } from '../kube/watch.js';
-import { parseListen, type Listen } from '../metrics/attach.js';
-import { safeText } from '../output/escape.js';
+import type { Listen } from '../metrics/attach.js';
+import { safeText } from '../text.js';
 import type { TextOut } from '../output/sinkio.js';
 import type { Pipeline } from '../pipeline.js';
-import { checkFormat } from '../commands/common.js';
+import { checkFlags } from '../watch/options.js';
 import type { NodeLogs } from '../sources/crifiles/nodelogs.js';
 
 export interface AgentOptions {
@@ -45,6 +45,8 @@ export interface AgentRuntime {
   env?: NodeJS.ProcessEnv;
   tuning?: AgentTuning;
   onStarted?(run: { pipeline: Pipeline; logs: NodeLogs; client: KubeClient }): void;
+  /** Offered to the TUI (its "p" key), as in watch. */
+  onSwitchPolicy?: (p: 'Cluster' | 'Local') => Promise<void>;
 }
 
 export interface AgentResult {
@@ -80,18 +82,7 @@ export function checkAgentFlags(o: AgentOptions, env: NodeJS.ProcessEnv, tuning:
     if (code !== 'ENOENT') throw new UserError(`cannot read --pods-dir ${safeText(podsDir)}: ${code ?? (err as Error).message}`, 'running as root, or as the group that owns the kubelet\'s log files');
   }
   if (!isDir) throw new UserError(`--pods-dir ${safeText(podsDir)} is not a folder`, `the kubelet's pods log folder (default ${DEFAULT_PODS_DIR}; mount it with hostPath, read-only)`);
-  const format = o.format ?? 'auto';
-  checkFormat(format);
-  let containerMatch: ((name: string) => boolean) | undefined;
-  if (o.container) {
-    let re: RegExp;
-    try {
-      re = new RegExp(`^(?:${o.container})$`);
-    } catch {
-      throw new UserError(`-c ${safeText(o.container)} is not a container name or regex`, '-c nginx');
-    }
-    containerMatch = (name) => re.test(name);
-  }
-  const metrics = o.metrics === undefined ? null : parseListen(String(o.metrics));
+  // --format and -c as watch reads them.
+  const { format, containerMatch, metrics } = checkFlags({ format: o.format, container: o.container, metrics: o.metrics });
   return { node, podsDir, format, containerMatch, metrics, pollMs: tuning.pollMs, scanMs: tuning.scanMs };
 }

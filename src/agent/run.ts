@@ -8,12 +8,15 @@ import { loadKube } from '../kube/config.js';
 import { KubeClient } from '../kube/http.js';
 import { podListError, startupUserError } from '../kube/startup.js';
 import { TopologySync } from '../kube/topology-sync.js';
-import { LiveFeed, noticesTo } from '../live/feed.js';
+import type { LiveFeed } from '../live/feed.js';
+import { loadTui } from '../watch/tui.js';
 import { runMetrics } from '../metrics/attach.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 import { Pipeline } from '../pipeline.js';
-import { buildClassifier, openStore, defaultDbPath } from '../commands/common.js';
-import { resolveSelectionsFor, viewSinksFor, chooseView, RunEnd } from './shared.js';
+import { buildClassifier } from '../classify/flags.js';
+import { defaultDbPath, openStore } from '../../db/cli-open.js';
+import { RunEnd, noticesTo, resolveSelections, viewSinks } from '../watch/lifecycle.js';
+import { chooseView } from '../watch/options.js';
 import { checkAgentFlags, type AgentOptions, type AgentRuntime, type AgentResult } from './flags.js';
 import { parseInstanceCursor } from '../sources/crifiles/follower.js';
 import { NodeLogs, type InstanceRef } from '../sources/crifiles/nodelogs.js';
@@ -27,15 +30,14 @@ export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<
   const env = rt.env ?? process.env;
   const tuning = rt.tuning ?? {};
   const c = checkAgentFlags(o, env, tuning);
-  let view = chooseView(o.output, stdout.isTTY === true);
+  const view = chooseView(o.output, stdout.isTTY === true);
   const kube = loadKube({ kubeconfig: o.kubeconfig, context: o.context, namespace: o.namespace }, { env });
   const { topology, classifier } = buildClassifier({ trust: o.trust ?? [], internalCidr: o.internalCidr ?? [] });
-  const live = view === 'tui' ? await LiveFeed.load() : null;
-  if (!live && view === 'tui') view = 'lines';
+  const live = view === 'tui' ? await loadTui() : null;
   const say = noticesTo(live, stderr);
 
   const client = new KubeClient(kube.kc);
-  const selections = await resolveSelectionsFor(client, o, kube);
+  const selections = await resolveSelections(client, o, kube);
   const dbPath = o.db ?? defaultDbPath();
   const store = openStore(dbPath);
   const end = new RunEnd(rt.signal, dbPath);
@@ -45,7 +47,7 @@ export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<
     stats: () => pipeline.stats,
     sources: { kind: 'file', states: () => logs?.states() ?? [] },
   });
-  const sinks = viewSinksFor(view, live, stdout, o.allNamespaces, env);
+  const sinks = viewSinks(view, live, stdout, o.allNamespaces, env);
   if (metrics) sinks.push(metrics.metrics);
   const pipeline: Pipeline = new Pipeline({
     store, classifier, topology, format: c.format, sinks,
@@ -83,7 +85,7 @@ export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<
 
   let closing: Promise<void> | null = null;
   const shutdown = (): Promise<void> => (closing ??= closeAgent({ end, logs, pods, topo, client, store, topology, pipeline, metrics }));
-  const tuiDone = live?.run({ onQuit: () => (end.stop(), shutdown()), signal: end.signal });
+  const tuiDone = live?.run({ onQuit: () => (end.stop(), shutdown()), onSwitchPolicy: rt.onSwitchPolicy, signal: end.signal });
   try {
     await metrics?.serve(() => podsSynced && !end.signal.aborted, say);
     topo.start();

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelKubelet } from '../emulator/kubelet-writer.js';
 import type { AgentOptions, AgentRuntime } from '../agent/flags.js';
+import { runAgent } from '../agent/run.js';
 import type { DemoCluster } from './session.js';
 
 export const AGENT_NODE = 'ydzs-node2';
@@ -27,7 +28,6 @@ export async function runDemoAgent(
     `the kubelet of ${AGENT_NODE} writes its pods' logs under ${podsDir} (rotated at ${DEMO_ROTATE_BYTES / 1024} KiB); ` +
       `snatscope agent --node ${AGENT_NODE} reads them (one agent per node in a cluster)`,
   );
-  const { runAgent } = await import('../agent/run.js');
   try {
     const res = await runAgent({ ...options, node: AGENT_NODE, podsDir }, rt);
     return res.exitCode;

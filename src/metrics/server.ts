@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UserError } from '../errors.js';
-import { safeText } from '../output/escape.js';
+import { safeText } from '../text.js';
 
 export interface Listen {
   host: string;
