@@ -4,6 +4,7 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_PODS_DIR } from '../agent/flags.js';
 import { runAgent, type AgentOptions } from '../agent/run.js';
+import { untilSignal } from '../shutdown.js';
 import { addClassifyOptions, addDbOption, addFormatOption } from './common.js';
 
 export { runAgent };
@@ -39,21 +40,7 @@ Examples:
   snatscope agent deploy/web -n shop --node worker-1 --pods-dir /var/log/pods`,
     )
     .action(async (targets: string[], flags: AgentOptions) => {
-      const ac = new AbortController();
-      let sig: NodeJS.Signals | null = null;
-      const onSignal = (s: NodeJS.Signals) => {
-        if (sig) process.exit(s === 'SIGINT' ? 130 : 143); // a second signal: stop waiting
-        sig = s;
-        ac.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const res = await runAgent({ ...flags, targets }, { signal: ac.signal });
-        process.exitCode = sig === 'SIGTERM' ? 143 : res.exitCode;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      const { result, received } = await untilSignal((signal) => runAgent({ ...flags, targets }, { signal }));
+      process.exitCode = received === 'SIGTERM' ? 143 : result.exitCode;
     });
 }
