@@ -45,11 +45,13 @@ export interface AgentBenchResult {
   drainSeconds: number;
   lagMs: { p50: number; p95: number; p99: number; max: number };
   agentCpuPercent: number | null;
+  /** Lines read, parsed, classified and stored per CPU-second of the agent (what it costs, whatever the machine's load). */
+  linesPerCpuSecond: number | null;
   agentPeakRssBytes: number | null;
   /** GET /metrics with `containers` pods in it: wall time per scrape (HTTP, the agent's process). */
   scrapeMs: { p50: number; p99: number; max: number; bytes: number } | null;
-  /** Rendering the same registry in-process (the exposition alone, no HTTP). */
-  renderMs: { p50: number; p99: number };
+  /** Rendering the same registry in-process (the exposition alone, no HTTP): wall p50/p99 and CPU per render. */
+  renderMs: { p50: number; p99: number; cpu: number };
   note: string | null;
 }
 
@@ -192,6 +194,7 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
       drainSeconds: (tDone - tLast) / 1000,
       lagMs: lagStats(appendT, appendN, nAppend, pollT, pollN),
       agentCpuPercent: cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) / wall) * 100 : null,
+      linesPerCpuSecond: cpu0 !== null && cpu1 !== null && cpu1 > cpu0 ? written / (cpu1 - cpu0) : null,
       agentPeakRssBytes: hwm,
       scrapeMs,
       renderMs: await renderCost(o.containers),
@@ -227,7 +230,7 @@ async function scrapeCost(base: string): Promise<AgentBenchResult['scrapeMs']> {
 }
 
 /** The registry with `pods` pods x every class rendered 200 times in this process: p50/p99 ms per render. */
-async function renderCost(pods: number): Promise<{ p50: number; p99: number }> {
+async function renderCost(pods: number): Promise<{ p50: number; p99: number; cpu: number }> {
   const m = new SnatMetrics({ topology: new Topology(), version: 'bench', unparsed: () => ({ format: 1 }) });
   for (let i = 0; i < pods; i++) {
     for (const cls of CLASSES) {
@@ -242,8 +245,10 @@ async function renderCost(pods: number): Promise<{ p50: number; p99: number }> {
     return performance.now() - t;
   };
   for (let i = 0; i < 50; i++) await run();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < 200; i++) times.push(await run());
+  const cpu = process.cpuUsage(cpu0);
   times.sort((a, b) => a - b);
   const pct = (p: number) => Math.round(times[Math.floor(times.length * p)] * 1000) / 1000;
-  return { p50: pct(0.5), p99: pct(0.99) };
+  return { p50: pct(0.5), p99: pct(0.99), cpu: Math.round(((cpu.user + cpu.system) / 1000 / 200) * 1000) / 1000 };
 }

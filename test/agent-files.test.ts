@@ -240,6 +240,25 @@ describe('agent file reading', () => {
     await logs.stop();
   });
 
+  it('says so when a deleted pod\'s folder is removed before its newer files were read', async () => {
+    const { dir, kubelet } = setup();
+    const c = kubelet.container(WEB.namespace, WEB.pod, WEB.uid);
+    const mem = new MemStore();
+    const logs = mem.reader(dir, [WEB]);
+    kubelet.write(c, 10);
+    await logs.pass();
+    kubelet.write(c, 5);
+    c.files.rotate();
+    kubelet.write(c, 7); // in the new live file, never read
+    logs.setPods(new Map());
+    kubelet.logs.removePod(WEB.namespace, WEB.pod, WEB.uid);
+    await logs.pass();
+    // The open file is still read to its end through its descriptor; the newer one is gone, and that is said.
+    expect(mem.ids()).toEqual(kubelet.written.slice(0, 15));
+    expect(mem.gaps).toEqual(['the log folder was removed before the files after 0.log were read: their lines, if any, are lost']);
+    await logs.stop();
+  });
+
   it('drains a deleted pod to its end and ends it; a pod that is not selected is never read', async () => {
     const { dir, kubelet } = setup();
     const c = kubelet.container(WEB.namespace, WEB.pod, WEB.uid);

@@ -6,7 +6,7 @@ import { isStoreFailure, type Store } from '../../db/index.js';
 import type { Topology } from '../classify/index.js';
 import { loadKube } from '../kube/config.js';
 import { KubeClient } from '../kube/http.js';
-import { podListError, startupUserError } from '../kube/startup.js';
+import { fatalAtStart, podListError, startupUserError } from '../kube/startup.js';
 import { TopologySync } from '../kube/topology-sync.js';
 import type { LiveFeed } from '../live/feed.js';
 import { loadTui } from '../watch/tui.js';
@@ -77,7 +77,8 @@ export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<
     onChange: (wanted) => logs!.setPods(wanted),
     onPodEvent: (type, p) => store.podEvent({ namespace: p.namespace, pod: p.pod, event: type === 'added' ? 'watched' : 'deleted', detail: c.node }),
     onError: (err, ms) => {
-      if (!podsSynced) end.fail(podListError(err, kube.server));
+      // As watch: what retrying cannot fix (credentials, RBAC, DNS, TLS) ends the run before the first sync.
+      if (!podsSynced && fatalAtStart(err)) end.fail(podListError(err, kube.server));
       else say(`pods on ${c.node}: ${err.text} (retrying in ${Math.round(ms / 1000)}s)`);
     },
   });

@@ -75,6 +75,8 @@ export class InstanceFollower {
   private prev: { name: string; id: FileIdentity; end: number } | null = null;
   private last = '';
   private started = false;
+  /** The file being read was seen rotated away with a newer live file after it. */
+  private newerSeen = false;
 
   constructor(
     /** The container folder. */
@@ -182,7 +184,9 @@ export class InstanceFollower {
     if (cur.file.key === LIVE_KEY) {
       try {
         const st = await stat(join(this.dir, cur.file.name));
-        return st.ino === cur.id.ino && st.dev === cur.id.dev ? 'wait' : 'complete';
+        if (st.ino === cur.id.ino && st.dev === cur.id.dev) return 'wait';
+        this.newerSeen = true; // renamed, and the runtime writes a new live file
+        return 'complete';
       } catch {
         // Renamed and not reopened yet: lines may still land in it (wait), unless nothing more will be written.
         return this.final ? 'complete' : 'wait';
@@ -195,6 +199,8 @@ export class InstanceFollower {
   /** The current file was read to its end: remember it (by identity and where it is now) and open the next. */
   private async complete(): Promise<void> {
     const cur = this.cur!;
+    const newer = this.newerSeen;
+    this.newerSeen = false;
     this.lines.endFile(cur.pos);
     await cur.fh?.close().catch(() => {});
     let key = cur.file.key;
@@ -215,6 +221,12 @@ export class InstanceFollower {
     this.cur = null;
     await this.openNext();
     if (this.cur) this.events.next?.((this.cur as Current).file.name);
+    else if ((await listDir(this.dir)) === null) {
+      // The folder went (the pod's logs were removed) before the instance was read to its end. A rotated file is
+      // complete only once a newer one existed, so those lines are lost; after the live file, newer lines may be.
+      const sure = cur.file.key !== LIVE_KEY || newer;
+      this.events.gap(`the log folder was removed before the files after ${cur.file.name} were read: their lines${sure ? '' : ', if any,'} are lost`);
+    }
   }
 
   /** The next file after the last one read to its end, skipping the one just read (renamed or gzipped). */
