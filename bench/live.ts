@@ -50,7 +50,7 @@ const LABEL = 'bench-live';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitUntil(cond: () => boolean, ms: number, what: string, child?: ChildProcess, err?: () => string): Promise<void> {
+export async function waitUntil(cond: () => boolean, ms: number, what: string, child?: ChildProcess, err?: () => string): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (child && child.exitCode !== null) throw new Error(`snatscope watch exited ${child.exitCode} before ${what}: ${err?.() ?? ''}`);
@@ -60,7 +60,7 @@ async function waitUntil(cond: () => boolean, ms: number, what: string, child?: 
 }
 
 /** Per-line lag histogram from the append timeline and the polled stored counts. */
-function lagStats(appendT: Float64Array, appendN: Float64Array, nAppend: number, pollT: number[], pollN: number[]) {
+export function lagStats(appendT: Float64Array, appendN: Float64Array, nAppend: number, pollT: number[], pollN: number[]) {
   const hist = new Uint32Array(120_001);
   let line = 0; // lines accounted so far
   let k = 0; // timeline index: appendN[k] >= line + 1

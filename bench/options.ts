@@ -18,14 +18,18 @@ export interface BenchOptions {
   /** Parts to run (default all): parse, ingest, report, peers, live. */
   parts: Set<Part>;
   quiet: boolean;
+  /** The node agent part: containers, lines/s each, seconds, rotation size. */
+  agent: { containers: number; rate: number; seconds: number; rotateBytes: number; monitorMs: number };
 }
 
-export type Part = 'parse' | 'ingest' | 'report' | 'peers' | 'live';
-export const PARTS: readonly Part[] = ['parse', 'ingest', 'report', 'peers', 'live'];
+export type Part = 'parse' | 'ingest' | 'report' | 'peers' | 'live' | 'agent';
+export const PARTS: readonly Part[] = ['parse', 'ingest', 'report', 'peers', 'live', 'agent'];
 
 export const USAGE = `usage: npm run bench -- [--smoke] [--lines N] [--seed N] [--live-seconds S] [--streams N] [--rate LINES_PER_S]
-                      [--only parse,ingest,report,peers,live] [--skip PARTS] [--out DIR] [--results FILE] [--quiet]
-  default: 1,000,000 lines, 200 streams at 50,000 lines/s for 60 s; --smoke: 10,000 lines, 10 streams at 2,000 lines/s for 5 s`;
+                      [--agent-containers N] [--agent-rate LINES_PER_S_EACH] [--agent-seconds S] [--agent-rotate-mb MB]
+                      [--only parse,ingest,report,peers,live,agent] [--skip PARTS] [--out DIR] [--results FILE] [--quiet]
+  default: 1,000,000 lines, 200 streams at 50,000 lines/s for 60 s, the agent with 100 containers x 500 lines/s for
+  120 s rotating at 10 MB; --smoke: 10,000 lines, 10 streams at 2,000 lines/s for 5 s, 10 containers x 100 lines/s`;
 
 function int(flag: string, v: string | undefined, min: number): number {
   const n = Number(v);
@@ -56,6 +60,10 @@ export function parseArgs(argv: string[]): BenchOptions {
     rate: smoke ? 2_000 : 50_000,
     parts: new Set(PARTS),
     quiet: false,
+    // The kubelet checks sizes every 10 s (containerLogMonitorInterval); the smoke run every second, to rotate at all.
+    agent: smoke
+      ? { containers: 10, rate: 100, seconds: 5, rotateBytes: 64 * 1024, monitorMs: 1000 }
+      : { containers: 100, rate: 500, seconds: 120, rotateBytes: 10 * 1024 * 1024, monitorMs: 10_000 },
   };
   let results: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -78,6 +86,19 @@ export function parseArgs(argv: string[]): BenchOptions {
         break;
       case '--rate':
         o.rate = int(a, next(), 1);
+        break;
+      case '--agent-containers':
+        o.agent.containers = int(a, next(), 1);
+        break;
+      case '--agent-rate':
+        o.agent.rate = int(a, next(), 1);
+        break;
+      case '--agent-seconds':
+        o.agent.seconds = int(a, next(), 1);
+        break;
+      case '--agent-rotate-mb':
+        o.agent.rotateBytes = Math.round(Number(next()) * 1024 * 1024);
+        if (!(o.agent.rotateBytes > 0)) throw new UserError('--agent-rotate-mb needs a size in MB', USAGE);
         break;
       case '--only':
         o.parts = parts(a, next());

@@ -9,6 +9,7 @@ import { UserError, formatUserError } from '../src/errors.js';
 import { generate } from './gen.js';
 import { benchIngest, benchReport, removeDb } from './ingest.js';
 import { benchLive } from './live.js';
+import { benchAgent } from './agent.js';
 import { parseArgs, type BenchOptions, type Part } from './options.js';
 import { benchParse } from './parse.js';
 import { benchPeers } from './peers.js';
@@ -34,6 +35,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     report: null,
     peers: null,
     live: null,
+    agent: null,
     targets: [],
     errors: [],
   };
@@ -76,6 +78,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   });
   await part('live', async () => {
     r.live = await benchLive({ streams: o.streams, rate: o.rate, seconds: o.liveSeconds, seed: o.seed, dir: o.outDir, log: say });
+  });
+  await part('agent', async () => {
+    r.agent = await benchAgent({ ...o.agent, seed: o.seed, dir: o.outDir, log: say });
   });
   r.targets = targets(r);
   mkdirSync(dirname(o.resultsPath), { recursive: true });

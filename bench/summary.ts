@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import type { GeneratedInput } from './gen.js';
 import type { IngestResult, ReportResult } from './ingest.js';
 import type { LiveResult } from './live.js';
+import type { AgentBenchResult } from './agent.js';
 import type { ParseResult } from './parse.js';
 import type { PeerResult } from './peers.js';
 
@@ -34,6 +35,7 @@ export interface BenchResults {
   report: ReportResult | null;
   peers: PeerResult[] | null;
   live: LiveResult | null;
+  agent?: AgentBenchResult | null;
   targets: Target[];
   /** Parts that failed, with the error. */
   errors: { part: string; message: string }[];
@@ -80,6 +82,15 @@ export function targets(r: BenchResults): Target[] {
     t.push({ name: 'live lag (append -> stored)', target: 'p99 < 1 s', value: `p50 ${l.lagMs.p50} ms, p99 ${l.lagMs.p99} ms, max ${l.lagMs.max} ms`, met: l.lagMs.p99 < 1000 });
     t.push({ name: 'live lines lost', target: '0', value: `${fmtInt(l.lost)} lost, ${fmtInt(l.duplicates)} duplicated of ${fmtInt(l.appended)}`, met: l.lost === 0 && l.duplicates === 0 });
   }
+  if (r.agent) {
+    const a = r.agent;
+    const what = `${a.containers} containers x ${fmtInt(a.ratePerContainer)} lines/s`;
+    t.push({ name: `agent lines lost (${what})`, target: '0', value: `${fmtInt(a.lost)} lost, ${fmtInt(a.duplicates)} duplicated of ${fmtInt(a.written)} (${a.rotations} rotations)`, met: a.lost === 0 && a.duplicates === 0 });
+    t.push({ name: 'agent lag (write -> stored)', target: 'p99 < 1 s', value: `p50 ${a.lagMs.p50} ms, p99 ${a.lagMs.p99} ms, max ${a.lagMs.max} ms`, met: a.lagMs.p99 < 1000 });
+    if (a.scrapeMs) {
+      t.push({ name: `scrape /metrics (${a.containers} pods)`, target: '< 10 ms', value: `p50 ${a.scrapeMs.p50} ms, p99 ${a.scrapeMs.p99} ms over HTTP (${fmtInt(a.scrapeMs.bytes)} bytes); rendering alone p50 ${a.renderMs.p50} ms, ${a.renderMs.cpu} ms CPU`, met: a.scrapeMs.p50 < 10 });
+    }
+  }
   return t;
 }
 
@@ -119,6 +130,12 @@ export function renderSummary(r: BenchResults): string {
     extra.push(['live watch', `${l.streams} streams, ${fmtInt(l.targetRate)} lines/s for ${l.seconds} s: ${fmtInt(l.stored)} of ${fmtInt(l.appended)} stored`]);
     extra.push(['live lag', `p50 ${l.lagMs.p50} ms, p95 ${l.lagMs.p95} ms, p99 ${l.lagMs.p99} ms, max ${l.lagMs.max} ms`]);
     extra.push(['watcher CPU / peak RSS', `${l.watcherCpuPercent === null ? '?' : l.watcherCpuPercent.toFixed(0)}% / ${fmtMB(l.watcherPeakRssBytes)} (emulator + driver: ${l.driverCpuPercent.toFixed(0)}%)`]);
+  }
+  if (r.agent) {
+    const a = r.agent;
+    extra.push(['agent', `${a.containers} containers x ${fmtInt(a.ratePerContainer)} lines/s for ${a.seconds} s: ${fmtInt(a.stored)} of ${fmtInt(a.written)} stored, ${(a.bytesWritten / 1e6).toFixed(0)} MB, ${a.rotations} rotations, drained in ${fmtS(a.drainSeconds)}`]);
+    extra.push(['agent CPU / peak RSS', `${a.agentCpuPercent === null ? '?' : a.agentCpuPercent.toFixed(0)}% / ${fmtMB(a.agentPeakRssBytes)}; ${a.linesPerCpuSecond === null ? '?' : fmtInt(a.linesPerCpuSecond)} lines per CPU-second`]);
+    if (a.note) extra.push(['agent note', a.note]);
   }
   if (extra.length) out.push(table(['measure', 'value'], extra), '');
   if (r.targets.length) {

@@ -67,6 +67,8 @@ export interface StoreWriter {
   readonly pending: number;
   /** Get or create the source with this key; `lines`/`cursor` are its committed position (or the one advanced in the open batch). */
   source(key: string, kind: SourceKind, details?: SourceDetails): SourceState;
+  /** The source with this key and its position (as source() gives it), without creating it; null when there is none. */
+  peekSource(key: string): SourceState | null;
   /** Record the detected line format and envelope of a source (committed with the next flush). */
   sourceMeta(sourceId: number, meta: { format?: string | null; envelope?: string | null }): void;
   /** Add one classified request to the open batch (the hot path: copies what it keeps, holds no reference to row). */

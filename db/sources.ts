@@ -60,6 +60,14 @@ export class SourcePositions {
     return { id: Number(info.lastInsertRowid), lines: 0, cursor: null };
   }
 
+  /** The source with this key and its position, without creating it (null when there is none). */
+  peek(key: string): SourceState | null {
+    const row = this.st.selSource.get(key) as { id: number; lines: number; cursor: string | null } | undefined;
+    if (!row) return null;
+    const cursor = this.pendingCursor.has(row.id) ? (this.pendingCursor.get(row.id) ?? null) : row.cursor;
+    return { id: row.id, lines: this.pendingLines.get(row.id) ?? row.lines, cursor };
+  }
+
   /** Store the detected line format and envelope (inside the open transaction). */
   meta(sourceId: number, meta: { format?: string | null; envelope?: string | null }): void {
     this.st.metaSource.run(meta.format ?? null, meta.envelope ?? null, sourceId);

@@ -46,6 +46,11 @@ export class Store extends BatchWriter implements StoreWriter {
     return this.positions!.source(key, kind, details);
   }
 
+  peekSource(key: string): SourceState | null {
+    this.writable();
+    return this.positions!.peek(key);
+  }
+
   sourceMeta(sourceId: number, meta: { format?: string | null; envelope?: string | null }): void {
     this.beginIfNeeded();
     this.positions!.meta(sourceId, meta);

@@ -2,20 +2,11 @@
 // A UserError is printed as one line with a hint; anything else is a bug and is printed with its stack.
 // Commands that pull in heavy modules (Ink, the Kubernetes client) are loaded only when they run.
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { UserError, formatUserError } from './errors.js';
 import { safeText } from './text.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerReport } from './commands/report.js';
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return '0.0.0';
-  }
-}
+import { version } from './version.js';
 
 /** Text that quotes user input (an unknown option, a stack), line by line through safeText. */
 /**
@@ -32,6 +23,7 @@ function usageLine(text: string, command: string | undefined): string {
 
 const LAZY = [
   { name: 'watch', module: './commands/watch.js', register: 'registerWatch', description: 'follow the nginx logs of matching pods through the Kubernetes API, classify and store every request' },
+  { name: 'agent', module: './commands/agent.js', register: 'registerAgent', description: 'on one node (a DaemonSet): read the kubelet\'s log files of the node\'s pods, classify and store every request' },
   { name: 'demo', module: './commands/demo.js', register: 'registerDemo', description: 'run the SNAT experiment on a built-in simulated cluster (what npm start runs)' },
   { name: 'audit', module: './commands/audit.js', register: 'registerAudit', description: 'post-incident audit of a time window: timeline, top clients, SNAT sources, gaps, findings' },
   { name: 'prune', module: './commands/prune.js', register: 'registerPrune', description: 'delete old request rows, keeping the per-minute rollups' },

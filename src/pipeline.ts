@@ -50,12 +50,16 @@ export interface PipelineOptions {
    * caller of push()/flush() (files). Either way the failed batch is not committed: close the store with abandon().
    */
   onFailure?: (err: unknown) => void;
+  /** After each successful commit, with its duration (metrics: the committed requests count from here). */
+  onCommit?: (seconds: number) => void;
 }
 
 export interface PipelineStats {
   lines: number;
   requests: number;
   unparsed: number;
+  /** Unparsed lines by reason. */
+  unparsedBy: Partial<Record<UnparsedReason, number>>;
   skipped: number;
   /** Requests per class of the remote address. */
   classes: Record<AddressClass, number>;
@@ -66,6 +70,7 @@ export class Pipeline {
     lines: 0,
     requests: 0,
     unparsed: 0,
+    unparsedBy: {},
     skipped: 0,
     classes: zeroPerClass(),
   };
@@ -103,6 +108,7 @@ export class Pipeline {
 
   /** Commits every feed's position and the rows added so far in one transaction. */
   flush(): void {
+    const t0 = this.options.onCommit ? performance.now() : 0;
     const store = this.options.store;
     for (const feed of this.feeds) {
       if (feed.dirty) {
@@ -111,6 +117,7 @@ export class Pipeline {
       }
     }
     store.flush();
+    this.options.onCommit?.((performance.now() - t0) / 1000);
   }
 
   /** Flush on a timer (live sources): rows become visible to reports within `ms`. */
@@ -241,7 +248,9 @@ export class SourceFeed {
   }
 
   private unparsed(reason: UnparsedReason, raw: string): void {
-    this.pipeline.stats.unparsed++;
+    const stats = this.pipeline.stats;
+    stats.unparsed++;
+    stats.unparsedBy[reason] = (stats.unparsedBy[reason] ?? 0) + 1;
     this.pipeline.store.unparsed(this.sourceId, reason, raw.length > 300 ? raw.slice(0, 300) : raw);
   }
 

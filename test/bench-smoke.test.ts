@@ -41,7 +41,7 @@ describe('benchmark input generator', () => {
 });
 
 describe('npm run bench -- --smoke', () => {
-  it('writes results.json with every part, every request stored and no live line lost', async () => {
+  it('writes results.json with every part, every request stored and no live or agent line lost', async () => {
     const out = join(tmp.dir, 'smoke');
     const resultsPath = join(out, 'results.json');
     const returned = await runBench({ ...parseArgs(['--smoke', '--out', out, '--results', resultsPath]), quiet: true });
@@ -73,7 +73,13 @@ describe('npm run bench -- --smoke', () => {
     expect(live.duplicates).toBe(0);
     expect(live.lagMs).toMatchObject({ p50: expect.any(Number), p99: expect.any(Number), max: expect.any(Number) });
 
+    const agent = r.agent!;
+    expect(agent).toMatchObject({ containers: 10, written: 5000, stored: 5000, lost: 0, duplicates: 0, note: null });
+    expect(agent.rotations).toBeGreaterThan(0);
+    expect(agent.scrapeMs).toMatchObject({ p50: expect.any(Number), bytes: expect.any(Number) });
+
     expect(r.targets.map((t) => t.name)).toContain('live lines lost');
+    expect(r.targets.map((t) => t.name)).toContain('agent lines lost (10 containers x 100 lines/s)');
     expect(r.targets.find((t) => t.name === 'every request stored')!.met).toBe(true);
   }, 240_000);
 });

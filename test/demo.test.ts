@@ -150,7 +150,7 @@ describe('snatscope demo in-process (emulator + watch + store)', () => {
   });
 
   it('accepts the documented defaults', () => {
-    expect(checkDemoFlags({})).toEqual({ policy: 'Cluster', rate: 300, seed: 1, cni: 'flannel-vxlan', ipv6: false, durationMs: null, output: undefined });
+    expect(checkDemoFlags({})).toEqual({ policy: 'Cluster', rate: 300, seed: 1, cni: 'flannel-vxlan', ipv6: false, durationMs: null, output: undefined, metrics: undefined, agent: false });
     expect(checkDemoFlags({ policy: 'local', duration: '5' })).toMatchObject({ policy: 'Local', durationMs: 5000 });
   });
 });

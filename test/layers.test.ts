@@ -12,9 +12,10 @@ const ROOT = join(import.meta.dirname, '..');
 const LAYERS: readonly { name: string; paths: readonly string[] }[] = [
   { name: 'commands', paths: ['src/cli', 'src/commands/'] },
   // The runs the commands start: a watch run wires sources, pipeline, store and a view; the demo run adds a
-  // simulated cluster (src/emulator) under a watch run; an ingest run reads files or stdin into the store.
-  { name: 'runs', paths: ['src/watch/', 'src/demo/', 'src/ingest/'] },
-  { name: 'views', paths: ['ui/', 'src/output/'] },
+  // simulated cluster (src/emulator) under a watch run; an ingest run reads files or stdin into the store; an agent
+  // run reads a node's kubelet files (src/sources/crifiles) with watch's lifecycle.
+  { name: 'runs', paths: ['src/watch/', 'src/demo/', 'src/ingest/', 'src/agent/'] },
+  { name: 'views', paths: ['ui/', 'src/output/', 'src/metrics/'] },
   { name: 'live/report', paths: ['src/live/', 'src/report/'] },
   // What feeds the pipeline: Kubernetes log streams and topology, files and stdin, the parse worker.
   { name: 'sources', paths: ['src/kube/', 'src/sources/', 'src/parallel/'] },
@@ -23,7 +24,7 @@ const LAYERS: readonly { name: string; paths: readonly string[] }[] = [
   { name: 'db', paths: ['db/'] },
   // The Kubernetes API emulator stands alone (only the demo and the tests use it).
   { name: 'emulator', paths: ['src/emulator/'] },
-  { name: 'foundation', paths: ['src/errors', 'src/types', 'src/classes', 'src/fields', 'src/time', 'src/text', 'src/shutdown'] },
+  { name: 'foundation', paths: ['src/errors', 'src/types', 'src/classes', 'src/fields', 'src/time', 'src/text', 'src/shutdown', 'src/version'] },
 ];
 
 function sourceFiles(dir: string): string[] {

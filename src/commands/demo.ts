@@ -20,6 +20,8 @@ export function registerDemo(program: Command): void {
     .option('--duration <seconds>', 'stop after this many seconds (exit 0)')
     .addOption(new Option('--output <mode>', 'tui (default on a terminal), lines, json or none').choices(['tui', 'lines', 'json', 'none']))
     .option('--db <path>', 'SQLite database (default: demo.db in a new temporary directory, printed at start)')
+    .option('--agent', "the DaemonSet path: the emulated kubelet writes and rotates CRI log files, snatscope agent reads them")
+    .option('--metrics <[host:]port>', 'serve Prometheus metrics on /metrics (and /healthz, /readyz)')
     .addHelpText(
       'after',
       `
@@ -32,7 +34,8 @@ Examples:
   snatscope demo
   snatscope demo --policy Local --cni calico-ipip --ipv6
   snatscope demo --serve                      # then: kubectl --kubeconfig PATH get pods -o wide
-  snatscope demo --duration 10 --output lines`,
+  snatscope demo --duration 10 --output lines
+  snatscope demo --agent --metrics 9464        # the DaemonSet path, with Prometheus metrics`,
     )
     .action(async (flags: DemoFlags) => {
       const { result, received } = await untilSignal((signal) => runDemo(flags, { signal }));

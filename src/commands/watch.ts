@@ -27,6 +27,7 @@ export function registerWatch(program: Command): void {
   cmd
     .addOption(new Option('--output <mode>', 'tui (default on a terminal), lines, json (NDJSON) or none').choices(['tui', 'lines', 'json', 'none']))
     .option('--max-streams <n>', 'log streams open at once; more containers wait in a queue', '50')
+    .option('--metrics <[host:]port>', 'serve Prometheus metrics on /metrics (and /healthz, /readyz)')
     .addHelpText(
       'after',
       `

@@ -7,6 +7,8 @@ import { UserError } from '../errors.js';
 import type { TextOut } from '../output/sinkio.js';
 import { safeText } from '../text.js';
 import { runWatch, type WatchOptions, type WatchRuntime, type WatchTuning } from '../watch/run.js';
+import { parseListen } from '../metrics/server.js';
+import { runDemoAgent } from './agent-mode.js';
 import { CNI_MODES, type CniMode, type TrafficPolicy } from './rules.js';
 import { startDemoCluster, type DemoCluster } from './session.js';
 import { DEFAULT_RATE } from './traffic.js';
@@ -22,6 +24,10 @@ export interface DemoFlags {
   duration?: string | number;
   output?: string;
   db?: string;
+  /** --metrics [HOST:]PORT of the run. */
+  metrics?: string;
+  /** Run the node agent over the emulated kubelet's files instead of watch over the API. */
+  agent?: boolean;
 }
 
 export interface DemoRuntime {
@@ -42,6 +48,8 @@ export interface DemoSettings {
   ipv6: boolean;
   durationMs: number | null;
   output: 'tui' | 'lines' | 'json' | 'none' | undefined;
+  metrics: string | undefined;
+  agent: boolean;
 }
 
 /** Every flag checked before anything starts. */
@@ -72,7 +80,12 @@ export function checkDemoFlags(f: DemoFlags): DemoSettings {
   if (output !== undefined && output !== 'tui' && output !== 'lines' && output !== 'json' && output !== 'none') {
     throw new UserError(`--output ${safeText(output)} is not an output`, '--output tui, lines, json or none');
   }
-  return { policy: p === 'local' ? 'Local' : 'Cluster', rate, seed, cni, ipv6: f.ipv6 === true, durationMs, output };
+  if (f.metrics !== undefined) parseListen(String(f.metrics)); // checked before the cluster starts
+  if (f.agent && f.serve) throw new UserError('--agent and --serve cannot be used together', 'one of them');
+  return {
+    policy: p === 'local' ? 'Local' : 'Cluster', rate, seed, cni, ipv6: f.ipv6 === true, durationMs, output,
+    metrics: f.metrics === undefined ? undefined : String(f.metrics), agent: f.agent === true,
+  };
 }
 
 function waitFor(signal: AbortSignal | undefined, ms: number | null): Promise<void> {
@@ -129,6 +142,7 @@ export async function runDemo(flags: DemoFlags, rt: DemoRuntime = {}): Promise<n
       format: 'main',
       trust: [`${L7_PROXY_IP}/32`],
       output: s.output,
+      metrics: s.metrics,
     };
     // onSwitchPolicy: the TUI's "p" key PATCHes the Service through the API (runWatch passes it on to the TUI).
     const runtime: WatchRuntime = {
@@ -142,6 +156,12 @@ export async function runDemo(flags: DemoFlags, rt: DemoRuntime = {}): Promise<n
       },
     };
     try {
+      if (s.agent) {
+        const t = rt.tuning ?? {};
+        const { signal, stdout, stderr, env, onSwitchPolicy } = runtime;
+        const tuning = { flushMs: t.flushMs, syncTimeoutMs: t.syncTimeoutMs, watch: t.watch };
+        return await runDemoAgent(cluster, options, { signal, stdout, stderr, env, onSwitchPolicy, tuning }, say);
+      }
       const res = await runWatch(options, runtime);
       return res.exitCode;
     } finally {

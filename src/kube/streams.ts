@@ -48,6 +48,8 @@ export interface WatchStreamsOptions {
   say(message: string): void;
   view?: StreamView | null;
   onFatal(err: KubeError): void;
+  /** A stream was opened again after a drop (metrics). */
+  onReconnect?(): void;
 }
 
 const EVENT_KIND = { added: 'watched', deleted: 'deleted', started: 'stream-start', restarted: 'restart', waiting: 'stream-error' } as const;
@@ -129,6 +131,12 @@ export class WatchStreams {
     await this.pods?.stop();
   }
 
+  /** The state of every stream: queued (waiting for a --max-streams slot), then its tail's (metrics). */
+  *states(): Iterable<string> {
+    for (let i = this.pods?.counts.queued ?? 0; i > 0; i--) yield 'queued';
+    for (const t of this.feeds.keys()) yield t.state;
+  }
+
   /** Ends every open source feed (its position and cursor go into the last commit). */
   endFeeds(): void {
     for (const feed of this.feeds.values()) feed.end();
@@ -169,6 +177,7 @@ export class WatchStreams {
   /** A retry with a new reason is recorded and said; going live again after a recorded error is recorded too. */
   private tailState(inst: ContainerInstance, t: Tail): void {
     this.o.view?.tailState(inst, t);
+    if (t.state === 'live' && t.connects > 1) this.o.onReconnect?.();
     if (t.state === 'retrying' && t.reason && !t.quietRetry && this.lastReason.get(t) !== t.reason) {
       this.lastReason.set(t, t.reason);
       this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-error', detail: t.reason });

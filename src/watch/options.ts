@@ -1,5 +1,6 @@
 // The flags of a watch run (`snatscope watch`, and the demo's run on its own cluster), checked before anything touches
 // the cluster or the database, and the view they choose.
+import { parseListen, type Listen } from '../metrics/server.js';
 import { UserError } from '../errors.js';
 import type { BackoffOptions } from '../kube/backoff.js';
 import type { ResourceWatchOptions } from '../kube/watch.js';
@@ -28,6 +29,8 @@ export interface WatchOptions {
   internalCidr?: string[];
   output?: string;
   maxStreams?: string | number;
+  /** --metrics [HOST:]PORT. */
+  metrics?: string;
 }
 
 /** Knobs for tests and the benchmark (timeouts, backoff); defaults are the production values. */
@@ -57,6 +60,8 @@ export interface Checked {
   follow: boolean;
   format: string;
   containerMatch?: (name: string) => boolean;
+  /** Where --metrics listens, null without it. */
+  metrics: Listen | null;
 }
 
 /** Every flag checked before anything touches the cluster or the database. */
@@ -86,7 +91,8 @@ export function checkFlags(o: WatchOptions, now = Date.now()): Checked {
     }
     containerMatch = (name) => re.test(name);
   }
-  return { sinceTime, tailLines, maxStreams, follow: o.follow ?? true, format, containerMatch };
+  const metrics = o.metrics === undefined ? null : parseListen(String(o.metrics));
+  return { sinceTime, tailLines, maxStreams, follow: o.follow ?? true, format, containerMatch, metrics };
 }
 
 function wholeSecond(ms: number): string {

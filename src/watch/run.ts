@@ -6,23 +6,23 @@
 // streams, flushes the store and resolves; a fatal start-up problem or a failed commit is thrown at the end.
 import type { Store } from '../../db/index.js';
 import type { Topology } from '../classify/index.js';
-import { UserError } from '../errors.js';
 import { safeText } from '../text.js';
-import { LinesSink } from '../output/lines.js';
-import { JsonSink } from '../output/json.js';
 import type { TextOut } from '../output/sinkio.js';
 import { Pipeline, type Sink } from '../pipeline.js';
 import { loadKube } from '../kube/config.js';
 import { KubeClient } from '../kube/http.js';
-import type { PodStreams, Selection } from '../kube/pods.js';
-import { podListError, startupError, startupUserError } from '../kube/startup.js';
+import type { PodStreams } from '../kube/pods.js';
+import { podListError, startupUserError } from '../kube/startup.js';
 import { WatchStreams } from '../kube/streams.js';
-import { resolveTargets } from '../kube/targets.js';
 import { TopologySync } from '../kube/topology-sync.js';
 import type { LiveFeed } from '../live/feed.js';
 import { buildClassifier } from '../classify/flags.js';
 import { defaultDbPath, openStore } from '../../db/cli-open.js';
-import { isStoreFailure, storeFailure } from '../../db/errors.js';
+import { isStoreFailure } from '../../db/errors.js';
+import { RunEnd, noticesTo, resolveSelections, viewSinks } from './lifecycle.js';
+import { runMetrics, type RunMetrics } from '../metrics/attach.js';
+
+export { noticesTo };
 import { checkFlags, chooseView, type OutputMode, type WatchOptions, type WatchTuning } from './options.js';
 import { loadTui } from './tui.js';
 
@@ -55,84 +55,6 @@ export interface WatchResult {
   streams: number;
 }
 
-/**
- * How the run ends: the caller's signal, the user quitting the TUI, a fatal start-up problem (the pods cannot be
- * listed at all) or a failed commit. `fatal` is the first problem to tell the user (it is thrown at the end).
- */
-class RunEnd {
-  private readonly ac = new AbortController();
-  readonly signal = this.ac.signal;
-  /** Resolves once the run is told to end. */
-  readonly stopped: Promise<void>;
-  fatal: UserError | null = null;
-  /** A commit that failed: the store is then abandoned instead of flushed. */
-  storeFailed: unknown = null;
-
-  constructor(
-    outer: AbortSignal | undefined,
-    private readonly dbPath: string,
-  ) {
-    if (outer?.aborted) this.ac.abort();
-    else outer?.addEventListener('abort', () => this.ac.abort(), { once: true });
-    this.stopped = new Promise<void>((resolve) => {
-      if (this.signal.aborted) resolve();
-      else this.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-  }
-
-  stop(): void {
-    this.ac.abort();
-  }
-
-  /** A problem that ends the run; the first one is what the user sees. */
-  fail(err: UserError): void {
-    this.fatal ??= err;
-    this.ac.abort();
-  }
-
-  /** A commit failed (disk full, database locked for too long): one clear line when it is the database's. */
-  storeFailure(err: unknown): void {
-    this.storeFailed = err;
-    this.fatal ??= isStoreFailure(err) ? storeFailure(err, this.dbPath) : null;
-  }
-
-  /** Throws what ended the run, if anything did. */
-  rethrow(): void {
-    if (this.fatal) throw this.fatal;
-    if (this.storeFailed) throw this.storeFailed;
-  }
-}
-
-/** The pod selections of TARGET... and the flags; an API failure closes the client and ends the run as one line. */
-async function resolveSelections(client: KubeClient, o: WatchOptions, kube: { namespace: string; server: string }): Promise<Selection[]> {
-  try {
-    return await resolveTargets(client, o.targets ?? [], {
-      namespace: kube.namespace,
-      allNamespaces: o.allNamespaces ?? false,
-      labelSelector: o.selector,
-    });
-  } catch (err) {
-    client.close();
-    startupError(err, kube.server);
-  }
-}
-
-/** Notices (queued streams, per-stream errors): on the TUI's status line when there is one, else on stderr. */
-export function noticesTo(live: LiveFeed | null, stderr: TextOut): (message: string) => void {
-  return (msg) => {
-    if (live) live.stats.notice(msg);
-    else stderr.write(`snatscope: ${msg}\n`);
-  };
-}
-
-/** Where each request goes besides the store: the lines or NDJSON view, or LiveStats behind the TUI. */
-function viewSinks(view: OutputMode, live: LiveFeed | null, stdout: TextOut, allNamespaces: boolean | undefined, env: NodeJS.ProcessEnv): Sink[] {
-  if (view === 'lines') return [new LinesSink(stdout, { showNamespace: allNamespaces, env })];
-  if (view === 'json') return [new JsonSink(stdout)];
-  if (live) return [live.stats];
-  return [];
-}
-
 /** What closeRun() stops and closes. */
 interface RunParts {
   end: RunEnd;
@@ -145,6 +67,7 @@ interface RunParts {
   pipeline: Pipeline;
   sinks: Sink[];
   dbPath: string;
+  metrics: RunMetrics | null;
 }
 
 /**
@@ -170,6 +93,7 @@ async function closeRun(p: RunParts): Promise<void> {
     for (const sink of p.sinks) await sink.close?.();
     p.store.abandon(); // the failed batch (rows and cursors) is rolled back
   }
+  await p.metrics?.close();
   p.client.close();
 }
 
@@ -194,13 +118,21 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
   const store = openStore(dbPath);
   const sinks = viewSinks(view, live, stdout, o.allNamespaces, env);
   const end = new RunEnd(rt.signal, dbPath);
+  const metrics = runMetrics(c.metrics, {
+    topology,
+    stats: () => pipeline.stats,
+    sources: { kind: 'stream', states: () => streams.states() },
+  });
+  if (metrics) sinks.push(metrics.metrics);
   // A commit that fails ends the run with one clear line.
-  const pipeline = new Pipeline({
+  const pipeline: Pipeline = new Pipeline({
     store, classifier, topology, format: c.format, sinks,
     onFailure: (err) => {
+      metrics?.metrics.abandoned();
       end.storeFailure(err);
       end.stop();
     },
+    onCommit: metrics ? (seconds) => metrics.metrics.committed(seconds) : undefined,
   });
   pipeline.autoFlush(tuning.flushMs ?? 250);
   live?.stats.setHeader({ context: kube.context, cluster: kube.server, namespace, selector: selections.map((s) => s.label ?? '').join(' '), dbPath });
@@ -209,20 +141,22 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
     client, topology, namespace, watch: tuning.watch, syncTimeoutMs: tuning.syncTimeoutMs, say,
     onChange: () => {
       store.topology(topology.snapshot());
+      metrics?.metrics.topologyChanged();
       live?.refresh();
     },
     onFatal: (err) => end.fail(startupUserError(err, kube.server)),
   });
-  const streams = new WatchStreams({
+  const streams: WatchStreams = new WatchStreams({
     client, store, pipeline, selections, containerMatch: c.containerMatch, maxStreams: c.maxStreams, follow: c.follow,
     sinceTime: c.sinceTime, tailLines: c.tailLines, tuning, say, view: live,
+    onReconnect: metrics ? () => metrics.metrics.reconnect() : undefined,
     onFatal: (err) => end.fail(podListError(err, kube.server)),
   });
   live?.track(topology, streams);
 
   // Stops the streams, then flushes and closes the store: once, whoever asks first (the TUI's quit, the end of the run).
   let closing: Promise<void> | null = null;
-  const shutdown = (): Promise<void> => (closing ??= closeRun({ end, live, streams, topo, client, store, topology, pipeline, sinks, dbPath }));
+  const shutdown = (): Promise<void> => (closing ??= closeRun({ end, live, streams, topo, client, store, topology, pipeline, sinks, dbPath, metrics }));
 
   // The TUI comes up at once (so start-up shows on it); q / Ctrl-C shut down before it unmounts, an abort unmounts it.
   const tuiDone = live?.run({
@@ -234,12 +168,15 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
     signal: end.signal,
   });
 
+  let ready = false;
   try {
+    await metrics?.serve(() => ready && !end.signal.aborted, say);
     // Topology first, so the first lines are classified against the cluster as it is.
     topo.start();
     await topo.synced(end.stopped);
     if (!end.signal.aborted) {
       const pods = await streams.start(end.signal, end.stopped);
+      ready = true;
       if (!end.signal.aborted) rt.onStarted?.({ pipeline, pods, client });
     }
     live?.countUnparsed(pipeline);

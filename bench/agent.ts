@@ -1,0 +1,254 @@
+// The node agent under load: N nginx containers on one node of the emulated API (this process) writing CRI files
+// through the emulated kubelet (KubeletLogs: rotation by size at the kubelet's 10 s monitor interval, gzip, as on a
+// node) at a fixed rate each, `snatscope agent --metrics` spawned over the pods folder. Measures lines lost or
+// duplicated, the lag from write to stored row (the store's row count polled every 50 ms against the write
+// timeline), the agent's CPU and RSS, rotations followed, and what scraping /metrics costs with N pods.
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClusterModel, Emulator } from '../src/emulator/index.js';
+import { StampFormatter } from '../src/emulator/containerlog.js';
+import { KubeletLogs, type ContainerLogFiles } from '../src/emulator/kubelet-logs.js';
+import { sampleLines } from './gen.js';
+import { removeDb } from './ingest.js';
+import { lagStats, waitUntil } from './live.js';
+import { procCpuSeconds, procStatus, repoRoot } from './proc.js';
+import { Topology } from '../src/classify/index.js';
+import { SnatMetrics } from '../src/metrics/registry.js';
+import { CLASSES } from '../src/types.js';
+
+export interface AgentBenchOptions {
+  containers: number;
+  /** Lines per second per container. */
+  rate: number;
+  seconds: number;
+  /** Rotate a live log at this size (the kubelet's containerLogMaxSize). */
+  rotateBytes: number;
+  /** How often the kubelet checks log sizes (10 s on a node). */
+  monitorMs: number;
+  seed: number;
+  dir: string;
+  log?: (msg: string) => void;
+}
+
+export interface AgentBenchResult {
+  containers: number;
+  ratePerContainer: number;
+  seconds: number;
+  written: number;
+  stored: number;
+  lost: number;
+  duplicates: number;
+  rotations: number;
+  bytesWritten: number;
+  drainSeconds: number;
+  lagMs: { p50: number; p95: number; p99: number; max: number };
+  agentCpuPercent: number | null;
+  /** Lines read, parsed, classified and stored per CPU-second of the agent (what it costs, whatever the machine's load). */
+  linesPerCpuSecond: number | null;
+  agentPeakRssBytes: number | null;
+  /** GET /metrics with `containers` pods in it: wall time per scrape (HTTP, the agent's process). */
+  scrapeMs: { p50: number; p99: number; max: number; bytes: number } | null;
+  /** Rendering the same registry in-process (the exposition alone, no HTTP): wall p50/p99 and CPU per render. */
+  renderMs: { p50: number; p99: number; cpu: number };
+  note: string | null;
+}
+
+const POLL_MS = 50;
+const TICK_MS = 20;
+const LABEL = 'bench-agent';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult> {
+  const log = o.log ?? (() => {});
+  const root = repoRoot();
+  const dir = join(o.dir, 'agent');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const db = join(dir, 'agent.db');
+  removeDb(db);
+  const podsDir = join(dir, 'pods');
+  const model = new ClusterModel({ maxLogLines: 10, historySize: 5000 });
+  const emu = new Emulator(model);
+  await emu.start();
+  const kubeconfig = join(dir, 'kubeconfig');
+  emu.writeKubeconfig(kubeconfig, { namespace: 'default' });
+  model.addNode({ name: 'node-1', internalIP: '10.0.0.11', podCIDRs: ['10.244.0.0/24'] });
+  const kubelet = new KubeletLogs({ dir: podsDir, maxSize: o.rotateBytes });
+  const files: ContainerLogFiles[] = [];
+  for (let i = 0; i < o.containers; i++) {
+    const obj = model.addPod({ namespace: 'default', name: `web-${i}`, nodeName: 'node-1', ip: `10.244.0.${10 + (i % 240)}`, labels: { app: LABEL }, containers: ['nginx'] });
+    files.push(kubelet.container('default', `web-${i}`, obj.metadata.uid as string, 'nginx'));
+  }
+  const pool = sampleLines(o.seed, 20_000);
+  let stderr = '';
+  const child = spawn(process.execPath, [
+    join(root, 'bin', 'snatscope.js'), 'agent', '-l', `app=${LABEL}`, '--node', 'node-1', '--pods-dir', podsDir, '--kubeconfig', kubeconfig,
+    '--db', db, '--output', 'none', '--format', 'main', '--metrics', '127.0.0.1:0',
+  ], { cwd: root, env: { ...process.env, NO_COLOR: '1', HOME: dir, KUBECONFIG: '', SNATSCOPE_DB: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8000)));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code, sig) => resolve(code ?? (sig ? 128 : -1))));
+  let reader: Database.Database | null = null;
+  try {
+    await waitUntil(() => /metrics on (http:\S+)\/metrics/.test(stderr), 60_000, 'the agent', child, () => stderr.trim());
+    const metricsUrl = /metrics on (http:\S+)\/metrics/.exec(stderr)![1];
+    await waitUntil(() => existsSync(db), 10_000, 'the database');
+    reader = new Database(db, { readonly: true, fileMustExist: true });
+    reader.pragma('busy_timeout = 2000');
+    const maxId = reader.prepare('SELECT coalesce(max(id), 0) AS n FROM requests');
+    const storedNow = () => (maxId.get() as { n: number }).n;
+    log(`agent: ${o.containers} containers x ${o.rate} lines/s for ${o.seconds} s, rotation at ${(o.rotateBytes / 1048576).toFixed(2)} MiB`);
+
+    const total = o.containers * o.rate * o.seconds;
+    const cap = Math.ceil((o.seconds * 1000) / TICK_MS) * 4 + 100;
+    const appendT = new Float64Array(cap);
+    const appendN = new Float64Array(cap);
+    let nAppend = 0;
+    const pollT: number[] = [];
+    const pollN: number[] = [];
+    const stamps = new StampFormatter();
+    let written = 0;
+    let bytes = 0;
+    let rotations = 0;
+    let pi = 0;
+    const cpu0 = procCpuSeconds(child.pid!);
+    const t0 = performance.now();
+    const tEnd = t0 + o.seconds * 1000;
+    let nextPoll = t0;
+    let nextMonitor = t0 + o.monitorMs;
+    const poll = (now: number) => {
+      pollT.push(now);
+      pollN.push(storedNow());
+      nextPoll = now + POLL_MS;
+    };
+    for (;;) {
+      const now = performance.now();
+      if (now >= nextPoll) poll(now);
+      if (now >= nextMonitor) {
+        rotations += kubelet.rotateBySize();
+        nextMonitor += o.monitorMs;
+      }
+      const due = Math.min(total, Math.floor((o.containers * o.rate * (now - t0)) / 1000)) - written;
+      if (due > 0) {
+        const per = Math.floor(due / o.containers);
+        let extra = due % o.containers;
+        const stamp = stamps.format(Date.now(), 0);
+        for (const f of files) {
+          const n = per + (extra > 0 ? 1 : 0);
+          if (extra > 0) extra--;
+          if (n === 0) continue;
+          if (pi + n > pool.length) pi = 0;
+          const before = f.size;
+          f.write(pool.slice(pi, pi + n), stamp);
+          bytes += f.size - before;
+          pi += n;
+        }
+        written += due;
+        if (nAppend < cap) {
+          appendT[nAppend] = performance.now();
+          appendN[nAppend++] = written;
+        }
+      }
+      if (written >= total && now >= tEnd) break;
+      await sleep(TICK_MS);
+    }
+    const tLast = performance.now();
+    let last = storedNow();
+    let lastProgress = performance.now();
+    for (;;) {
+      const now = performance.now();
+      poll(now);
+      const s = pollN[pollN.length - 1];
+      if (s >= written) break;
+      if (s !== last) {
+        last = s;
+        lastProgress = now;
+      } else if (now - lastProgress > 20_000) break;
+      await sleep(POLL_MS);
+    }
+    const tDone = pollT[pollT.length - 1];
+    const cpu1 = procCpuSeconds(child.pid!);
+    const hwm = procStatus(child.pid!)?.hwm ?? null;
+    const wall = (tDone - t0) / 1000;
+    const scrapeMs = await scrapeCost(metricsUrl);
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, sleep(30_000).then(() => -999)]);
+    if (code === -999) child.kill('SIGKILL');
+    reader.close();
+    reader = new Database(db, { readonly: true, fileMustExist: true });
+    const stored = (reader.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n;
+    const notes: string[] = [];
+    if (code !== 143) notes.push(`agent exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' ')}`);
+    if (/gap|lost/.test(stderr)) notes.push('the agent reported a gap');
+    return {
+      containers: o.containers,
+      ratePerContainer: o.rate,
+      seconds: o.seconds,
+      written,
+      stored,
+      lost: Math.max(0, written - stored),
+      duplicates: Math.max(0, stored - written),
+      rotations,
+      bytesWritten: bytes,
+      drainSeconds: (tDone - tLast) / 1000,
+      lagMs: lagStats(appendT, appendN, nAppend, pollT, pollN),
+      agentCpuPercent: cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) / wall) * 100 : null,
+      linesPerCpuSecond: cpu0 !== null && cpu1 !== null && cpu1 > cpu0 ? written / (cpu1 - cpu0) : null,
+      agentPeakRssBytes: hwm,
+      scrapeMs,
+      renderMs: await renderCost(o.containers),
+      note: notes.length ? notes.join('; ') : null,
+    };
+  } finally {
+    reader?.close();
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    kubelet.closeAll();
+    await emu.close();
+    model.close();
+    writeFileSync(join(o.dir, 'agent.stderr.txt'), stderr);
+    rmSync(podsDir, { recursive: true, force: true });
+  }
+}
+
+/** 50 scrapes of /metrics one after another: wall time of each (the agent keeps its load meanwhile idle). */
+async function scrapeCost(base: string): Promise<AgentBenchResult['scrapeMs']> {
+  const times: number[] = [];
+  let size = 0;
+  for (let i = 0; i < 55; i++) {
+    const t = performance.now();
+    const text = await (await fetch(`${base}/metrics`)).text();
+    if (i >= 5) times.push(performance.now() - t); // the first few warm the JIT
+    size = text.length;
+  }
+  times.sort((a, b) => a - b);
+  const pct = (p: number) => Math.round(times[Math.min(times.length - 1, Math.floor(times.length * p))] * 100) / 100;
+  return { p50: pct(0.5), p99: pct(0.99), max: Math.round(times[times.length - 1] * 100) / 100, bytes: size };
+}
+
+/** The registry with `pods` pods x every class rendered 200 times in this process: p50/p99 ms per render. */
+async function renderCost(pods: number): Promise<{ p50: number; p99: number; cpu: number }> {
+  const m = new SnatMetrics({ topology: new Topology(), version: 'bench', unparsed: () => ({ format: 1 }) });
+  for (let i = 0; i < pods; i++) {
+    for (const cls of CLASSES) {
+      m.write({ time: Date.now(), namespace: 'default', pod: `web-${i}`, container: 'nginx', nodeName: 'node-1', remoteAddr: '10.0.0.11', cls, owner: 'node-1', client: null, clientCls: null, method: 'GET', target: '/', protocol: 'HTTP/1.1', status: 200, bytes: 1, referer: null, userAgent: null, xff: null, requestTime: NaN, upstreamAddr: null });
+    }
+  }
+  m.committed(0.001);
+  const times: number[] = [];
+  const run = async () => {
+    const t = performance.now();
+    await m.metrics();
+    return performance.now() - t;
+  };
+  for (let i = 0; i < 50; i++) await run();
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < 200; i++) times.push(await run());
+  const cpu = process.cpuUsage(cpu0);
+  times.sort((a, b) => a - b);
+  const pct = (p: number) => Math.round(times[Math.floor(times.length * p)] * 1000) / 1000;
+  return { p50: pct(0.5), p99: pct(0.99), cpu: Math.round(((cpu.user + cpu.system) / 1000 / 200) * 1000) / 1000 };
+}
