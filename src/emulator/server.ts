@@ -50,6 +50,7 @@ export class Emulator {
   private readonly watches = new Set<WatchStream>();
   private readonly failRules: FailRule[] = [];
   private token: string | null = null;
+  private silent = false;
 
   constructor(model?: ClusterModel) {
     this.ownsModel = model === undefined;
@@ -113,6 +114,25 @@ export class Emulator {
     const hit = this.logsMatching(filter);
     for (const l of hit) l.stall(ms);
     return hit.length;
+  }
+
+  /** Matching log streams write at most `lines` lines every `everyMs` from now on (a slow drain). Returns how many. */
+  dripLogStreams(lines: number, everyMs: number, filter?: StreamFilter): number {
+    const hit = this.logsMatching(filter);
+    for (const l of hit) l.drip(lines, everyMs);
+    return hit.length;
+  }
+
+  /**
+   * Watches go silent (connected, sending nothing: no events, no bookmarks), new ones too; false ends the silence
+   * by cutting the silent watches, so their clients re-watch and get the events they missed replayed.
+   */
+  silenceWatches(on: boolean): void {
+    this.silent = on;
+    for (const w of [...this.watches]) {
+      if (on) w.silent = true;
+      else if (w.silent) w.cut();
+    }
   }
 
   /** Open follow log streams (for assertions). */
@@ -259,6 +279,7 @@ export class Emulator {
           namespace, labels, fields, table, resourceVersion: q.get('resourceVersion'),
           bookmarks: flag(q.get('allowWatchBookmarks')), bookmarkIntervalMs: this.bookmarkIntervalMs,
           timeoutSeconds: Number(q.get('timeoutSeconds') ?? '0') || 0, sendInitialEvents: flag(q.get('sendInitialEvents')),
+          silent: this.silent,
         }, this.watches);
         return;
       }

@@ -29,7 +29,6 @@ export interface StreamTuning {
   endGraceMs?: number;
   backoff?: BackoffOptions;
   watch?: Partial<ResourceWatchOptions>;
-  drainMs?: number;
   syncTimeoutMs?: number;
 }
 
@@ -59,7 +58,11 @@ export function parseCursor(json: string | null | undefined): TailCursor | null 
   if (!json) return null;
   try {
     const c = JSON.parse(json) as Partial<TailCursor>;
-    return typeof c.sinceTime === 'string' && typeof c.skip === 'number' ? { sinceTime: c.sinceTime, skip: c.skip } : null;
+    if (typeof c.sinceTime !== 'string' || typeof c.skip !== 'number') return null;
+    const out: TailCursor = { sinceTime: c.sinceTime, skip: c.skip };
+    if (typeof c.last === 'string') out.last = c.last;
+    if (c.end === true) out.end = true;
+    return out;
   } catch {
     return null;
   }
@@ -77,6 +80,10 @@ export class WatchStreams {
   pods: PodStreams | null = null;
   private readonly feeds = new Map<Tail, SourceFeed>();
   private readonly lastReason = new Map<Tail, string | null>();
+  /** Streams that ended without reading their instance to the end, as "ns/pod/container: reason (N lines read)". */
+  readonly givenUp: string[] = [];
+  /** Lines older than their stream's cursor (a clock stepped back), stored once. */
+  outOfOrder = 0;
   private synced = false;
 
   constructor(private readonly o: WatchStreamsOptions) {}
@@ -99,7 +106,8 @@ export class WatchStreams {
       maxStreams: o.maxStreams,
       follow: o.follow,
       watch: o.tuning.watch,
-      drainMs: o.tuning.drainMs,
+      unfinished: (ns, pod, container) => o.store.unfinishedInstances(ns, pod, container),
+      onLost: (inst) => this.lost(inst),
       openTail: (inst, decide, onState) => this.openTail(inst, decide, onState),
       onTailState: (inst, t) => this.tailState(inst, t),
       onTailEnded: (inst, t) => this.tailEnded(inst, t),
@@ -160,7 +168,8 @@ export class WatchStreams {
       pod: inst.pod,
       container: inst.container,
       follow: o.follow,
-      start: { cursor: parseCursor(feed.storedCursor), sinceTime: o.sinceTime, tailLines: o.tailLines },
+      // --since / --tail only for instances running when the run started; later ones are read from their start.
+      start: inst.atStart ? { cursor: parseCursor(feed.storedCursor), sinceTime: o.sinceTime, tailLines: o.tailLines } : { cursor: parseCursor(feed.storedCursor) },
       onLine: (line) => feed.push(line),
       onTooLong: (head) => feed.tooLong(head),
       onState,
@@ -190,11 +199,24 @@ export class WatchStreams {
 
   /** A tail ended: its feed ends, the end is recorded, and said unless it is routine. */
   private tailEnded(inst: ContainerInstance, t: Tail): void {
-    this.feeds.get(t)?.end();
+    const feed = this.feeds.get(t);
+    // Read to its end: the cursor says so (committed with the last rows), so no later run reads it again.
+    if (feed && t.complete) feed.dirty = true;
+    feed?.end();
+    this.outOfOrder += t.outOfOrder;
+    if (t.gaveUp) this.givenUp.push(`${streamName(inst)}: ${t.reason ?? 'given up'} (${t.lines} lines read)`);
     this.feeds.delete(t);
     this.lastReason.delete(t);
     this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-end', detail: t.reason });
     if (t.reason && t.reason !== 'stopped' && t.reason !== 'pod deleted' && t.reason !== 'container gone') this.o.say(`${streamName(inst)}: ended: ${t.reason}`);
+  }
+
+  /** A stored instance older than previous=true reaches: what it still held is lost, recorded and said. */
+  private lost(inst: ContainerInstance): void {
+    const detail = `instance ${inst.containerId.slice(-12)} ended while snatscope was not running and was replaced again; its remaining lines cannot be read`;
+    this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-error', detail });
+    this.o.say(`${streamName(inst)}: ${detail}`);
+    this.givenUp.push(`${streamName(inst)}: ${detail}`);
   }
 
   /** Every pod event is recorded; a container that waits (CrashLoopBackOff, ...) is said. */

@@ -41,7 +41,6 @@ export interface WatchTuning {
   watch?: Partial<ResourceWatchOptions>;
   flushMs?: number;
   syncTimeoutMs?: number;
-  drainMs?: number;
 }
 
 /** The view to use: the requested one, else the TUI on a terminal and lines otherwise. */
