@@ -1,15 +1,18 @@
 // The resume cursor of one container instance's log, and the check that a (re)connected stream serves that instance.
 //
-// Cursor: the LATEST whole second seen, how many lines of that second were delivered, and the stamp of the last of
-// them. It never moves back: a line older than it (the container's clock stepped back) is delivered once and counted
-// as out of order. The API server cuts sinceTime to whole seconds and is inclusive, so a resume asks for
-// sinceTime=<that second> and the stream replays that second: its first `count` lines are skipped (what stern does).
+// Cursor: the second of the last line delivered, how many lines of each second from there on were delivered, and the
+// stamp of the last line. The API server cuts sinceTime to whole seconds, is inclusive, and filters EVERY line by
+// its stamp, so a resume asks for sinceTime=<that second> and the stream replays, in log order, every line stamped
+// at or after it: the first `count[s]` lines of each second s are the ones delivered already and are skipped (what
+// stern does for one second). Normally that is one second; after a container's clock stepped back, the seconds the
+// clock has not caught up with yet are kept too, so lines delivered before the step are not stored twice and lines
+// after it are not filtered out. Lines older than the latest second seen are counted as out of order.
 //
 // Verification: the replayed lines ARE the check that the stream belongs to this instance. `follow=true` always
 // serves the container's CURRENT instance, whatever the (possibly lagging) pod status says; another instance's log
-// does not hold the same `count` lines with the same last stamp (RFC3339Nano) at that second. A stream that serves a
-// later second while lines of the cursor second are still owed, whose count-th replayed line has another stamp, or
-// that ends cleanly before the replay is complete is "foreign": nothing of it is delivered.
+// does not replay the same lines with the same last stamp (RFC3339Nano). A stream that serves a line we do not owe
+// before the last delivered line came round again, whose replay of that line has another stamp, or that ends
+// cleanly before it, is "foreign": nothing of it is delivered.
 
 /** Where a stream resumes: `sinceTime` is a whole second (RFC3339, UTC), `skip` the lines of it already delivered. */
 export interface TailCursor {
@@ -17,6 +20,8 @@ export interface TailCursor {
   skip: number;
   /** Stamp of the last line delivered at sinceTime's second (verifies the instance on resume). */
   last?: string;
+  /** Lines delivered at seconds after sinceTime (only after a clock stepped back): second (RFC3339) -> count. */
+  later?: Record<string, number>;
   /** The instance was read to its end (no later run needs to read it). */
   end?: boolean;
 }
@@ -27,38 +32,44 @@ export type LineVerdict = 'new' | 'seen' | 'foreign';
 const SECOND_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 export class StreamCursor {
-  /** Latest whole second seen (YYYY-MM-DDTHH:MM:SS, UTC), '' before the first line. */
+  /** Second of the last line delivered (YYYY-MM-DDTHH:MM:SS, UTC), '' before the first line. */
   private sec = '';
-  private count = 0;
   private last = '';
-  /** Lines older than the cursor (a clock stepped back), delivered once. */
+  /** Lines delivered per second, for `sec` and the seconds after it (more than one only after a clock step). */
+  private readonly counts = new Map<string, number>();
+  /** Latest second delivered. */
+  private max = '';
+  /** Lines older than the latest second seen (a clock stepped back), delivered once. */
   outOfOrder = 0;
   /** Lines dropped on resume because an earlier connection delivered them already. */
   skipped = 0;
   /** The instance was read to its end. */
   complete = false;
-  private resumeSec = '';
-  private skipLeft = 0;
+  private owed: Map<string, number> | null = null;
   private expectLast = '';
 
   constructor(c?: TailCursor | null) {
     if (c && SECOND_RE.test(c.sinceTime) && Number.isInteger(c.skip) && c.skip >= 0) {
-      this.sec = c.sinceTime.slice(0, 19);
-      this.count = c.skip;
+      this.sec = this.max = c.sinceTime.slice(0, 19);
+      this.counts.set(this.sec, c.skip);
+      for (const [k, n] of Object.entries(c.later ?? {})) {
+        if (!SECOND_RE.test(k) || !Number.isInteger(n) || n <= 0 || k <= `${this.sec}Z`) continue;
+        this.counts.set(k.slice(0, 19), n);
+        if (k.slice(0, 19) > this.max) this.max = k.slice(0, 19);
+      }
       this.last = typeof c.last === 'string' ? c.last : '';
       this.complete = c.end === true;
     }
   }
 
-  /** True before the first line (nothing to resume from, nothing to verify against). */
-  get empty(): boolean {
-    return this.sec === '';
-  }
-
   get value(): TailCursor | null {
     if (!this.sec) return null;
-    const c: TailCursor = { sinceTime: `${this.sec}Z`, skip: this.count };
+    const c: TailCursor = { sinceTime: `${this.sec}Z`, skip: this.counts.get(this.sec) ?? 0 };
     if (this.last) c.last = this.last;
+    if (this.counts.size > 1) {
+      c.later = {};
+      for (const [k, n] of this.counts) if (k !== this.sec) c.later[`${k}Z`] = n;
+    }
     if (this.complete) c.end = true;
     return c;
   }
@@ -70,15 +81,14 @@ export class StreamCursor {
 
   /** Before a request: the sinceTime to ask for (null: none); opens the replay window that verifies the instance. */
   resume(): string | null {
-    this.resumeSec = this.sec;
-    this.skipLeft = this.sec ? this.count : 0;
+    this.owed = this.sec ? new Map(this.counts) : null;
     this.expectLast = this.last;
     return this.sec ? `${this.sec}Z` : null;
   }
 
-  /** False when the stream ended while lines of the cursor second were still owed: it was not this instance's log. */
+  /** False when the stream ended before the last delivered line was replayed: it was not this instance's log. */
   replayComplete(): boolean {
-    return this.skipLeft === 0;
+    return this.owed === null;
   }
 
   /** One timestamped line (the stamp is everything before the first space). */
@@ -86,33 +96,31 @@ export class StreamCursor {
     const sp = line.indexOf(' ');
     const stamp = sp === -1 ? line : line.slice(0, sp);
     const sec = utcSecond(stamp);
-    if (this.resumeSec !== '') {
-      if (sec < this.resumeSec) {
+    const owed = this.owed;
+    if (owed !== null) {
+      if (sec < this.sec) {
         this.skipped++;
         return 'seen';
       }
-      if (sec === this.resumeSec && this.skipLeft > 0) {
-        this.skipLeft--;
-        this.skipped++;
-        if (this.skipLeft === 0) {
-          if (this.expectLast !== '' && stamp !== this.expectLast) return 'foreign';
-          this.resumeSec = '';
-        }
-        return 'seen';
+      const left = owed.get(sec) ?? 0;
+      if (left === 0) return 'foreign';
+      owed.set(sec, left - 1);
+      this.skipped++;
+      if (sec === this.sec && left === 1) {
+        if (this.expectLast !== '' && stamp !== this.expectLast) return 'foreign';
+        this.owed = null;
       }
-      if (this.skipLeft > 0) return 'foreign';
-      this.resumeSec = '';
+      return 'seen';
     }
+    if (sec < this.max) this.outOfOrder++;
+    else this.max = sec;
     if (sec > this.sec) {
-      this.sec = sec;
-      this.count = 1;
-      this.last = stamp;
-    } else if (sec === this.sec) {
-      this.count++;
-      this.last = stamp;
-    } else {
-      this.outOfOrder++;
+      // Seconds before the last line's are not replayed by a resume from it: forget them.
+      for (const k of this.counts.keys()) if (k < sec) this.counts.delete(k);
     }
+    this.sec = sec;
+    this.last = stamp;
+    this.counts.set(sec, (this.counts.get(sec) ?? 0) + 1);
     return 'new';
   }
 }

@@ -204,6 +204,7 @@ export class WatchStreams {
     if (feed && t.complete) feed.dirty = true;
     feed?.end();
     this.outOfOrder += t.outOfOrder;
+    if (t.outOfOrder > 0) this.o.say(`${streamName(inst)}: ${t.outOfOrder} lines older than their stream's latest second (a clock stepped back), each stored once`);
     if (t.gaveUp) this.givenUp.push(`${streamName(inst)}: ${t.reason ?? 'given up'} (${t.lines} lines read)`);
     this.feeds.delete(t);
     this.lastReason.delete(t);

@@ -85,6 +85,8 @@ export class Tail {
   private stopping = false;
   private finishing = false;
   private started = false;
+  /** The current read without follow reaches the instance's end (it has stopped). */
+  private toEnd = false;
   private readonly backoff: Backoff;
   private readonly path: string;
   private failure: KubeError | null = null;
@@ -177,16 +179,22 @@ export class Tail {
 
   /** Which request comes next: from decide() (the pod status), unless a foreign stream forced previous=true. */
   private nextMode(follow: boolean, first: boolean, forced: Mode | null, lastClean: boolean): Mode | 'done' {
-    if (forced) return forced;
+    if (forced) {
+      this.toEnd = true;
+      return forced;
+    }
     if (this.finishing) {
       // Deleted: a stream that ended cleanly was read to its end; after a drop, read what is left once.
       if (lastClean && !first) {
         this.end('pod deleted', true);
         return 'done';
       }
+      this.toEnd = true;
       return 'final';
     }
     const d = this.opts.decide?.() ?? 'resume';
+    // A read without follow reaches the instance's end only when it has stopped (a --no-follow read of a running one does not).
+    this.toEnd = d === 'final' || d === 'previous' || forced === 'previous';
     if (d === 'end') {
       if (first) this.giveUp('the container instance was replaced before its log could be read');
       else this.end('container gone');
@@ -217,7 +225,7 @@ export class Tail {
         if (!clean) throw this.failure ?? new KubeError(0, 'ECONNRESET', 'log stream dropped');
         failures = 0;
         lastClean = true;
-        if (mode !== 'follow') return this.end(this.finishing ? 'pod deleted' : null, true);
+        if (mode !== 'follow') return this.end(this.finishing ? 'pod deleted' : null, this.toEnd);
         if (this.finishing) return this.end('pod deleted', true);
         // A follow stream ended cleanly: the container stopped, or something in between closed it.
         const healthy = this.lines > before || Date.now() - t0 > 10_000;
