@@ -21,6 +21,7 @@ export interface FailRule {
   path?: RegExp;
   retryAfter?: number;
   message?: string;
+  reason?: string;
 }
 
 export interface RequestRecord {
@@ -151,6 +152,11 @@ export class Emulator {
     for (const w of [...this.watches]) w.error('The resourceVersion for the provided watch is too old.');
   }
 
+  /** Sends every open watch an ERROR event with this Status (code, message, reason) and closes it. */
+  errorWatches(code: number, message: string, reason?: string): void {
+    for (const w of [...this.watches]) w.error(message, code, reason);
+  }
+
   /** Resets every open watch connection. */
   cutWatches(): void {
     for (const w of [...this.watches]) w.cut();
@@ -162,7 +168,7 @@ export class Emulator {
   }
 
   /** Answers the next n requests whose path+query matches with that status and a Status body. */
-  failNext(n: number, status: number, opts: { path?: RegExp; retryAfter?: number; message?: string } = {}): void {
+  failNext(n: number, status: number, opts: { path?: RegExp; retryAfter?: number; message?: string; reason?: string } = {}): void {
     this.failRules.push({ remaining: n, status, ...opts });
   }
 
@@ -191,7 +197,7 @@ export class Emulator {
     if (rule) {
       rule.remaining--;
       if (rule.remaining === 0) this.failRules.splice(this.failRules.indexOf(rule), 1);
-      const st = statusObject(rule.status, rule.message ?? `injected failure ${rule.status}`, undefined,
+      const st = statusObject(rule.status, rule.message ?? `injected failure ${rule.status}`, rule.reason,
         rule.retryAfter !== undefined ? { retryAfterSeconds: rule.retryAfter } : undefined);
       return sendStatus(res, st, rule.retryAfter !== undefined ? { 'Retry-After': String(rule.retryAfter) } : {});
     }

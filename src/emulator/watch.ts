@@ -98,10 +98,10 @@ export class WatchStream {
     this.res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind: this.resource.kind, apiVersion, metadata } }) + '\n');
   }
 
-  /** Sends the 410 Expired ERROR event and closes, as the apiserver does for a compacted resourceVersion. */
-  error(message: string): void {
+  /** Sends an ERROR event (default: 410 Expired, as the apiserver does for a compacted resourceVersion) and closes. */
+  error(message: string, code = 410, reason = code === 410 ? 'Expired' : undefined): void {
     if (this.done) return;
-    this.res.write(JSON.stringify({ type: 'ERROR', object: statusObject(410, message, 'Expired') }) + '\n');
+    this.res.write(JSON.stringify({ type: 'ERROR', object: statusObject(code, message, reason) }) + '\n');
     this.end();
   }
 
