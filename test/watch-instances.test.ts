@@ -34,7 +34,7 @@ describe('container restarts', () => {
     expect(s.check()).toEqual({ stored: 501, served: 501, dup: [], missing: [] });
     expect(sourceOf('old-last')).toBe(sourceOf('old-0'));
     expect(sourceOf('new-0')).not.toBe(sourceOf('old-0'));
-    expect(logRequests('web-0').some((u) => u.includes('previous=true'))).toBe(true);
+    expect(logRequests('web-0').some((u) => u.includes('previous=true')), logRequests('web-0').join('\n')).toBe(true);
   }, 30_000);
 
   it('a restart while the pod watch is silent: the old instance is read to its end, the new one once the watch speaks', async () => {

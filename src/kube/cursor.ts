@@ -22,6 +22,8 @@ export interface TailCursor {
   last?: string;
   /** Lines delivered at seconds after sinceTime (only after a clock stepped back): second (RFC3339) -> count. */
   later?: Record<string, number>;
+  /** The instance was read from its first line (no --tail or --since cut it): nothing before the cursor is missing. */
+  whole?: boolean;
   /** The instance was read to its end (no later run needs to read it). */
   end?: boolean;
 }
@@ -45,11 +47,16 @@ export class StreamCursor {
   skipped = 0;
   /** The instance was read to its end. */
   complete = false;
+  /** Read from its first line. */
+  readonly whole: boolean;
   private owed: Map<string, number> | null = null;
   private expectLast = '';
 
-  constructor(c?: TailCursor | null) {
-    if (c && SECOND_RE.test(c.sinceTime) && Number.isInteger(c.skip) && c.skip >= 0) {
+  /** `fromStart`: with no stored cursor, the first request reads the instance from its first line. */
+  constructor(c?: TailCursor | null, fromStart = false) {
+    const valid = !!c && SECOND_RE.test(c.sinceTime) && Number.isInteger(c.skip) && c.skip >= 0;
+    this.whole = valid ? c!.whole === true : fromStart;
+    if (c && valid) {
       this.sec = this.max = c.sinceTime.slice(0, 19);
       this.counts.set(this.sec, c.skip);
       for (const [k, n] of Object.entries(c.later ?? {})) {
@@ -66,6 +73,7 @@ export class StreamCursor {
     if (!this.sec) return null;
     const c: TailCursor = { sinceTime: `${this.sec}Z`, skip: this.counts.get(this.sec) ?? 0 };
     if (this.last) c.last = this.last;
+    if (this.whole) c.whole = true;
     if (this.counts.size > 1) {
       c.later = {};
       for (const [k, n] of this.counts) if (k !== this.sec) c.later[`${k}Z`] = n;

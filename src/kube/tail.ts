@@ -98,7 +98,8 @@ export class Tail {
     this.path = `/api/v1/namespaces/${encodeURIComponent(opts.namespace)}/pods/${encodeURIComponent(opts.pod)}/log`;
     this.backoff = new Backoff(opts.backoff);
     this.done = new Promise((r) => (this.resolveDone = r));
-    this.cur = new StreamCursor(opts.start?.cursor);
+    const st = opts.start;
+    this.cur = new StreamCursor(st?.cursor, !st?.sinceTime && (st?.tailLines === undefined || st.tailLines < 0));
     this.onLineBound = (line) => this.handle(line, false);
     this.onLongBound = (head) => this.handle(head, true);
   }
