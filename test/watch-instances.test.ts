@@ -24,9 +24,10 @@ describe('container restarts', () => {
     s.many('web-0', 'old-', 300);
     await s.allStored('the old instance');
     s.put('web-0', 'old-last');
-    // The log switches at once; the pod status shows the restart 1.5 s later (the tail waits only 60 ms).
-    c.model.restartContainer('default', 'web-0', 'nginx', { statusLagMs: 1500 });
-    await sleep(200);
+    // The log switches at once; the pod status shows the restart 3 s later (the tail waits only 60 ms). The new
+    // instance logs in a later second than the old one's last line, before the status catches up.
+    c.model.restartContainer('default', 'web-0', 'nginx', { statusLagMs: 3000 });
+    await sleep(1100);
     s.many('web-0', 'new-', 200);
     await s.allStored('both instances');
     await sleep(300);
@@ -154,7 +155,7 @@ describe('clocks and deletions', () => {
     const w = await startWatch(c, { targets: ['web-0'] });
     s.put('web-0', 'first');
     await s.allStored('the first line');
-    c.emu.dripLogStreams(20, 100, { pod: 'web-0' }); // 485 lines take ~2.5 s to arrive
+    c.emu.dripLogStreams(10, 120, { pod: 'web-0' }); // 485 lines take ~6 s to arrive (longer than the old fixed 5 s)
     s.many('web-0', 'backlog-', 485);
     c.model.deletePod('default', 'web-0');
     await s.allStored('the whole backlog', 20_000);
