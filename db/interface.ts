@@ -14,6 +14,8 @@ export type PodEventKind = 'watched' | 'deleted' | 'stream-start' | 'stream-end'
 
 export interface StoreOptions {
   readonly?: boolean;
+  /** The database's writer lock (db/lock.ts), held by the caller: released when the store closes or is abandoned. */
+  lock?: { release(): void };
   busyTimeoutMs?: number;
   /** Rows per transaction before add() commits on its own (default 50_000). */
   batchSize?: number;

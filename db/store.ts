@@ -103,7 +103,7 @@ export class Store extends BatchWriter implements StoreWriter {
       }
     } finally {
       this.closed = true;
-      this.db.close();
+      this.closeConnection();
     }
   }
 }

@@ -2,11 +2,12 @@
 // by the operating system when the holder is killed (kill -9 leaves no stale lock), and never stops a reader.
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WriterLock } from '../db/lock.js';
 import { ROOT, tempDir } from './helpers/cli.js';
+import { cliAsync, mainLine, startCli, until } from './helpers/hostile.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -69,4 +70,46 @@ describe('the writer lock', () => {
     expect(after).toBeInstanceOf(WriterLock);
     (after as WriterLock).release();
   });
+});
+
+describe('two writing commands on one database', () => {
+  const holderOf = (db: string): number | null => {
+    try {
+      const d = new Database(WriterLock.pathFor(db), { readonly: true, fileMustExist: true, timeout: 100 });
+      try {
+        return (d.prepare('SELECT pid FROM holder').pluck().get() as number | undefined) ?? null;
+      } finally {
+        d.close();
+      }
+    } catch {
+      return null;
+    }
+  };
+  const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => mainLine(`${prefix}${i}`)).join('\n') + '\n';
+
+  it('a second ingest exits 4 with one line naming the first; --wait makes it start when the first has finished', async () => {
+    const db = join(tmp.dir, 'c.db');
+    const file = join(tmp.dir, 'big.log');
+    writeFileSync(file, lines('f', 3000));
+    // The first writer reads stdin and holds the database until its stdin ends.
+    const first = startCli(['ingest', '-', '--db', db, '-q', '--pod', 'web-0'], { stdin: 'pipe' });
+    first.child.stdin!.write(lines('s', 500));
+    await until(() => holderOf(db) === first.child.pid, 15_000, 'the first writer to hold the lock');
+
+    const second = await cliAsync(['ingest', file, '--db', db, '-q']);
+    expect(second.code).toBe(4);
+    expect(second.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^snatscope: database .*c\\.db is being written by pid ${first.child.pid} \\(snatscope ingest, since \\d\\d:\\d\\d:\\d\\d\\); nothing was written \\(try --wait to start when it has finished, or --db PATH of another database\\)$`)),
+    ]);
+
+    const waiting = startCli(['ingest', file, '--db', db, '-q', '--wait']);
+    await until(() => waiting.out.stderr.includes('waiting for'), 15_000, 'the --wait notice');
+    expect(waiting.out.stderr).toContain(`waiting for pid ${first.child.pid} (snatscope ingest`);
+    first.child.stdin!.end(lines('t', 500));
+    expect(await first.exited).toBe(0);
+    expect(await waiting.exited).toBe(0);
+    const d = new Database(db, { readonly: true });
+    expect(d.prepare('SELECT count(*) FROM requests').pluck().get()).toBe(4000);
+    d.close();
+  }, 60_000);
 });
