@@ -4,7 +4,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runWatch } from '../src/commands/watch.js';
+import { runWatch } from '../src/watch/run.js';
 import { UserError } from '../src/errors.js';
 import { startCluster, waitFor, type Cluster } from './helpers/kube.js';
 import { FAST, Served, startWatch } from './helpers/watch-run.js';

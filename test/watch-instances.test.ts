@@ -2,6 +2,7 @@
 // --max-streams queue or while snatscope is not running, clocks that step back, deleted pods with a backlog and
 // --tail on containers that start during the run: rows stored == lines served, each once, against the emulator.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UserError } from '../src/errors.js';
 import { addWebPod, readRows, readSql, startCluster, waitFor, type Cluster } from './helpers/kube.js';
 import { Served, startWatch } from './helpers/watch-run.js';
 
@@ -183,3 +184,42 @@ describe('clocks and deletions', () => {
   }, 30_000);
 });
 
+
+describe('two writers, and a --no-follow run that gives up', () => {
+  it('a second watch on the same database exits 4 naming the first; with --wait it starts when the first stops', async () => {
+    const s = new Served(c);
+    s.many('web-0', 'a-', 50);
+    const w1 = await startWatch(c, { targets: ['web-0'] });
+    await s.allStored('the first writer');
+    const second = await startWatch(c, { targets: ['web-0'] }).then((w) => w.done).then(() => null, (e: unknown) => e as UserError);
+    expect(second).toBeInstanceOf(UserError);
+    expect(second!.exitCode).toBe(4);
+    expect(second!.message).toMatch(new RegExp(`^database .*snatscope\\.db is being written by pid ${process.pid} \\(snatscope watch, since \\d\\d:\\d\\d:\\d\\d\\); nothing was written$`));
+    const w2 = startWatch(c, { targets: ['web-0'], wait: true });
+    s.many('web-0', 'b-', 50);
+    await s.allStored('lines while the second waits');
+    await sleep(300);
+    await w1.stop();
+    const waiting = await w2;
+    s.many('web-0', 'c-', 50);
+    await s.allStored('lines after the second started');
+    await sleep(300);
+    await waiting.stop();
+    expect(waiting.stderr.text).toContain(`waiting for pid ${process.pid} (snatscope watch`);
+    expect(s.check()).toEqual({ stored: 150, served: 150, dup: [], missing: [] });
+  }, 30_000);
+
+  it('--no-follow that gives up on a stream (repeated 500s) exits 5 naming it; the other stream is stored whole', async () => {
+    addWebPod(c.model, 1);
+    const s = new Served(c);
+    s.many('web-0', 'a-', 870);
+    c.model.appendLog('default', 'web-1', 'nginx', Array.from({ length: 290 }, (_, i) => `line ${i}`));
+    c.emu.failNext(1000, 500, { path: /\/pods\/web-1\/log/ });
+    const w = await startWatch(c, { selector: 'app=web', follow: false });
+    const r = await w.done;
+    expect(r.exitCode).toBe(5);
+    expect(w.stderr.text).toMatch(/snatscope: not read to the end: default\/web-1\/nginx: 500 InternalError: injected failure 500 \(0 lines read\)/);
+    expect(w.stderr.text).toContain('1 of 2 streams were given up; the stored data is incomplete');
+    expect(s.check()).toEqual({ stored: 870, served: 870, dup: [], missing: [] });
+  }, 30_000);
+});

@@ -1,6 +1,6 @@
 // Runs `snatscope watch` in-process (runWatch) against the test cluster, with fast timeouts, and collects what it
 // says; plus a writer of tagged lines that remembers every line it served.
-import { runWatch, type WatchOptions, type WatchRun, type WatchTuning } from '../../src/commands/watch.js';
+import { runWatch, type WatchOptions, type WatchRun, type WatchTuning } from '../../src/watch/run.js';
 import { accessLine, exactlyOnce, readRows, waitFor, type Cluster } from './kube.js';
 
 export const FAST: WatchTuning = {
