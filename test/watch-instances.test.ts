@@ -2,7 +2,9 @@
 // --max-streams queue or while snatscope is not running, clocks that step back, deleted pods with a backlog and
 // --tail on containers that start during the run: rows stored == lines served, each once, against the emulator.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { UserError } from '../src/errors.js';
+import { buildAudit } from '../src/report/audit.js';
 import { addWebPod, readRows, readSql, startCluster, waitFor, type Cluster } from './helpers/kube.js';
 import { Served, startWatch } from './helpers/watch-run.js';
 
@@ -15,6 +17,15 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The audit's coverage gaps of one pod over [from, now]. */
+function gapsOf(pod: string, from: number): { reason: string }[] {
+  const db = new Database(c.db, { readonly: true });
+  try {
+    return buildAudit(db, { from, until: Date.now() }).coverage.find((x) => x.pod === pod)?.gaps ?? [];
+  } finally {
+    db.close();
+  }
+}
 const sourceOf = (tag: string) => readRows(c.db).find((r) => r.target === `/r/${tag}`)?.source;
 const logRequests = (pod: string) => c.emu.requestLog.filter((r) => r.url.includes(`/pods/${pod}/log`)).map((r) => r.url);
 
@@ -79,6 +90,7 @@ describe('container restarts', () => {
   }, 30_000);
 
   it('a restart while snatscope is not running (stopped, or between two --no-follow runs): the rest of the old instance is read from its cursor', async () => {
+    const t0 = Date.now() - 1000;
     for (const follow of [true, false]) {
       const s = new Served(c);
       const pod = follow ? 'web-0' : 'web-1';
@@ -108,10 +120,13 @@ describe('container restarts', () => {
       expect(s.check().missing).toEqual([]);
       expect(sourceOf(`${pod}-b-109`)).toBe(sourceOf(`${pod}-a-0`));
       expect(sourceOf(`${pod}-c-0`)).not.toBe(sourceOf(`${pod}-a-0`));
+      // Coverage from what was stored: both instances are complete up to now, so the audit shows no gap.
+      expect(gapsOf(pod, t0)).toEqual([]);
     }
   }, 40_000);
 
-  it('an instance replaced twice while snatscope was not running: its loss is said and recorded', async () => {
+  it('an instance replaced twice while snatscope was not running: its loss is said, recorded and an audit gap', async () => {
+    const t0 = Date.now() - 1000;
     const s = new Served(c);
     s.many('web-0', 'a-', 5);
     const w1 = await startWatch(c, { targets: ['web-0'] });
@@ -126,6 +141,10 @@ describe('container restarts', () => {
     expect(w2.stderr.text).toMatch(/default\/web-0\/nginx: instance \w+ ended while snatscope was not running and was replaced again; its remaining lines cannot be read/);
     const ev = readSql<{ detail: string }>(c.db, "SELECT detail FROM pod_events WHERE event = 'stream-error'");
     expect(ev.some((e) => e.detail.includes('replaced again'))).toBe(true);
+    // The audit shows the loss: the first instance was not read to its end.
+    const gaps = gapsOf('web-0', t0);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0].reason).toMatch(/^container instance \w{12} was not read to its end \(nothing stored after \d\d:\d\d:\d\d\)$/);
   }, 30_000);
 });
 

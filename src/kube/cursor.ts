@@ -33,6 +33,17 @@ export type LineVerdict = 'new' | 'seen' | 'foreign';
 
 const SECOND_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
+/** A stored stream cursor (JSON), or null when there is none or it is not one; StreamCursor checks the values. */
+export function parseCursor(json: string | null | undefined): TailCursor | null {
+  if (!json) return null;
+  try {
+    const c = JSON.parse(json) as Partial<TailCursor> | null;
+    return c && typeof c.sinceTime === 'string' && typeof c.skip === 'number' ? (c as TailCursor) : null;
+  } catch {
+    return null;
+  }
+}
+
 export class StreamCursor {
   /** Second of the last line delivered (YYYY-MM-DDTHH:MM:SS, UTC), '' before the first line. */
   private sec = '';

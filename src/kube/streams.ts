@@ -10,7 +10,10 @@ import type { BackoffOptions } from './backoff.js';
 import type { KubeClient, KubeError } from './http.js';
 import { PodStreams, streamKey, type ContainerInstance, type PodEvent, type Selection } from './pods.js';
 import { fatalAtStart } from './startup.js';
-import { Tail, type ResumeDecision, type TailCursor } from './tail.js';
+import { parseCursor } from './cursor.js';
+import { Tail, type ResumeDecision } from './tail.js';
+
+export { parseCursor } from './cursor.js';
 import type { ResourceWatchOptions } from './watch.js';
 
 /** What a view is told about the streams (LiveFeed implements it for the TUI). */
@@ -52,21 +55,6 @@ export interface WatchStreamsOptions {
 }
 
 const EVENT_KIND = { added: 'watched', deleted: 'deleted', started: 'stream-start', restarted: 'restart', waiting: 'stream-error' } as const;
-
-/** A stored stream cursor (JSON), or null when there is none or it is not one. */
-export function parseCursor(json: string | null | undefined): TailCursor | null {
-  if (!json) return null;
-  try {
-    const c = JSON.parse(json) as Partial<TailCursor>;
-    if (typeof c.sinceTime !== 'string' || typeof c.skip !== 'number') return null;
-    const out: TailCursor = { sinceTime: c.sinceTime, skip: c.skip };
-    if (typeof c.last === 'string') out.last = c.last;
-    if (c.end === true) out.end = true;
-    return out;
-  } catch {
-    return null;
-  }
-}
 
 function streamName(i: ContainerInstance): string {
   return safeText(`${i.namespace}/${i.pod}/${i.container}`);
@@ -208,7 +196,11 @@ export class WatchStreams {
     if (t.gaveUp) this.givenUp.push(`${streamName(inst)}: ${t.reason ?? 'given up'} (${t.lines} lines read)`);
     this.feeds.delete(t);
     this.lastReason.delete(t);
-    this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-end', detail: t.reason });
+    // Coverage comes from the instances' cursors (src/report/coverage.ts); the events say when reading stopped. An
+    // instance read to its end changes nothing for the container (its next instance is read); one given up or gone
+    // before its end is an error, which does not end the reading of the container's current instance.
+    const event = t.gaveUp || t.reason === 'container gone' ? 'stream-error' : t.complete && t.reason === null ? null : 'stream-end';
+    if (event) this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event, detail: t.reason });
     if (t.reason && t.reason !== 'stopped' && t.reason !== 'pod deleted' && t.reason !== 'container gone') this.o.say(`${streamName(inst)}: ended: ${t.reason}`);
   }
 
