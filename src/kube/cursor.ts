@@ -31,6 +31,12 @@ export interface TailCursor {
 /** A line is new (deliver it), seen (an earlier connection delivered it) or foreign (another instance's log). */
 export type LineVerdict = 'new' | 'seen' | 'foreign';
 
+/**
+ * How far back (s) a clock may step past lines already stored and still be resumed exactly. A bigger step makes the
+ * replay hold lines the cursor cannot account for: the stream is then taken for another instance and given up, loudly.
+ */
+const STEP_WINDOW_S = 600;
+
 const SECOND_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 /** A stored stream cursor (JSON), or null when there is none or it is not one; StreamCursor checks the values. */
@@ -85,9 +91,9 @@ export class StreamCursor {
     const c: TailCursor = { sinceTime: `${this.sec}Z`, skip: this.counts.get(this.sec) ?? 0 };
     if (this.last) c.last = this.last;
     if (this.whole) c.whole = true;
-    if (this.counts.size > 1) {
-      c.later = {};
-      for (const [k, n] of this.counts) if (k !== this.sec) c.later[`${k}Z`] = n;
+    for (const [k, n] of this.counts) {
+      // Stored: what a resume from the last line's second replays (the seconds after it, after a clock step).
+      if (k > this.sec) (c.later ??= {})[`${k}Z`] = n;
     }
     if (this.complete) c.end = true;
     return c;
@@ -98,9 +104,23 @@ export class StreamCursor {
     return v ? JSON.stringify(v) : null;
   }
 
+  /**
+   * Counts a resume may need: every second from the last line's on, and (in memory only) the STEP_WINDOW_S seconds
+   * below the latest one, for a clock that steps back later: a resume from the stepped-back second replays them.
+   */
+  private forget(sec: string): void {
+    const floor = new Date(Date.parse(`${this.max > sec ? this.max : sec}Z`) - STEP_WINDOW_S * 1000).toISOString().slice(0, 19);
+    const keep = floor < sec ? floor : sec;
+    for (const k of this.counts.keys()) if (k < keep) this.counts.delete(k);
+  }
+
   /** Before a request: the sinceTime to ask for (null: none); opens the replay window that verifies the instance. */
   resume(): string | null {
-    this.owed = this.sec ? new Map(this.counts) : null;
+    this.owed = null;
+    if (this.sec) {
+      this.owed = new Map();
+      for (const [k, n] of this.counts) if (k >= this.sec) this.owed.set(k, n);
+    }
     this.expectLast = this.last;
     return this.sec ? `${this.sec}Z` : null;
   }
@@ -133,10 +153,7 @@ export class StreamCursor {
     }
     if (sec < this.max) this.outOfOrder++;
     else this.max = sec;
-    if (sec > this.sec) {
-      // Seconds before the last line's are not replayed by a resume from it: forget them.
-      for (const k of this.counts.keys()) if (k < sec) this.counts.delete(k);
-    }
+    if (sec > this.sec && this.counts.size > 0) this.forget(sec);
     this.sec = sec;
     this.last = stamp;
     this.counts.set(sec, (this.counts.get(sec) ?? 0) + 1);
