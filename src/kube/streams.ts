@@ -4,7 +4,7 @@
 // said again); a view (the TUI) can follow each stream's state. An error retrying cannot fix before the pod list
 // first synced (credentials, permissions, DNS, TLS) goes to `onFatal`; later ones are said and retried.
 import type { StoreWriter } from '../../db/index.js';
-import { safeText } from '../text.js';
+import { safeText, shortContainerId } from '../text.js';
 import type { Pipeline, SourceFeed } from '../pipeline.js';
 import type { BackoffOptions } from './backoff.js';
 import type { KubeClient, KubeError } from './http.js';
@@ -70,8 +70,6 @@ export class WatchStreams {
   private readonly lastReason = new Map<Tail, string | null>();
   /** Streams that ended without reading their instance to the end, as "ns/pod/container: reason (N lines read)". */
   readonly givenUp: string[] = [];
-  /** Lines older than their stream's cursor (a clock stepped back), stored once. */
-  outOfOrder = 0;
   private synced = false;
 
   constructor(private readonly o: WatchStreamsOptions) {}
@@ -191,7 +189,6 @@ export class WatchStreams {
     // Read to its end: the cursor says so (committed with the last rows), so no later run reads it again.
     if (feed && t.complete) feed.dirty = true;
     feed?.end();
-    this.outOfOrder += t.outOfOrder;
     if (t.outOfOrder > 0) this.o.say(`${streamName(inst)}: ${t.outOfOrder} lines older than their stream's latest second (a clock stepped back), each stored once`);
     if (t.gaveUp) this.givenUp.push(`${streamName(inst)}: ${t.reason ?? 'given up'} (${t.lines} lines read)`);
     this.feeds.delete(t);
@@ -206,7 +203,7 @@ export class WatchStreams {
 
   /** A stored instance older than previous=true reaches: what it still held is lost, recorded and said. */
   private lost(inst: ContainerInstance): void {
-    const detail = `instance ${inst.containerId.slice(-12)} ended while snatscope was not running and was replaced again; its remaining lines cannot be read`;
+    const detail = `instance ${shortContainerId(inst.containerId)} ended while snatscope was not running and was replaced again; its remaining lines cannot be read`;
     this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-error', detail });
     this.o.say(`${streamName(inst)}: ${detail}`);
     this.givenUp.push(`${streamName(inst)}: ${detail}`);

@@ -9,7 +9,7 @@
 import type Database from 'better-sqlite3';
 import { firstRequestAfter, type SourceSpan, type StoredPodEvent } from '../../db/audit.js';
 
-import type { Gap, PodCoverage } from './coverage.js';
+import type { Gap, PodCoverage } from './coverage-types.js';
 
 type Span = [number, number];
 

@@ -9,30 +9,16 @@
 // - an older instance that was not read to its end leaves a gap from its last stored line to the next instance;
 // - a saved log (file/stdin) covers its first..last request time.
 // After `deleted` the pod is gone, which is not a gap. A pod is covered where every one of its containers is.
-// Gaps shorter than a second are not reported, except a known loss (an instance not read to its end). A pod whose stream cursors predate this (no instance facts) is
-// covered from its lifecycle events as before (coverage-events.ts).
+// Gaps shorter than a second are not reported, except a known loss (an instance not read to its end). A pod whose
+// stream cursors predate this (no instance facts) is covered from its lifecycle events as before (coverage-events.ts).
 import type Database from 'better-sqlite3';
 import { podEvents, sourceSpans, type SourceSpan, type StoredPodEvent } from '../../db/audit.js';
 import type { PodInfo } from '../classify/kube-objects.js';
+import { shortContainerId } from '../text.js';
+import type { Gap, PodCoverage } from './coverage-types.js';
 import { eventCoverage } from './coverage-events.js';
 
-export interface Gap {
-  from: number;
-  until: number;
-  reason: string;
-}
-
-export interface PodCoverage {
-  namespace: string;
-  pod: string;
-  /** Kinds of sources seen for the pod: stream (watch), file, stdin. */
-  sources: string[];
-  /** Covered milliseconds of the window. */
-  coveredMs: number;
-  gaps: Gap[];
-  /** Set when the pod was deleted inside the window. */
-  deletedAt: number | null;
-}
+export type { Gap, PodCoverage } from './coverage-types.js';
 
 type Span = [number, number];
 
@@ -88,7 +74,6 @@ function hasInstanceFacts(s: SourceSpan): boolean {
   return c.last !== undefined || c.whole !== undefined || c.end !== undefined;
 }
 
-const short = (id: string | null) => (id ? id.replace(/^[a-z]+:\/\//, '').slice(0, 12) : '?');
 const hhmmss = (t: number) => new Date(t).toISOString().slice(11, 19);
 
 /** A covered span and what a hole right after it (or right before it) means. */
@@ -127,7 +112,7 @@ function containerClaims(instances: SourceSpan[], events: StoredPodEvent[]): Cla
       after = last?.event === 'stream-end' ? `not read since the log stream ended${last.detail ? `: ${last.detail}` : ''}` : 'not read since';
     } else {
       end = (s.last ?? s.firstSeen) + 1;
-      after = `container instance ${short(s.containerId)} was not read to its end (nothing stored after ${hhmmss(end - 1)})`;
+      after = `container instance ${shortContainerId(s.containerId)} was not read to its end (nothing stored after ${hhmmss(end - 1)})`;
       loss = true;
     }
     const before = c.whole ? after : s.first === null ? 'nothing stored from this container instance' : 'before the first line read (the stream started with --tail or --since)';
