@@ -1,4 +1,4 @@
-// One writer per database: every writing command (watch, ingest, prune) holds `<db>-lock` while it runs. The lock
+// One writer per database: every writing command (watch, agent, ingest, prune) holds `<db>-lock` while it runs. The lock
 // is SQLite's own file lock on that small side file: a connection that holds `BEGIN IMMEDIATE` (a RESERVED lock,
 // never committed) excludes every other writer, lets anyone read, and is released by the operating system when the
 // process dies (kill -9 leaves no stale lock). The holder's pid, command and start time are committed in the file
