@@ -23,6 +23,7 @@ import type {
   StoreOptions,
   StoreWriter,
 } from './interface.js';
+import { unfinishedInstances } from './instances.js';
 import { openDatabase } from './open.js';
 import { pruneRequests } from './prune.js';
 import { Snapshots } from './samples.js';
@@ -49,6 +50,10 @@ export class Store extends BatchWriter implements StoreWriter {
   peekSource(key: string): SourceState | null {
     this.writable();
     return this.positions!.peek(key);
+  }
+
+  unfinishedInstances(namespace: string, pod: string, container: string): string[] {
+    return unfinishedInstances(this.db, namespace, pod, container);
   }
 
   sourceMeta(sourceId: number, meta: { format?: string | null; envelope?: string | null }): void {
@@ -98,7 +103,7 @@ export class Store extends BatchWriter implements StoreWriter {
       }
     } finally {
       this.closed = true;
-      this.db.close();
+      this.closeConnection();
     }
   }
 }
