@@ -37,7 +37,7 @@ export interface WriterOpen {
 
 /**
  * Opens the database for writing by `command` (watch, agent, ingest, prune), holding its writer lock (db/lock.ts) until the
- * store is closed: a second writer gets one line naming the holder (exit 4), or waits with --wait. Readers never
+ * store is closed: a second writer gets one line naming the holder (exit 6), or waits with --wait. Readers never
  * lock. Null when the signal aborted the wait.
  */
 export async function openWriter(path: string | undefined, command: string, o: WriterOpen = {}): Promise<Store | null> {

@@ -78,7 +78,7 @@ export function storeFailure(err: unknown, dbPath: string): UserError {
 }
 
 /** Exit code of a writing command whose database another snatscope is writing (README: exit codes). */
-export const EXIT_DB_BUSY = 4;
+export const EXIT_DB_BUSY = 6;
 
 /** Who holds the writer lock, in words: "pid 123 (snatscope watch, since 21:04:05)". */
 export function describeHolder(h: { pid: number; command: string; since: number }): string {
@@ -87,7 +87,7 @@ export function describeHolder(h: { pid: number; command: string; since: number 
   return `pid ${h.pid} (${h.command}${since})`;
 }
 
-/** A second writer: one line naming the holder, exit 4; nothing was written. */
+/** A second writer: one line naming the holder, exit 6; nothing was written. */
 export function writerBusy(dbPath: string, h: { pid: number; command: string; since: number }): UserError {
   return new UserError(
     `database ${dbPath} is being written by ${describeHolder(h)}; nothing was written`,

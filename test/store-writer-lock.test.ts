@@ -87,7 +87,7 @@ describe('two writing commands on one database', () => {
   };
   const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => mainLine(`${prefix}${i}`)).join('\n') + '\n';
 
-  it('a second ingest exits 4 with one line naming the first; --wait makes it start when the first has finished', async () => {
+  it('a second ingest exits 6 with one line naming the first; --wait makes it start when the first has finished', async () => {
     const db = join(tmp.dir, 'c.db');
     const file = join(tmp.dir, 'big.log');
     writeFileSync(file, lines('f', 3000));
@@ -97,7 +97,7 @@ describe('two writing commands on one database', () => {
     await until(() => holderOf(db) === first.child.pid, 15_000, 'the first writer to hold the lock');
 
     const second = await cliAsync(['ingest', file, '--db', db, '-q']);
-    expect(second.code).toBe(4);
+    expect(second.code).toBe(6);
     expect(second.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(new RegExp(`^snatscope: database .*c\\.db is being written by pid ${first.child.pid} \\(snatscope ingest, since \\d\\d:\\d\\d:\\d\\d\\); nothing was written \\(try --wait to start when it has finished, or --db PATH of another database\\)$`)),
     ]);

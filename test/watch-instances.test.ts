@@ -205,14 +205,14 @@ describe('clocks and deletions', () => {
 
 
 describe('two writers, and a --no-follow run that gives up', () => {
-  it('a second watch on the same database exits 4 naming the first; with --wait it starts when the first stops', async () => {
+  it('a second watch on the same database exits 6 naming the first; with --wait it starts when the first stops', async () => {
     const s = new Served(c);
     s.many('web-0', 'a-', 50);
     const w1 = await startWatch(c, { targets: ['web-0'] });
     await s.allStored('the first writer');
     const second = await startWatch(c, { targets: ['web-0'] }).then((w) => w.done).then(() => null, (e: unknown) => e as UserError);
     expect(second).toBeInstanceOf(UserError);
-    expect(second!.exitCode).toBe(4);
+    expect(second!.exitCode).toBe(6);
     expect(second!.message).toMatch(new RegExp(`^database .*snatscope\\.db is being written by pid ${process.pid} \\(snatscope watch, since \\d\\d:\\d\\d:\\d\\d\\); nothing was written$`));
     const w2 = startWatch(c, { targets: ['web-0'], wait: true });
     s.many('web-0', 'b-', 50);

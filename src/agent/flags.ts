@@ -19,7 +19,7 @@ export interface AgentOptions {
   context?: string;
   kubeconfig?: string;
   db?: string;
-  /** Wait for another writer of the database instead of exiting 4 (--wait). */
+  /** Wait for another writer of the database instead of exiting 6 (--wait). */
   wait?: boolean;
   format?: string;
   trust?: string[];

@@ -35,5 +35,5 @@ export function checkFormat(format: string): void {
 export { defaultDbPath, openStore, openWriter } from '../../db/cli-open.js';
 
 export function addWaitOption(cmd: Command): Command {
-  return cmd.option('--wait', 'when another snatscope is writing the database, wait for it to finish instead of exiting (4)');
+  return cmd.option('--wait', 'when another snatscope is writing the database, wait for it to finish instead of exiting (6)');
 }

@@ -16,7 +16,7 @@ import { isStoreFailure, storeFailure } from '../../db/errors.js';
 
 export interface IngestFlags {
   db?: string;
-  /** Wait for another writer of the database instead of exiting 4. */
+  /** Wait for another writer of the database instead of exiting 6. */
   wait?: boolean;
   format: string;
   topology: string[];

@@ -24,7 +24,7 @@ export interface WatchOptions {
   context?: string;
   kubeconfig?: string;
   db?: string;
-  /** Wait for another writer of the database instead of exiting 4 (--wait). */
+  /** Wait for another writer of the database instead of exiting 6 (--wait). */
   wait?: boolean;
   format?: string;
   trust?: string[];
