@@ -1,7 +1,7 @@
 // The classify module: topology (nodes, pods, services, flag addresses), the address classifier with
 // realip, topology files, and the IP helpers they share.
 
-export { Classifier, describeClass, PRIVATE_CIDRS, type ClassifierOptions } from './classifier.js';
+export { Classifier, describeClass, requestClass, PROBE_USER_AGENT, PRIVATE_CIDRS, type ClassifierOptions } from './classifier.js';
 export { loadTopologyFiles } from './load.js';
 export { Topology, type TopologySnapshot } from './topology.js';
 export {

@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import { resolveFormat } from '../parse/index.js';
 import { Pipeline } from '../pipeline.js';
 import { formatRatio } from '../report/table.js';
+import { snatRatioOf } from '../classes.js';
 import { SIGNAL_EXIT, untilSignal, type StopSignal } from '../shutdown.js';
 import { checkInput, ingestInput } from '../sources/file.js';
 import { safeText } from '../text.js';
@@ -111,9 +112,10 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
 }
 
 function summaryLine(lines: number, requests: number, unparsed: number, skipped: number, pipeline: Pipeline): string {
-  const nodeShare = requests ? pipeline.stats.classes.node / requests : 0;
+  const nodeShare = snatRatioOf(requests, pipeline.stats.classes);
   const parts = [`${lines} lines`, `${requests} requests`, `${unparsed} unparsed`];
   if (skipped) parts.push(`${skipped} already stored`);
   parts.push(`SNAT ratio ${formatRatio(nodeShare)}`);
+  if (pipeline.stats.classes.probe > 0) parts.push(`${pipeline.stats.classes.probe} kubelet probes (not client traffic)`);
   return `ingested: ${parts.join(', ')}`;
 }
