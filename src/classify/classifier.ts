@@ -19,6 +19,14 @@ import type { AddressClass, Classification } from '../types.js';
 import { ADDR, ADDR_SPAN, CANONICAL, Cidr, CidrTable, formatIp, formatParsed, formatV4, hash6, parseAddr, parseAddrPort, parseIp } from './ip.js';
 import type { Topology } from './topology.js';
 
+/** What a request's stored fields classify as. */
+export interface RequestClassification {
+  cls: AddressClass;
+  owner: string | null;
+  client: string | null;
+  clientCls: AddressClass | null;
+}
+
 export interface ClassifierOptions {
   /** --internal-cidr: extra networks counted as `private`. */
   internalCidrs?: string[];
@@ -180,6 +188,16 @@ export class Classifier {
     }
     this.textCache.set(addr, r);
     return r;
+  }
+
+  /**
+   * Class, owner and recovered client of one request from its stored fields (what reclassify recomputes). The
+   * pipeline's toRow (src/pipeline.ts) does the same inline, without allocating, on the hot path.
+   */
+  request(remoteAddr: string, xff: string | null, userAgent: string | null): RequestClassification {
+    const c = this.classify(remoteAddr);
+    const client = xff === null ? null : this.recover(remoteAddr, xff);
+    return { cls: requestClass(c.cls, userAgent), owner: c.owner, client, clientCls: client === null ? null : this.classify(client).cls };
   }
 
   /** Number of memoised results (for stats and tests). */

@@ -4,7 +4,7 @@
 // parsed and classified in a worker thread while this thread writes SQLite (same result; hidden `--threads 1|2`
 // forces one path).
 import { openStore } from '../../db/cli-open.js';
-import { buildClassifier } from '../classify/flags.js';
+import { buildClassifier, flagsDiffer, flagsRecord } from '../classify/flags.js';
 import { UserError } from '../errors.js';
 import { resolveFormat } from '../parse/index.js';
 import { Pipeline } from '../pipeline.js';
@@ -41,6 +41,9 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   for (const f of files) checkInput(f);
   const { topology, classifier } = buildClassifier(flags);
   const store = openStore(flags.db);
+  const flagsNow = flagsRecord(flags);
+  const flagsStored = store.classifyFlags();
+  const hadRows = store.db.prepare('SELECT EXISTS (SELECT 1 FROM requests)').pluck().get() === 1;
   if (!flags.quiet && topology.nodes.size === 0 && flags.nodeIp.length === 0 && flags.podCidr.length === 0) {
     // Without nodes nothing can be classed `node`: say so rather than report a SNAT ratio of 0% as if it were measured.
     process.stderr.write(
@@ -60,7 +63,10 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
       if (!flags.quiet) err.write(`${tty ? '\r\x1b[K' : ''}${safeText(feed.meta.path ?? 'stdin')}: ${description}\n`);
     },
   });
-  if (topology.nodes.size || topology.pods.size) store.topology(topology.snapshot());
+  if (topology.nodes.size || topology.pods.size || topology.nodeIps.size || topology.podCidrs.size) store.topology(topology.snapshot());
+  // The flags the stored rows were classified with: recorded for a database without rows (or without a record),
+  // so a later ingest with other flags can say that reclassify is needed.
+  if (flagsStored === null || !hadRows) store.setClassifyFlags(flagsNow);
 
   let skippedTotal = 0;
   let failed: unknown = null;
@@ -87,6 +93,14 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
         skippedTotal += res.skipped;
         if (res.skipped > 0 && !flags.quiet) {
           err.write(`${safeText(path)}: skipped ${res.skipped} lines already stored\n`);
+        }
+        const differ = res.skipped > 0 && flagsStored !== null ? flagsDiffer(flagsStored, flagsNow) : [];
+        if (differ.length > 0) {
+          // Re-ingesting does not classify stored lines again: say so, and how to.
+          err.write(
+            `snatscope: ${safeText(path)} is already stored, classified with other ${differ.join(', ')} than now: its stored ` +
+              `rows keep their classes (try snatscope reclassify${flags.db ? ` --db ${safeText(flags.db)}` : ''}${reclassifyArgs(flags, differ)})\n`,
+          );
         }
         pipeline.flush();
         if (res.interrupted) break;
@@ -118,4 +132,20 @@ function summaryLine(lines: number, requests: number, unparsed: number, skipped:
   parts.push(`SNAT ratio ${formatRatio(nodeShare)}`);
   if (pipeline.stats.classes.probe > 0) parts.push(`${pipeline.stats.classes.probe} kubelet probes (not client traffic)`);
   return `ingested: ${parts.join(', ')}`;
+}
+
+/** The flags of a `reclassify` command line that applies what changed (`differ`: flag names from flagsDiffer). */
+function reclassifyArgs(flags: IngestFlags, differ: string[]): string {
+  const lists: Record<string, string[]> = {
+    '--topology': flags.topology,
+    '--node-ip': flags.nodeIp,
+    '--pod-cidr': flags.podCidr,
+    '--internal-cidr': flags.internalCidr,
+    '--trust': flags.trust,
+  };
+  const out: string[] = [];
+  for (const [flag, values] of Object.entries(lists)) {
+    if (differ.includes(flag) || (flag === '--topology' && values.length > 0)) for (const v of values) out.push(` ${flag} ${safeText(v)}`);
+  }
+  return out.length ? out.join('') : ' with the new flags';
 }
