@@ -10,10 +10,14 @@ import { resolveFormat } from '../parse/index.js';
 import { Pipeline } from '../pipeline.js';
 import { formatRatio } from '../report/table.js';
 import { snatRatioOf } from '../classes.js';
+import { unparsedNotes } from './unparsed.js';
 import { SIGNAL_EXIT, untilSignal, type StopSignal } from '../shutdown.js';
 import { checkInput, ingestInput } from '../sources/file.js';
 import { safeText } from '../text.js';
 import { isStoreFailure, storeFailure } from '../../db/errors.js';
+
+/** Exit code of an ingest in which a source had lines but no request (README, exit codes). */
+export const NO_REQUESTS_EXIT = 4;
 
 export interface IngestFlags {
   db?: string;
@@ -69,11 +73,15 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   if (flagsStored === null || !hadRows) store.setClassifyFlags(flagsNow);
 
   let skippedTotal = 0;
+  /** Sources that had new lines and not one request among them: the run exits 4. */
+  const noRequests: string[] = [];
   let failed: unknown = null;
   let stopped: StopSignal | null = null;
   try {
     ({ received: stopped } = await untilSignal(async (signal) => {
       for (const path of files) {
+        const linesBefore = pipeline.stats.lines;
+        const requestsBefore = pipeline.stats.requests;
         let last = 0;
         const started = Date.now();
         const res = await ingestInput(pipeline, { path, pod: flags.pod, namespace: flags.namespace }, {
@@ -103,6 +111,11 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
           );
         }
         pipeline.flush();
+        if (res.feed !== null) {
+          const name = path === '-' ? 'stdin' : path;
+          for (const note of unparsedNotes(store.db, res.feed.sourceId, name, flags.format)) err.write(`${note}\n`);
+          if (pipeline.stats.lines > linesBefore && pipeline.stats.requests === requestsBefore) noRequests.push(name);
+        }
         if (res.interrupted) break;
       }
     }));
@@ -122,6 +135,10 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   const summary = summaryLine(s.lines, s.requests, s.unparsed, skippedTotal, pipeline);
   process.stdout.write(summary + '\n');
   if (stopped) return SIGNAL_EXIT[stopped];
+  if (noRequests.length > 0) {
+    process.stderr.write(`snatscope: no request in ${noRequests.map(safeText).join(', ')}: every line was unparsed (see the notes above, or snatscope unparsed)\n`);
+    return NO_REQUESTS_EXIT;
+  }
   return 0;
 }
 
