@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Classifier, Topology, loadTopologyFiles } from './index.js';
+import { expandTrust } from './trust-hint.js';
 
 export interface ClassifyFlags {
   trust: string[];
@@ -23,7 +24,8 @@ export function buildClassifier(flags: ClassifyFlags, topology = new Topology())
     const [cidr, node] = splitAssign(spec);
     topology.addPodCidr(cidr, node);
   }
-  const classifier = new Classifier(topology, { internalCidrs: flags.internalCidr ?? [], trust: flags.trust ?? [] });
+  // `--trust nodes`: the topology's node addresses (as known now; a live watch does not add later nodes to it).
+  const classifier = new Classifier(topology, { internalCidrs: flags.internalCidr ?? [], trust: expandTrust(flags.trust ?? [], topology) });
   return { topology, classifier };
 }
 

@@ -19,3 +19,4 @@ export {
   type ServicePortInfo,
 } from './kube-objects.js';
 export { Cidr, CidrTable, canonicalIp, formatIp, formatParsed, parseAddrPort, parseIp, type Ip } from './ip.js';
+export { trustHint, expandTrust, PROXY_CLASSES, type UntrustedProxy } from './trust-hint.js';

@@ -3,8 +3,7 @@
 // bounded transactions (db/reclassify.ts) with progress on stderr. Without --topology the newest stored topology
 // snapshot is used. Interrupted (Ctrl-C, kill -9), every committed chunk is consistent; a re-run finishes the job.
 import { openStore } from '../../db/cli-open.js';
-import { latestTopology } from '../../db/audit.js';
-import { PRUNED_KEY } from '../../db/meta.js';
+import { latestTopology, prunedBefore } from '../../db/audit.js';
 import { CLASSES } from '../classes.js';
 import { buildClassifier, flagsRecord, type ClassifyFlags } from '../classify/flags.js';
 import { Topology, type TopologySnapshot } from '../classify/index.js';
@@ -71,9 +70,9 @@ export function runReclassify(flags: ReclassifyFlags, now = Date.now()): { stdou
     }
     const moves = CLASSES.filter((c) => (r.before[c] ?? 0) !== (r.after[c] ?? 0)).map((c) => `${c} ${r.before[c] ?? 0} -> ${r.after[c] ?? 0}`);
     const lines = [`reclassified: ${r.rows} rows, ${r.changed} changed${moves.length ? ` (${moves.join(', ')})` : ''}; rollups updated`];
-    const pruned = store.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(PRUNED_KEY) as string | undefined;
-    if (pruned !== undefined) {
-      lines.push(`note: rows before ${new Date(Number(pruned)).toISOString()} were pruned; their minute rollups keep the classes they were stored with`);
+    const pruned = prunedBefore(store.db);
+    if (pruned !== null) {
+      lines.push(`note: rows before ${new Date(pruned).toISOString()} were pruned; their minute rollups keep the classes they were stored with`);
     }
     return { stdout: lines.join('\n') + '\n', code: 0 };
   } finally {

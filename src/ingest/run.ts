@@ -11,6 +11,8 @@ import { Pipeline } from '../pipeline.js';
 import { formatRatio } from '../report/table.js';
 import { snatRatioOf } from '../classes.js';
 import { unparsedNotes } from './unparsed.js';
+import { hasRequests, lastRequestId, untrustedProxies } from '../../db/ingest-queries.js';
+import { trustHint, type UntrustedProxy } from '../classify/trust-hint.js';
 import { SIGNAL_EXIT, untilSignal, type StopSignal } from '../shutdown.js';
 import { checkInput, ingestInput } from '../sources/file.js';
 import { safeText } from '../text.js';
@@ -47,7 +49,8 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   const store = openStore(flags.db);
   const flagsNow = flagsRecord(flags);
   const flagsStored = store.classifyFlags();
-  const hadRows = store.db.prepare('SELECT EXISTS (SELECT 1 FROM requests)').pluck().get() === 1;
+  const hadRows = hasRequests(store.db);
+  const firstNewId = lastRequestId(store.db);
   if (!flags.quiet && topology.nodes.size === 0 && flags.nodeIp.length === 0 && flags.podCidr.length === 0) {
     // Without nodes nothing can be classed `node`: say so rather than report a SNAT ratio of 0% as if it were measured.
     process.stderr.write(
@@ -73,6 +76,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   if (flagsStored === null || !hadRows) store.setClassifyFlags(flagsNow);
 
   let skippedTotal = 0;
+  let untrustedRows: UntrustedProxy[] = [];
   /** Sources that had new lines and not one request among them: the run exits 4. */
   const noRequests: string[] = [];
   let failed: unknown = null;
@@ -128,12 +132,15 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
 
     } else {
       await pipeline.close();
+      untrustedRows = untrustedProxies(store.db, firstNewId);
       store.close();
     }
   }
   const s = pipeline.stats;
   const summary = summaryLine(s.lines, s.requests, s.unparsed, skippedTotal, pipeline);
   process.stdout.write(summary + '\n');
+  const hint = trustHint(untrustedRows);
+  if (hint !== null) process.stdout.write(`hint: ${hint}\n`);
   if (stopped) return SIGNAL_EXIT[stopped];
   if (noRequests.length > 0) {
     process.stderr.write(`snatscope: no request in ${noRequests.map(safeText).join(', ')}: every line was unparsed (see the notes above, or snatscope unparsed)\n`);
