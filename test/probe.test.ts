@@ -75,7 +75,7 @@ describe('probes in ingest and report', () => {
     expect(json.totals.clientKnown).toBe(60);
     expect(json.totals.clientRatio).toBe(1);
     expect(stdout).toContain('SNAT ratio 0.0%, 12 kubelet probes (not client traffic)');
-    expect(table).toMatch(/REQUESTS\s+SNAT\s+NODE\s+PROBE\s+POD/);
+    expect(table).toMatch(/REQUESTS\s+SNAT\s+NODE-IP\s+PROBE\s+POD-IP/);
     expect(table).toMatch(/TOTAL\s+72\s+0\.0%\s+0\s+12\s/);
   });
 
@@ -102,6 +102,24 @@ describe('probes in ingest and report', () => {
 });
 
 describe('an older database', () => {
+  it('opened read-only before migrating, reads with external-class requests as the known clients', () => {
+    const file = join(tmp.dir, 'old-ro.db');
+    const s = Store.open(file);
+    const src = s.source('old', 'file', {});
+    const T0 = Date.UTC(2026, 10, 27, 2, 0, 0);
+    s.add(src.id, requestRow({ time: T0, pod: 'web', remoteAddr: '203.0.113.7', cls: 'external' }));
+    s.add(src.id, requestRow({ time: T0, pod: 'web', remoteAddr: '10.0.0.11', cls: 'node' }));
+    s.flush();
+    s.close();
+    const raw = new Database(file);
+    raw.exec('ALTER TABLE rollups DROP COLUMN known; ALTER TABLE pruned_seconds DROP COLUMN known');
+    raw.pragma('user_version = 3');
+    raw.close();
+    const ro = Store.open(file, { readonly: true });
+    expect(report(ro.db).totals).toMatchObject({ requests: 2, clientKnown: 1, clientRatio: 0.5, snatRatio: 0.5 });
+    ro.close();
+  });
+
   it('gets the client-ratio numerator from its stored rows when migrated', () => {
     const file = join(tmp.dir, 'old.db');
     const s = Store.open(file);
@@ -113,10 +131,10 @@ describe('an older database', () => {
     s.add(src.id, requestRow({ time: T0, pod: 'web', remoteAddr: '10.0.0.11', cls: 'node' }));
     s.flush();
     s.close();
-    // What version 2 had: no rollups.known.
+    // What version 3 had: no rollups.known, no pruned_seconds.known.
     const raw = new Database(file);
-    raw.exec('ALTER TABLE rollups DROP COLUMN known');
-    raw.pragma('user_version = 2');
+    raw.exec('ALTER TABLE rollups DROP COLUMN known; ALTER TABLE pruned_seconds DROP COLUMN known');
+    raw.pragma('user_version = 3');
     raw.close();
     const again = Store.open(file);
     expect(again.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
