@@ -4,3 +4,5 @@
 export const PRUNED_KEY = 'pruned_before';
 /** `source_span:<source id>:<pod ref>` = "first,last" request time of rows prune deleted. */
 export const SPAN_KEY = 'source_span:';
+/** The classification flags (src/classify/flags.ts flagsRecord) the stored rows were last classified with. */
+export const CLASSIFY_FLAGS_KEY = 'classify_flags';

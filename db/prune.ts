@@ -5,7 +5,9 @@
 import type Database from 'better-sqlite3';
 import type { PruneOptions, PruneResult } from './interface.js';
 import { PRUNED_KEY, SPAN_KEY } from './meta.js';
-import { NODE_ID } from '../src/classes.js';
+import { CLASS_ID, NODE_ID } from '../src/classes.js';
+
+const EXTERNAL_ID = CLASS_ID.external;
 
 const MIN_T = -8.64e15;
 /** floor(time / 1000) in SQL (integer division truncates toward zero). */
@@ -26,12 +28,13 @@ export function pruneRequests(db: Database.Database, cutoff: number, opts: Prune
   // every row is counted exactly once (as a row or in pruned_seconds), whatever interrupts prune.
   const lastOfBatch = db.prepare('SELECT max(id) FROM (SELECT id FROM requests WHERE time < ? ORDER BY id LIMIT ?)').pluck();
   const keep = db.prepare(
-    `INSERT INTO pruned_seconds (second, pod, class, owner, addr, requests, recovered)
+    `INSERT INTO pruned_seconds (second, pod, class, owner, addr, requests, recovered, known)
      SELECT ${SECOND_OF_TIME}, pod, class, CASE WHEN class = ${NODE_ID} THEN coalesce(owner, 0) ELSE 0 END,
-            CASE WHEN class = ${NODE_ID} THEN remote_addr ELSE '' END, count(*), count(client)
+            CASE WHEN class = ${NODE_ID} THEN remote_addr ELSE '' END, count(*), count(client),
+            sum(class = ${EXTERNAL_ID} OR coalesce(client_class = ${EXTERNAL_ID}, 0))
      FROM requests WHERE time < @edge AND id <= @last GROUP BY 1, 2, 3, 4, 5
      ON CONFLICT (second, pod, class, owner, addr) DO UPDATE SET
-       requests = requests + excluded.requests, recovered = recovered + excluded.recovered`,
+       requests = requests + excluded.requests, recovered = recovered + excluded.recovered, known = known + excluded.known`,
   );
   const del = db.prepare('DELETE FROM requests WHERE time < @edge AND id <= @last');
   let deleted = 0;

@@ -26,6 +26,8 @@ import type {
 import { unfinishedInstances } from './instances.js';
 import { openDatabase } from './open.js';
 import { pruneRequests } from './prune.js';
+import { reclassifyRequests, type ReclassifyFn, type ReclassifyOptions, type ReclassifyResult } from './reclassify.js';
+import { CLASSIFY_FLAGS_KEY } from './meta.js';
 import { Snapshots } from './samples.js';
 import { BatchWriter } from './writer.js';
 
@@ -90,6 +92,27 @@ export class Store extends BatchWriter implements StoreWriter {
     this.writable();
     this.flush();
     return pruneRequests(this.db, cutoff, opts);
+  }
+
+  /** Recompute the stored rows' classes with `fn` (db/reclassify.ts). Commits the open batch first. */
+  reclassify(fn: ReclassifyFn, opts: ReclassifyOptions = {}): ReclassifyResult {
+    this.writable();
+    this.flush();
+    return reclassifyRequests(this.db, fn, opts);
+  }
+
+  /** The classification flags the stored rows were classified with (null: never recorded). */
+  classifyFlags(): string | null {
+    const v = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(CLASSIFY_FLAGS_KEY) as string | undefined;
+    return v ?? null;
+  }
+
+  /** Record the classification flags of the rows just stored or reclassified. */
+  setClassifyFlags(record: string): void {
+    this.writable();
+    this.db
+      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(CLASSIFY_FLAGS_KEY, record);
   }
 
   close(): void {

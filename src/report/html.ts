@@ -49,7 +49,7 @@ function ratioChart(v: ReportView, failAbove: number | undefined): string {
   const rows = v.by === 'pod' ? r.pods.map((p) => ({ key: `${p.namespace}/${p.pod}`, g: p })) : v.groups.map((g) => ({ key: g.key, g }));
   const bars: Bar[] = rows.map(({ key, g }) => ({
     label: key,
-    parts: [{ value: g.snatRatio, color: CLASS_COLORS.node, title: `${key}: ${ratioCell(g.requests, g.snatRatio)} of ${g.requests} requests with a node address` }],
+    parts: [{ value: g.snatRatio ?? 0, color: CLASS_COLORS.node, title: `${key}: ${ratioCell(g.requests, g.snatRatio)} of ${g.requests} requests with a node address` }],
     note: `${ratioCell(g.requests, g.snatRatio)} of ${g.requests}`,
   }));
   const legend: LegendItem[] = [{ label: 'requests from a node address (SNAT)', color: CLASS_COLORS.node }];

@@ -2,6 +2,7 @@
 // Service snapshots (db/history.ts), split at every change; and the numbers of each period (requests by class,
 // SNAT share, load per pod) so report, audit and the HTML report say "Cluster until 19:38:06: SNAT 100%; Local
 // since 19:38:06: SNAT 0%, load 50/25/25" instead of one average over both.
+import { snatRatioOf } from '../classes.js';
 import type Database from 'better-sqlite3';
 import { report, snapshotsFor, type ClassCounts } from '../../db/index.js';
 import type { PodInfo, ServiceInfo } from '../classify/kube-objects.js';
@@ -42,7 +43,7 @@ export interface PeriodStats extends PolicyPeriod {
   service: string;
   requests: number;
   classes: ClassCounts;
-  /** classes.node / requests, null when there are no requests. */
+  /** classes.node / (requests - classes.probe), null when there is no client traffic. */
   snatRatio: number | null;
   /** Share of the period's requests per pod, largest first. */
   pods: (PeriodPod & { share: number })[];
@@ -179,7 +180,7 @@ export function periodStats(
       const list = [...pods.values()]
         .map((m) => ({ ...m, share: requests > 0 ? m.requests / requests : 0 }))
         .sort((a, b) => b.requests - a.requests || (a.pod < b.pod ? -1 : 1));
-      periods.push({ ...p, service: h.key, requests, classes, snatRatio: requests > 0 ? classes.node / requests : null, pods: list });
+      periods.push({ ...p, service: h.key, requests, classes, snatRatio: snatRatioOf(requests, classes), pods: list });
     }
     if (periods.some((p) => p.requests > 0)) out.push(periods);
   }
