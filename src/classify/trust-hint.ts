@@ -35,8 +35,8 @@ export function trustHint(proxies: readonly UntrustedProxy[], max = 3): string |
   return `${total} request${total === 1 ? '' : 's'} from ${from} carried X-Forwarded-For that no --trust covers: to recover their clients, try ${flags}${more}`;
 }
 
-/** The address as a one-host CIDR. */
-function hostCidr(addr: string): string {
+/** The address as a one-host CIDR (the exact `--trust` value for it). */
+export function hostCidr(addr: string): string {
   const ip = parseIp(addr);
   if (ip === null) return addr;
   return `${canonicalIp(addr) ?? addr}/${ip.v === 4 ? 32 : 128}`;

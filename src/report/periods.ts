@@ -2,7 +2,7 @@
 // Service snapshots (db/history.ts), split at every change; and the numbers of each period (requests by class,
 // SNAT share, load per pod) so report, audit and the HTML report say "Cluster until 19:38:06: SNAT 100%; Local
 // since 19:38:06: SNAT 0%, load 50/25/25" instead of one average over both.
-import { snatRatioOf } from '../classes.js';
+import { clientTraffic, snatRatioOf } from '../classes.js';
 import type Database from 'better-sqlite3';
 import { report, snapshotsFor, type ClassCounts } from '../../db/index.js';
 import type { PodInfo, ServiceInfo } from '../classify/kube-objects.js';
@@ -234,12 +234,20 @@ export function periodWhen(periods: readonly PolicyPeriod[], i: number, from: nu
   return ` ${clock(p.from, from, until)}..${clock(p.until, from, until)}`;
 }
 
+/** "SNAT 64% of 221 requests", the denominator being client traffic (probes left out, and said). */
+function snatOf(requests: number, classes: ClassCounts, ratio: number | null): string {
+  const client = clientTraffic(requests, classes);
+  if (ratio === null) return `no client requests (${requests} kubelet probes)`;
+  const probes = requests - client;
+  return `SNAT ${pct(ratio)} of ${client} requests${probes > 0 ? ` (and ${probes} kubelet probes)` : ''}`;
+}
+
 /** "Cluster until 19:38:06: SNAT 100% of 120 requests; Local since 19:38:06: SNAT 0% of 80 requests, load 50/25/25" */
 export function periodsText(periods: PeriodStats[], from: number, until: number): string {
   return periods
     .map((p, i) => {
       const when = periodWhen(periods, i, from, until);
-      const nums = p.requests === 0 ? 'no requests' : `SNAT ${pct(p.snatRatio ?? 0)} of ${p.requests} requests${loadText(p)}`;
+      const nums = p.requests === 0 ? 'no requests' : `${snatOf(p.requests, p.classes, p.snatRatio)}${loadText(p)}`;
       return `${periodName(p)}${when}: ${nums}`;
     })
     .join('; ');
