@@ -144,7 +144,7 @@ describe.runIf(run)('html report in headless Chromium', { timeout: 120_000 }, ()
     const dom = dumpDom().stdout;
     const top = dom.slice(0, dom.indexOf('<h2>SNAT ratio</h2>'));
     // Under Local the only node-addressed requests are the kubelet's probes: class probe, so SNAT 0% (was 13%).
-    expect(top).toContain('<li>default/nginx NodePort: Cluster until 02:25:00: SNAT 93% of 256 requests, load 38/33/29; Local since 02:25:00: SNAT 0% of 72 requests, load 40/35/25</li>');
+    expect(top).toContain('<li>default/nginx NodePort: Cluster until 02:25:00: SNAT 93% of 221 requests (and 35 kubelet probes), load 38/33/29; Local since 02:25:00: SNAT 0% of 63 requests (and 9 kubelet probes), load 40/35/25</li>');
     expect(top).toContain('Service default/nginx (NodePort) changed in this window: Cluster until 02:25:00');
     // ... and no finding sends the user looking for a hidden proxy because of them.
     expect(top).not.toContain('yet 13% of 72 requests carry node addresses');
