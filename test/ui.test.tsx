@@ -178,8 +178,8 @@ describe('other views', () => {
     const r = await show(cluster());
     await press(r, 'n');
     const f = lines(r.lastFrame());
-    expect(f.find((l) => l.startsWith('node1'))).toMatch(/node1\s+yes\s+1\s+10\s+0\s+-/);
-    expect(f.find((l) => l.startsWith('node2'))).toMatch(/node2\s+yes\s+2\s+10\s+12\s+10\.0\.0\.2 x7, 10\.244\.1\.1 x5/);
+    expect(f.find((l) => l.startsWith('> node1'))).toMatch(/node1\s+yes\s+1\s+10\s+0\s+-/);
+    expect(f.find((l) => l.startsWith('  node2'))).toMatch(/node2\s+yes\s+2\s+10\s+12\s+10\.0\.0\.2 x7, 10\.244\.1\.1 x5/);
   });
 
   it('shows help with ?, and the policy key only when switching is possible', async () => {

@@ -2,18 +2,27 @@
 
 import { Box } from 'ink';
 import { Line } from './Line.js';
+import { sparkLabel } from './PodTable.js';
 import type { Glyphs } from './text.js';
 
-export function Help({ width, g, canSwitch }: { width: number; g: Glyphs; canSwitch: boolean }) {
+export interface HelpProps {
+  width: number;
+  g: Glyphs;
+  canSwitch: boolean;
+  /** Cells of the table's sparkline column at this width, 0 when the table has none. */
+  sparkCells: number;
+}
+
+export function Help({ width, g, canSwitch, sparkCells }: HelpProps) {
   const lines: [string, string][] = [
     [`${g.up}/${g.down} j/k`, 'select a pod'],
     ['Enter', 'drill into the pod: recent requests, top clients per class'],
     ['Esc', 'back'],
     ['s', 'cycle sort: requests, SNAT ratio, name'],
     ['/', 'filter pods by name or node (Enter keeps, Esc clears)'],
-    ['n', 'nodes view: which node addresses SNAT\'d requests carry'],
+    ['n', 'nodes view: which node addresses SNAT\'d requests carry; Enter: a node\'s pods and addresses'],
     ['w', 'what-if: shares under the other externalTrafficPolicy'],
-    ...(canSwitch ? [['p', 'switch the Service policy (asks y/n)'] as [string, string]] : []),
+    ...(canSwitch ? [['p', 'switch the Service policy: shows what it does (a PATCH of the live Service), asks y/n'] as [string, string]] : []),
     ['?', 'this help'],
     ['q, Ctrl-C', 'quit (flushes the store first)'],
   ];
@@ -21,7 +30,10 @@ export function Help({ width, g, canSwitch }: { width: number; g: Glyphs; canSwi
     'SNAT: share of requests from a node address (kube-proxy masquerade)',
     'EXT/POD/PRV/UNK: shares from external, pod, other private, unknown addresses',
     'RECOV: clients recovered from X-Forwarded-For through trusted proxies',
-    'SNAT 5m: SNAT ratio per 10 s, last 5 minutes (blank: no requests)',
+    ...(canSwitch ? ['LOAD (after p): each pod\'s share of the requests since the policy switch'] : []),
+    sparkCells > 0
+      ? `${sparkLabel(sparkCells)}: SNAT ratio per 10 s, last ${sparkCells / 6} minute${sparkCells === 6 ? '' : 's'}, newest right (blank: no requests)`
+      : `SNAT trend (${sparkLabel(12)} and up): a wider terminal shows the SNAT ratio per 10 s`,
   ];
   return (
     <Box flexDirection="column">
