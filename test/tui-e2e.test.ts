@@ -24,7 +24,7 @@ function termEnv(home: string): Record<string, string> {
   return { LANG: 'C.UTF-8', TERM: 'xterm-256color', HOME: home, KUBECONFIG: '' };
 }
 
-async function start(tag: string, dir: string, args: string[]): Promise<TmuxSession> {
+async function start(tag: string, dir: string, args: string[], width = 100, height = 30): Promise<TmuxSession> {
   if (!existsSync(join(ROOT, 'dist', 'src', 'cli.js'))) throw new Error('dist/ is missing: run npm run build first');
   const s = await TmuxSession.start({
     name: sessionName(tag),
@@ -32,8 +32,8 @@ async function start(tag: string, dir: string, args: string[]): Promise<TmuxSess
     env: termEnv(dir),
     cwd: ROOT,
     exitFile: join(dir, `${tag}.exit`),
-    width: 100,
-    height: 30,
+    width,
+    height,
   });
   sessions.push(s);
   return s;
@@ -152,6 +152,33 @@ describe.skipIf(!run)('the TUI in a real terminal', () => {
     expect(totalSnat(after)!).toBeLessThan(snatBefore);
     expect(after).toMatch(/EXT%/);
 
+    await s.sendKeys('q');
+    expect(await s.exitCode()).toBe(0);
+  }, 90_000);
+
+  it('redraws cleanly when the terminal narrows from 120 to 80 columns and widens again: no old frame above the new', async () => {
+    const { dir, cleanup } = tempDir('snatscope-tui-');
+    cleanups.push(cleanup);
+    const s = await start('resize', dir, ['demo', '--seed', '5', '--rate', '100', '--db', join(dir, 'demo.db')], 120, 30);
+    const wide = (scr: string) => /^\s+POD\s.*\sUNK%\s/m.test(scr) && /streams 3 live/.test(scr);
+    await s.waitForScreen(wide, 'the demo at 120 columns');
+    /** The UI drawn once, from the top row: one header, one table header, and the three pods. */
+    const once = (scr: string) => {
+      const rows = scr.split('\n');
+      return (
+        /^snatscope · context /.test(rows[0]) &&
+        rows.filter((l) => /^snatscope · context /.test(l)).length === 1 &&
+        rows.filter((l) => /^\s+POD\s+NODE\s/.test(l)).length === 1 &&
+        rows.filter((l) => /^[> ] nginx-/.test(l)).length === 3
+      );
+    };
+    await s.resize(80, 24);
+    const narrow = await s.waitForScreen((scr) => !/UNK%/.test(scr) && /^\s+POD\s.*\sSTATE\s*$/m.test(scr) && once(scr), 'the 80-column frame, drawn once');
+    // Nothing of the 120-column frame survives, wrapped or not (its trend column, its tail of the table header).
+    expect(narrow).not.toMatch(/SNAT \dm|RECOV|^\s*POD%/m);
+    for (const l of narrow.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    await s.resize(120, 30);
+    await s.waitForScreen((scr) => wide(scr) && once(scr), 'the 120-column frame again, drawn once');
     await s.sendKeys('q');
     expect(await s.exitCode()).toBe(0);
   }, 90_000);

@@ -144,7 +144,7 @@ export function App(props: AppProps) {
       ) : view === 'whatif' ? (
         <WhatIf snap={snap} width={width} maxRows={bodyRows} g={g} />
       ) : (
-        <Help width={width} g={g} canSwitch={!!props.onSwitchPolicy} sparkCells={tableColumns(pods, width).find((c) => c.key === 'spark')?.width ?? 0} />
+        <Help width={width} maxRows={bodyRows} g={g} canSwitch={!!props.onSwitchPolicy} sparkCells={tableColumns(pods, width).find((c) => c.key === 'spark')?.width ?? 0} />
       )}
       <Line segs={status} width={width} g={g} />
       <Line segs={[{ text: hints, dim: true }]} width={width} g={g} />

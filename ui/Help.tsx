@@ -4,6 +4,7 @@ import { Box } from 'ink';
 import { Line } from './Line.js';
 import { sparkLabel } from './PodTable.js';
 import type { Glyphs } from './text.js';
+import type { Seg } from './theme.js';
 
 export interface HelpProps {
   width: number;
@@ -11,9 +12,11 @@ export interface HelpProps {
   canSwitch: boolean;
   /** Cells of the table's sparkline column at this width, 0 when the table has none. */
   sparkCells: number;
+  /** Lines it may take. */
+  maxRows: number;
 }
 
-export function Help({ width, g, canSwitch, sparkCells }: HelpProps) {
+export function Help({ width, g, canSwitch, sparkCells, maxRows }: HelpProps) {
   const lines: [string, string][] = [
     [`${g.up}/${g.down} j/k`, 'select a pod'],
     ['Enter', 'drill into the pod: recent requests, top clients per class'],
@@ -35,16 +38,20 @@ export function Help({ width, g, canSwitch, sparkCells }: HelpProps) {
       ? `${sparkLabel(sparkCells)}: SNAT ratio per 10 s, last ${sparkCells / 6} minute${sparkCells === 6 ? '' : 's'}, newest right (blank: no requests)`
       : `SNAT trend (${sparkLabel(12)} and up): a wider terminal shows the SNAT ratio per 10 s`,
   ];
+  const all: Seg[][] = [
+    [{ text: 'Keys', bold: true }],
+    ...lines.map(([k, v]): Seg[] => [{ text: `  ${k.padEnd(12)}`, bold: true }, { text: v }]),
+    [{ text: 'Columns', bold: true }],
+    ...notes.map((n): Seg[] => [{ text: `  ${n}` }]),
+  ];
+  // A short terminal shows what fits and says how much is left out.
+  const shown = all.length <= maxRows ? all : all.slice(0, Math.max(1, maxRows - 1));
   return (
     <Box flexDirection="column">
-      <Line segs={[{ text: 'Keys', bold: true }]} width={width} g={g} />
-      {lines.map(([k, v]) => (
-        <Line key={k} segs={[{ text: `  ${k.padEnd(12)}`, bold: true }, { text: v }]} width={width} g={g} />
+      {shown.map((segs, i) => (
+        <Line key={i} segs={segs} width={width} g={g} />
       ))}
-      <Line segs={[{ text: 'Columns', bold: true }]} width={width} g={g} />
-      {notes.map((n) => (
-        <Line key={n} segs={[{ text: `  ${n}` }]} width={width} g={g} />
-      ))}
+      {shown.length < all.length ? <Line segs={[{ text: `  +${all.length - shown.length} more lines in a taller terminal`, dim: true }]} width={width} g={g} /> : null}
     </Box>
   );
 }

@@ -24,7 +24,7 @@ export interface Switched {
 
 /** Records a switch to `to` at the snapshot's time, with the what-if of that moment. */
 export function recordSwitch(snap: LiveSnapshot, to: Policy): Switched {
-  const { result } = whatIfFor(snap);
+  const { result } = whatIfFor(snap, to);
   const base = new Map(snap.pods.map((p) => [p.key, p.requests]));
   const predicted = new Map(result.rows.map((r) => [`${r.namespace}/${r.pod}`, r.predicted]));
   return { to, at: snap.now, base, predicted };
@@ -65,7 +65,7 @@ export function switchedLine(snap: LiveSnapshot, sw: Switched, g: Glyphs): Seg[]
 }
 
 export function PolicyConfirm({ snap, to, width, maxRows, g }: { snap: LiveSnapshot; to: Policy; width: number; maxRows: number; g: Glyphs }) {
-  const { svc, result: r } = whatIfFor(snap);
+  const { svc, result: r } = whatIfFor(snap, to);
   const name = svc ? safeText(`${svc.namespace}/${svc.name}`) : 'the Service';
   const prose: string[] = [
     `This PATCHes the live Service ${name} through the API server (spec.externalTrafficPolicy: ${to}); all its traffic changes at once.`,
@@ -82,7 +82,7 @@ export function PolicyConfirm({ snap, to, width, maxRows, g }: { snap: LiveSnaps
     [
       { key: 'pod', header: 'POD', min: 16, max: 40, keep: Infinity },
       { key: 'node', header: 'NODE', min: 10, max: 20, keep: 1 },
-      { key: 'now', header: 'NOW', min: 4, max: 4, right: true, keep: Infinity },
+      { key: 'now', header: 'LOAD NOW', min: 8, max: 8, right: true, keep: Infinity },
       { key: 'pred', header: `LOAD ${to.toUpperCase()}`, min: 10, max: 10, right: true, keep: Infinity },
     ],
     Math.max(0, width - 2),

@@ -4,7 +4,7 @@
 import { Box } from 'ink';
 import { safeText } from '../src/text.js';
 import type { LiveService, LiveSnapshot, PodRow } from '../src/live/stats.js';
-import { whatIf, type WhatIfResult } from '../src/live/whatif.js';
+import { whatIf, type Policy, type WhatIfResult } from '../src/live/whatif.js';
 import { layout } from './columns.js';
 import { Line } from './Line.js';
 import { bar, fit, fitName, pct, wrapWords, type Glyphs } from './text.js';
@@ -25,11 +25,15 @@ export function podsBehind(svc: LiveService | null, pods: PodRow[]): PodRow[] {
   return pods.filter((p) => p.namespace === svc.namespace);
 }
 
-/** The what-if for the Service the view is about: its live pods under the other policy, over the known nodes. */
-export function whatIfFor(snap: LiveSnapshot): { svc: LiveService | null; result: WhatIfResult } {
+/**
+ * The what-if for the Service the view is about: its live pods under `to` (default: the policy it does not have),
+ * over the known nodes.
+ */
+export function whatIfFor(snap: LiveSnapshot, to?: Policy): { svc: LiveService | null; result: WhatIfResult } {
   const svc = pickService(snap.services);
   const pods = podsBehind(svc, snap.pods).filter((p) => p.state !== 'ended');
-  return { svc, result: whatIf(svc?.externalTrafficPolicy ?? 'Cluster', pods, snap.nodes.map((n) => n.node)) };
+  const from = to === undefined ? (svc?.externalTrafficPolicy ?? 'Cluster') : to === 'Local' ? 'Cluster' : 'Local';
+  return { svc, result: whatIf(from, pods, snap.nodes.map((n) => n.node)) };
 }
 
 export function WhatIf({ snap, width, maxRows, g }: { snap: LiveSnapshot; width: number; maxRows: number; g: Glyphs }) {

@@ -1,0 +1,238 @@
+// The TUI's frames at the widths people run it at (60, 80, 120, 200 columns): every line fits, pod names keep the
+// suffix that tells them apart, one label per figure, the nodes view selects, and p says what the switch will do
+// and shows the load split after it. Frames are read as a terminal would see them (Ink outside CI mode).
+const savedCI = vi.hoisted(() => {
+  const saved = process.env.CI;
+  process.env.CI = 'false';
+  return saved;
+});
+import { render, cleanup } from 'ink-testing-library';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LiveStats } from '../src/live/stats.js';
+import type { AddressClass, RequestRow } from '../src/types.js';
+import { App, type AppProps } from '../ui/App.js';
+import { fitName, glyphs, textWidth } from '../ui/text.js';
+import { lines, plain, press, tick } from './helpers/ink.js';
+import { requestRow } from './helpers/rows.js';
+
+if (savedCI === undefined) delete process.env.CI;
+else process.env.CI = savedCI;
+
+const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
+const WIDTHS = [60, 80, 120, 200];
+
+function row(namespace: string, pod: string, node: string, remoteAddr: string, cls: AddressClass, over: Partial<RequestRow> = {}): RequestRow {
+  return requestRow({ time: T0, namespace, pod, nodeName: node, remoteAddr, cls, owner: cls === 'node' ? node : null, ...over });
+}
+
+const FLANNEL = ['kube-flannel-ds-7x8kq', 'kube-flannel-ds-b2m4p', 'kube-flannel-ds-q9wzl', 'kube-flannel-ds-tt5rn'];
+const NGINX = ['nginx-vx5s2mprjh-7xkqp', 'nginx-vx5s2mprjh-h2m9t', 'nginx-vx5s2mprjh-zx4lw'];
+const NODES = ['ydzs-master', 'ydzs-node1', 'ydzs-node2', 'ydzs-node3'];
+
+/** `watch -A` on the demo cluster: four flannel pods (one per node) and the three nginx pods of default/nginx. */
+function allNamespaces(now: () => number = () => T0): LiveStats {
+  const s = new LiveStats({ now });
+  s.setHeader({ context: 'snatscope-demo', cluster: 'http://127.0.0.1:6443', namespace: null, selector: '', dbPath: '/tmp/demo.db' });
+  s.setServices([{ namespace: 'default', name: 'nginx', type: 'NodePort', externalTrafficPolicy: 'Cluster', nodePorts: [32761], pods: NGINX.map((p) => `default/${p}`) }]);
+  s.setNodes(NODES.map((name, i) => ({ name, ready: true, addresses: [`10.151.30.${10 + i}`, `10.244.${i}.0`] })));
+  FLANNEL.forEach((p, i) => {
+    for (let k = 0; k <= i; k++) s.write(row('kube-flannel', p, NODES[i], `10.151.30.${10 + i}`, 'node'));
+  });
+  const nginxNode = ['ydzs-node1', 'ydzs-node2', 'ydzs-node2'];
+  NGINX.forEach((p, i) => {
+    for (let k = 0; k < 8; k++) s.write(row('default', p, nginxNode[i], '10.244.3.0', 'node', { owner: 'ydzs-node3' }));
+    for (let k = 0; k < 2; k++) s.write(row('default', p, nginxNode[i], '203.0.113.9', 'external'));
+  });
+  return s;
+}
+
+/** One namespace: the demo's three nginx pods. */
+function demo(now: () => number = () => T0): LiveStats {
+  const s = allNamespaces(now);
+  const d = new LiveStats({ now });
+  d.setHeader({ context: 'snatscope-demo', cluster: 'http://127.0.0.1:6443', namespace: 'default', selector: 'deploy/nginx', dbPath: '/tmp/demo.db' });
+  d.setServices(s.snapshot().services);
+  d.setNodes(NODES.map((name, i) => ({ name, ready: true, addresses: [`10.151.30.${10 + i}`, `10.244.${i}.0`, `10.244.${i}.1`] })));
+  const nginxNode = ['ydzs-node1', 'ydzs-node2', 'ydzs-node2'];
+  NGINX.forEach((p, i) => {
+    for (let k = 0; k < 6; k++) d.write(row('default', p, nginxNode[i], k % 2 ? '10.244.3.0' : '10.244.1.1', 'node', { owner: k % 2 ? 'ydzs-node3' : 'ydzs-node1' }));
+    for (let k = 0; k < 4; k++) d.write(row('default', p, nginxNode[i], '203.0.113.9', 'external'));
+  });
+  return d;
+}
+
+async function show(stats: LiveStats, width: number, over: Partial<AppProps> = {}) {
+  const height = width >= 120 ? 30 : 24;
+  const r = render(<App stats={stats} onQuit={() => {}} refreshMs={0} width={width} height={height} unicode {...over} />);
+  await tick();
+  return { r, height };
+}
+
+/** Every line of the frame fits the width, and the frame leaves the terminal's last row free. */
+function expectFits(frame: string | undefined, width: number, height: number, what: string): string[] {
+  const f = lines(frame);
+  for (const l of f) expect(textWidth(l), `${what} at ${width}: ${l}`).toBeLessThanOrEqual(width);
+  expect(f.length, `${what} at ${width}`).toBeLessThan(height);
+  return f;
+}
+
+afterEach(() => cleanup());
+
+describe('pod names keep what tells them apart', () => {
+  it.each([
+    ['nginx-vx5s2mprjh-7xkqp', 20, 'nginx-vx5s2mp…-7xkqp'],
+    ['kube-flannel/kube-flannel-ds-7x8kq', 24, 'kube-flannel/kube…-7x8kq'],
+    ['web-0', 20, 'web-0'],
+    ['a-very-long-statefulset-name-12', 12, 'a-very-l…-12'],
+    ['nodashesatallinthisname', 10, 'nodas…name'],
+  ])('%s in %i cells reads %s', (name, width, want) => {
+    const got = fitName(name, width, glyphs(true));
+    expect(got.trimEnd()).toBe(want);
+    expect(textWidth(got)).toBe(width);
+  });
+
+  it.each(WIDTHS)('with -A at %i columns the four flannel pods and the nginx pods stay distinguishable', async (width) => {
+    const { r, height } = await show(allNamespaces(), width);
+    const f = expectFits(r.lastFrame(), width, height, 'the pod table');
+    const podLines = f.filter((l) => /^[> ] \S/.test(l) && / ydzs-/.test(l));
+    expect(podLines).toHaveLength(FLANNEL.length + NGINX.length);
+    for (const pod of [...FLANNEL, ...NGINX]) {
+      const suffix = pod.slice(pod.lastIndexOf('-'));
+      expect(podLines.filter((l) => l.includes(suffix)), `${pod} at ${width}`).toHaveLength(1);
+    }
+    // Where the whole name fits, it is shown whole.
+    if (width >= 120) for (const pod of FLANNEL) expect(f.join('\n')).toContain(`kube-flannel/${pod}`);
+  });
+
+  it.each(WIDTHS)('at %i columns the demo pods keep their suffix and the SNAT column', async (width) => {
+    const { r, height } = await show(demo(), width);
+    const f = expectFits(r.lastFrame(), width, height, 'the pod table');
+    for (const pod of NGINX) expect(f.some((l) => l.includes(pod.slice(-6)))).toBe(true);
+    expect(f.find((l) => /^\s+POD\s/.test(l))).toMatch(/\sSNAT\s/);
+    expect(f.find((l) => l.includes('total (3 pods)'))).toMatch(/\s60%/);
+  });
+});
+
+describe('every view fits at 60, 80, 120 and 200 columns', () => {
+  it.each(WIDTHS)('at %i columns: table, detail, nodes, one node, what-if, help and the policy prompt', async (width) => {
+    const { r, height } = await show(allNamespaces(), width, { onSwitchPolicy: async () => {} });
+    const seen: Record<string, string> = {};
+    for (const [name, keys] of [['table', ''], ['detail', '\r'], ['nodes', 'n'], ['node', '\r'], ['what-if', 'w'], ['help', '?'], ['prompt', 'p']] as const) {
+      if (name === 'nodes' || name === 'prompt') await press(r, '\x1b', 60);
+      if (keys) await press(r, keys);
+      seen[name] = expectFits(r.lastFrame(), width, height, name).join('\n');
+    }
+    expect(seen.table).toContain('total (7 pods)');
+    expect(seen.detail).toContain('Recent requests');
+    expect(seen.nodes).toMatch(/NODE\s+READY|NODE\s+PODS/);
+    expect(seen.node).toContain('Pods on ydzs-master');
+    expect(seen['what-if']).toContain('What if externalTrafficPolicy were Local?');
+    expect(seen.help).toContain('Keys');
+    expect(seen.prompt).toContain('to externalTrafficPolicy Local? (y/n)');
+  });
+});
+
+describe('one label per figure', () => {
+  it.each([
+    [120, 'SNAT 2m', 'SNAT 2m: SNAT ratio per 10 s, last 2 minutes'],
+    [200, 'SNAT 5m', 'SNAT 5m: SNAT ratio per 10 s, last 5 minutes'],
+  ])('at %i columns the trend column reads %s and help says the same', async (width, label, helpLine) => {
+    const { r } = await show(demo(), width);
+    const header = lines(r.lastFrame()).find((l) => /^\s+POD\s/.test(l))!;
+    expect(header.trimEnd().endsWith(label)).toBe(true);
+    await press(r, '?');
+    expect(plain(r.lastFrame())).toContain(helpLine);
+    expect(plain(r.lastFrame()).match(/SNAT \dm/g)).toEqual([label]);
+  });
+
+  it('at 80 columns, where the trend column does not fit, help says so instead of naming one', async () => {
+    const { r } = await show(demo(), 80);
+    expect(plain(r.lastFrame())).not.toMatch(/SNAT \dm/);
+    await press(r, '?');
+    expect(plain(r.lastFrame())).toContain('a wider terminal shows the SNAT ratio per 10 s');
+  });
+});
+
+describe('the nodes view', () => {
+  it('selects a node with j/k and shows its pods and addresses on Enter; Esc goes back to the nodes', async () => {
+    const { r } = await show(demo(), 120);
+    await press(r, 'n');
+    expect(plain(r.lastFrame())).toContain('↑↓/jk select  Enter pods & addresses');
+    expect(lines(r.lastFrame()).find((l) => l.startsWith('>'))).toMatch(/^> ydzs-master\s/);
+    await press(r, 'j');
+    await press(r, 'j');
+    expect(lines(r.lastFrame()).find((l) => l.startsWith('>'))).toMatch(/^> ydzs-node2\s/);
+    await press(r, '\r');
+    const f = plain(r.lastFrame());
+    expect(f).toContain('ydzs-node2 · ready · 2 pods, 20 requests to them');
+    expect(f).toMatch(/addresses\s+10\.151\.30\.12, 10\.244\.2\.0, 10\.244\.2\.1/);
+    expect(f).toContain('Pods on ydzs-node2');
+    expect(f).toContain('nginx-vx5s2mprjh-h2m9t');
+    expect(f).toContain('nginx-vx5s2mprjh-zx4lw');
+    expect(f).not.toContain('nginx-vx5s2mprjh-7xkqp');
+    expect(f).toContain('total (2 pods)');
+    // The entry node of SNAT'd requests lists which of its addresses they carried.
+    await press(r, 'k');
+    expect(plain(r.lastFrame())).toMatch(/addresses\s+10\.244\.1\.1 \(SNAT x9\), 10\.151\.30\.11, 10\.244\.1\.0/);
+    await press(r, '\x1b', 60);
+    expect(plain(r.lastFrame())).toContain("ADDRESSES ON SNAT'D REQUESTS");
+    expect(lines(r.lastFrame()).find((l) => l.startsWith('>'))).toMatch(/^> ydzs-node1\s/);
+  });
+
+  it('offers select only where something is selectable', async () => {
+    const { r } = await show(demo(), 120);
+    for (const [keys, offers] of [['', true], ['w', false], ['?', false], ['n', true]] as const) {
+      if (keys) await press(r, keys);
+      expect(lines(r.lastFrame()).at(-1)!.includes('select'), JSON.stringify(keys)).toBe(offers);
+    }
+  });
+});
+
+describe('switching the policy with p', () => {
+  it('says what will happen before asking: the PATCH, the load split, the nodes that lose traffic', async () => {
+    const { r } = await show(demo(), 120, { onSwitchPolicy: async () => {} });
+    await press(r, 'p');
+    const f = lines(r.lastFrame());
+    const text = f.join('\n');
+    expect(text).toContain('This PATCHes the live Service default/nginx through the API server (spec.externalTrafficPolicy: Local)');
+    expect(text).toMatch(/Nodes that lose traffic \(no ready pod, the health check takes them out\):\s+ydzs-master, ydzs-node3\./);
+    expect(f.find((l) => l.includes('-7xkqp'))).toMatch(/ydzs-node1\s+33%\s+50%/);
+    expect(f.find((l) => l.includes('-h2m9t'))).toMatch(/ydzs-node2\s+33%\s+25%/);
+    expect(f.find((l) => l.includes('-zx4lw'))).toMatch(/ydzs-node2\s+33%\s+25%/);
+    expect(f.at(-2)).toBe('Switch default/nginx to externalTrafficPolicy Local? (y/n)');
+    expect(f.at(-1)).toBe('y switch  n or Esc cancel');
+  });
+
+  it('after y highlights the load split since the switch per pod (LOAD) and per node, beside the what-if', async () => {
+    let t = T0;
+    const s = demo(() => t);
+    const onSwitchPolicy = vi.fn(async (to: string) => {
+      s.setServices([{ ...s.snapshot().services[0], externalTrafficPolicy: to }]);
+    });
+    const { r } = await show(s, 120, { onSwitchPolicy });
+    await press(r, 'p');
+    await press(r, 'y');
+    await tick(30);
+    expect(onSwitchPolicy).toHaveBeenCalledWith('Local');
+    // Under Local: half to the pod alone on ydzs-node1, a quarter to each on ydzs-node2.
+    t += 5000;
+    const nginxNode = ['ydzs-node1', 'ydzs-node2', 'ydzs-node2'];
+    [6, 3, 3].forEach((n, i) => {
+      for (let k = 0; k < n; k++) s.write(row('default', NGINX[i], nginxNode[i], '198.51.100.7', 'external'));
+    });
+    await press(r, 's');
+    const f = lines(r.lastFrame());
+    expect(f.find((l) => /^\s+POD\s/.test(l))).toMatch(/SNAT\s+LOAD\s+EXT%/);
+    expect(f.find((l) => l.includes('-7xkqp'))).toMatch(/\s50%\s/);
+    expect(f.find((l) => l.includes('-h2m9t'))).toMatch(/\s25%\s/);
+    expect(f.find((l) => l.includes('-zx4lw'))).toMatch(/\s25%\s/);
+    expect(f.join('\n')).toContain('LOAD since Local at 12:00:00: ydzs-node1 50% · ydzs-node2 50% (what-if 50% · 50%)'.replace('12:00:00', clockOf(T0)));
+    expect(f.join('\n')).toContain('externalTrafficPolicy Local');
+  });
+});
+
+/** Local wall-clock HH:MM:SS, as the UI prints it. */
+function clockOf(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
