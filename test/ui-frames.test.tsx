@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LiveStats } from '../src/live/stats.js';
 import type { AddressClass, RequestRow } from '../src/types.js';
 import { App, type AppProps } from '../ui/App.js';
+import { whatToDo } from '../ui/advice.js';
 import { fitName, glyphs, textWidth } from '../ui/text.js';
 import { lines, plain, press, tick } from './helpers/ink.js';
 import { requestRow } from './helpers/rows.js';
@@ -228,6 +229,36 @@ describe('switching the policy with p', () => {
     expect(f.find((l) => l.includes('-zx4lw'))).toMatch(/\s25%\s/);
     expect(f.join('\n')).toContain('LOAD since Local at 12:00:00: ydzs-node1 50% · ydzs-node2 50% (what-if 50% · 50%)'.replace('12:00:00', clockOf(T0)));
     expect(f.join('\n')).toContain('externalTrafficPolicy Local');
+  });
+});
+
+describe('the what-to-do line under the banner', () => {
+  const svc = (type: string, externalTrafficPolicy: string | null) => ({ namespace: 'default', name: 'nginx', type, externalTrafficPolicy, nodePorts: [], pods: null });
+  it.each([
+    ['NodePort', 'Cluster', 0.62, /^62% of requests since the start carry node addresses \(kube-proxy SNAT\) because default\/nginx is NodePort with externalTrafficPolicy Cluster: set Local to keep client addresses \(w shows the load it gives each pod\), or put an L7 proxy that sends X-Forwarded-For in front and --trust it\.$/],
+    ['LoadBalancer', null, 0.3, /because default\/nginx is LoadBalancer with externalTrafficPolicy Cluster: set Local/],
+    ['NodePort', 'Local', 0.4, /^40% of requests .* although default\/nginx has externalTrafficPolicy Local: they reach the pods another way \(look for a hostNetwork proxy/],
+    ['ClusterIP', null, 0.5, /though default\/nginx is ClusterIP: traffic arrives through something that SNATs/],
+    ['NodePort', 'Cluster', 0.05, null],
+    ['NodePort', 'Cluster', NaN, null],
+  ])('%s with %s at SNAT %d: %s', (type, policy, ratio, want) => {
+    const got = whatToDo({ svc: svc(type, policy), ratio, span: 'since the start' });
+    if (want === null) expect(got).toBeNull();
+    else expect(got).toMatch(want);
+  });
+
+  it.each(WIDTHS)('shows under the banner of the pod table at %i columns, in at most three lines, and not while SNAT is low', async (width) => {
+    const { r, height } = await show(demo(), width);
+    const f = expectFits(r.lastFrame(), width, height, 'the pod table');
+    const at = f.findIndex((l) => l.startsWith('What to do: 60% of requests'));
+    expect(at).toBe(f.findIndex((l) => l.includes('Cluster: kube-proxy SNATs')) + 1);
+    expect(f.findIndex((l) => /^\s+POD\s/.test(l)) - at).toBeLessThanOrEqual(3);
+    const low = new LiveStats({ now: () => T0 });
+    low.setServices(demo().snapshot().services);
+    low.write(row('default', NGINX[0], 'ydzs-node1', '10.244.1.1', 'node'));
+    for (let k = 0; k < 19; k++) low.write(row('default', NGINX[0], 'ydzs-node1', '203.0.113.9', 'external'));
+    const quiet = await show(low, width);
+    expect(plain(quiet.r.lastFrame())).not.toContain('What to do');
   });
 });
 

@@ -19,7 +19,8 @@ import { PodTable, tableColumns } from './PodTable.js';
 import { PolicyConfirm, recordSwitch, splitSince, switchedLine } from './PolicySwitch.js';
 import { filterPods, sortPods, totalsOf } from './podlist.js';
 import { ServiceBanner } from './ServiceBanner.js';
-import { detectUnicode, glyphs, textWidth, type Glyphs } from './text.js';
+import { detectUnicode, glyphs, textWidth, wrapWords, type Glyphs } from './text.js';
+import { whatToDo } from './advice.js';
 import type { Seg } from './theme.js';
 import { useRefresh } from './useRefresh.js';
 import { pickService, WhatIf } from './WhatIf.js';
@@ -103,7 +104,11 @@ export function App(props: AppProps) {
     else if (effect !== null) switchPolicy(effect);
   });
 
-  const notes: Seg[][] = [];
+  // The advice goes with the pod table (where the SNAT numbers are); other views keep the room.
+  const notes: Seg[][] =
+    view === 'table' && confirm === null && !editing
+      ? adviceLines(whatToDo({ svc: pickService(snap.services), ratio: snap.totals.snatRatio, span: 'since the start' }), width)
+      : [];
   if (st.switched) notes.push(switchedLine(snap, st.switched, g));
   const bannerLines = snap.services.length === 0 ? 0 : Math.min(2, snap.services.length) * 2 + (snap.services.length > 2 ? 1 : 0);
   const bodyRows = Math.max(3, height - headerLines(snap, width, g) - bannerLines - notes.length - 3);
@@ -150,6 +155,16 @@ export function App(props: AppProps) {
       <Line segs={[{ text: hints, dim: true }]} width={width} g={g} />
     </Box>
   );
+}
+
+/** The "what to do" sentence on as few lines as the width allows (at most 3; the last one cut). */
+function adviceLines(sentence: string | null, width: number): Seg[][] {
+  if (sentence === null) return [];
+  const lead = 'What to do: ';
+  const wrapped = wrapWords(lead + sentence, width);
+  const max = width >= 160 ? 1 : width >= 100 ? 2 : 3;
+  const kept = wrapped.slice(0, max - 1).concat(wrapped.length >= max ? [wrapped.slice(max - 1).join(' ')] : []);
+  return kept.map((l, i) => (i === 0 ? [{ text: lead, bold: true, color: 'yellow' }, { text: l.slice(lead.length) }] : [{ text: l }]));
 }
 
 /** The keys the view offers, as one line that fits `width` (the select hint shortens first). */

@@ -70,13 +70,13 @@ export function PolicyConfirm({ snap, to, width, maxRows, g }: { snap: LiveSnaps
   const prose: string[] = [
     `This PATCHes the live Service ${name} through the API server (spec.externalTrafficPolicy: ${to}); all its traffic changes at once.`,
     to === 'Local'
-      ? 'Under Local kube-proxy stops SNATing external traffic (nginx sees client addresses); the load balancer sends traffic only to nodes with a ready pod and each node splits it among its own pods.'
-      : 'Under Cluster kube-proxy spreads traffic over every ready pod and SNATs external traffic again (nginx sees node addresses).',
-    to === 'Local'
       ? r.nodesWithoutEndpoint.length > 0
         ? `Nodes that lose traffic (no ready pod, the health check takes them out): ${r.nodesWithoutEndpoint.map(safeText).join(', ')}.`
         : 'No node loses traffic: every known node has a ready pod.'
       : 'No node loses traffic: every node forwards again.',
+    to === 'Local'
+      ? 'Under Local kube-proxy stops SNATing external traffic (nginx sees client addresses); the load balancer sends traffic only to nodes with a ready pod and each node splits it among its own pods.'
+      : 'Under Cluster kube-proxy spreads traffic over every ready pod and SNATs external traffic again (nginx sees node addresses).',
   ];
   const cols = layout(
     [
@@ -89,8 +89,11 @@ export function PolicyConfirm({ snap, to, width, maxRows, g }: { snap: LiveSnaps
     ['pod', 'node'],
   );
   const header: Seg[] = [{ text: '  ' }, ...cols.flatMap((c, i) => [...(i > 0 ? [{ text: ' ' }] : []), { text: fit(c.header, c.width, g, c.right), bold: true }])];
-  const proseLines = prose.flatMap((p) => wrapWords(p, Math.max(10, width - 2)));
-  const rows = r.rows.slice(0, Math.max(1, maxRows - proseLines.length - 3));
+  // Room first for up to three pods, then for the prose (cut when the terminal is short), then for the other pods.
+  const allProse = prose.flatMap((p) => wrapWords(p, Math.max(10, width - 2)));
+  const fixed = 3 + (r.rows.length > 3 ? 1 : 0);
+  const proseLines = allProse.slice(0, Math.max(1, maxRows - fixed - Math.min(3, Math.max(1, r.rows.length))));
+  const rows = r.rows.slice(0, Math.max(1, maxRows - proseLines.length - fixed));
   return (
     <Box flexDirection="column">
       <Line segs={[{ text: `What switching ${name} to externalTrafficPolicy ${to} does`, bold: true, color: 'yellow' }]} width={width} g={g} />
