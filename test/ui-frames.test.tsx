@@ -235,7 +235,7 @@ describe('switching the policy with p', () => {
 describe('the what-to-do line under the banner', () => {
   const svc = (type: string, externalTrafficPolicy: string | null) => ({ namespace: 'default', name: 'nginx', type, externalTrafficPolicy, nodePorts: [], pods: null });
   it.each([
-    ['NodePort', 'Cluster', 0.62, /^62% of requests since the start carry node addresses \(kube-proxy SNAT\) because default\/nginx is NodePort with externalTrafficPolicy Cluster: set Local to keep client addresses \(w shows the load it gives each pod\), or put an L7 proxy that sends X-Forwarded-For in front and --trust it\.$/],
+    ['NodePort', 'Cluster', 0.62, /^62% of requests since the start carry node addresses \(kube-proxy SNAT\) because default\/nginx is NodePort with externalTrafficPolicy Cluster: set Local to keep client addresses \(w: the load per pod\), or put an L7 proxy sending X-Forwarded-For in front and --trust it\.$/],
     ['LoadBalancer', null, 0.3, /because default\/nginx is LoadBalancer with externalTrafficPolicy Cluster: set Local/],
     ['NodePort', 'Local', 0.4, /^40% of requests .* although default\/nginx has externalTrafficPolicy Local: they reach the pods another way \(look for a hostNetwork proxy/],
     ['ClusterIP', null, 0.5, /though default\/nginx is ClusterIP: traffic arrives through something that SNATs/],

@@ -26,7 +26,7 @@ export function whatToDo({ svc, ratio, span }: AdviceInput): string | null {
   if (external && svc.externalTrafficPolicy !== 'Local') {
     return (
       `${share} because ${name} is ${safeText(svc.type)} with externalTrafficPolicy Cluster: set Local to keep client addresses ` +
-      '(w shows the load it gives each pod), or put an L7 proxy that sends X-Forwarded-For in front and --trust it.'
+      '(w: the load per pod), or put an L7 proxy sending X-Forwarded-For in front and --trust it.'
     );
   }
   if (external) {
