@@ -143,7 +143,11 @@ describe.skipIf(!run)('the TUI in a real terminal', () => {
     const snatBefore = totalSnat(before)!;
 
     await s.sendKeys('p');
-    await s.waitForScreen((scr) => /to externalTrafficPolicy Local\? \(y\/n\)/.test(scr), 'the policy switch to ask for confirmation');
+    const prompt = await s.waitForScreen((scr) => /to externalTrafficPolicy Local\? \(y\/n\)/.test(scr), 'the policy switch to ask for confirmation');
+    // Before asking, it says what will happen: a PATCH of the live Service, the load split, the nodes that lose traffic.
+    expect(prompt).toMatch(/This PATCHes the live Service default\/nginx through the API server/);
+    expect(prompt).toMatch(/Nodes that lose traffic[^:]*:\s+ydzs-master, ydzs-node3\./);
+    expect(prompt).toMatch(/nginx-\S+\s+ydzs-node1\s+\d+%\s+50%/);
     await s.sendKeys('y');
     // The banner follows the Service as the topology watch sees it (the PATCH went through the API server).
     const switched = await s.waitForScreen((scr) => /NodePort \S externalTrafficPolicy Local/.test(scr), 'the banner to show Local');
@@ -151,6 +155,9 @@ describe.skipIf(!run)('the TUI in a real terminal', () => {
     const after = await s.waitForScreen((scr) => (totalSnat(scr) ?? 100) < snatBefore - 5, 'the SNAT ratio shown to drop');
     expect(totalSnat(after)!).toBeLessThan(snatBefore);
     expect(after).toMatch(/EXT%/);
+    // The load split since the switch, per pod (LOAD) and per node, beside what the what-if predicted.
+    expect(after).toMatch(/^\s+POD\s.*\sLOAD\s/m);
+    expect(after).toMatch(/LOAD since Local at \d\d:\d\d:\d\d: ydzs-node1 \d+% · ydzs-node2 \d+% \(what-if 50% · 50%\)/);
 
     await s.sendKeys('q');
     expect(await s.exitCode()).toBe(0);
