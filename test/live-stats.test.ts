@@ -175,8 +175,40 @@ describe('LiveStats', () => {
     s.setHeader({ dbPath: '/tmp/x.db' });
     s.setServices([{ namespace: 'default', name: 'web', type: 'NodePort', externalTrafficPolicy: 'Cluster', ports: [{ nodePort: 30080 }, { nodePort: null }] }]);
     const snap = s.snapshot();
-    expect(snap.header).toEqual({ context: 'kind-demo', cluster: null, namespace: 'default', selector: null, dbPath: '/tmp/x.db' });
+    expect(snap.header).toEqual({ context: 'kind-demo', cluster: null, namespace: 'default', selector: null, dbPath: '/tmp/x.db', follow: true });
     expect(snap.services[0]).toMatchObject({ name: 'web', type: 'NodePort', externalTrafficPolicy: 'Cluster', nodePorts: [30080] });
+  });
+
+  it('gives the SNAT ratio of the last minute beside the since-start one, per pod and in total', () => {
+    const c = clock();
+    const s = new LiveStats({ now: c.now });
+    for (let i = 0; i < 8; i++) s.write(row('web-1', '10.0.0.2', 'node'));
+    for (let i = 0; i < 2; i++) s.write(row('web-1', '203.0.113.7', 'external'));
+    expect(s.snapshot().totals.snatRecent).toBeCloseTo(0.8);
+    c.t += 61_000; // the first requests are over a minute old
+    for (let i = 0; i < 10; i++) s.write(row('web-1', '203.0.113.7', 'external'));
+    const snap = s.snapshot();
+    expect(snap.totals.snatRatio).toBeCloseTo(0.4);
+    expect(snap.totals.snatRecent).toBe(0);
+    expect(snap.pods[0]).toMatchObject({ snatRecent: 0, recentRequests: 10 });
+    c.t += 61_000;
+    expect(s.snapshot().totals.snatRecent).toBeNaN();
+  });
+
+  it('counts requests from node, pod or private addresses whose X-Forwarded-For no --trust covers, by address', () => {
+    const s = new LiveStats({ now: clock().now });
+    for (let i = 0; i < 3; i++) s.write(row('web-1', '10.151.40.10', 'private', { xff: '203.0.113.9' }));
+    s.write(row('web-1', '10.0.0.2', 'node', { xff: '203.0.113.9' }));
+    s.write(row('web-1', '10.151.40.11', 'private', { xff: '203.0.113.9', client: '203.0.113.9', clientCls: 'external' }));
+    s.write(row('web-1', '203.0.113.7', 'external', { xff: '198.51.100.1' }));
+    s.write(row('web-1', '10.151.40.12', 'private', { xff: '-' }));
+    expect(s.snapshot().untrustedXff).toEqual({
+      requests: 4,
+      top: [
+        { addr: '10.151.40.10', cls: 'private', count: 3 },
+        { addr: '10.0.0.2', cls: 'node', count: 1 },
+      ],
+    });
   });
 
   it('never holds more addresses than its top-k capacity', () => {

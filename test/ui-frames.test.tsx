@@ -95,7 +95,7 @@ describe('pod names keep what tells them apart', () => {
   it.each(WIDTHS)('with -A at %i columns the four flannel pods and the nginx pods stay distinguishable', async (width) => {
     const { r, height } = await show(allNamespaces(), width);
     const f = expectFits(r.lastFrame(), width, height, 'the pod table');
-    const podLines = f.filter((l) => /^[> ] \S/.test(l) && / ydzs-/.test(l));
+    const podLines = f.filter((l) => /^[> ] (default|kube-flannel)\//.test(l));
     expect(podLines).toHaveLength(FLANNEL.length + NGINX.length);
     for (const pod of [...FLANNEL, ...NGINX]) {
       const suffix = pod.slice(pod.lastIndexOf('-'));
@@ -223,7 +223,7 @@ describe('switching the policy with p', () => {
     });
     await press(r, 's');
     const f = lines(r.lastFrame());
-    expect(f.find((l) => /^\s+POD\s/.test(l))).toMatch(/SNAT\s+LOAD\s+EXT%/);
+    expect(f.find((l) => /^\s+POD\s/.test(l))).toMatch(/SNAT\s+1MIN\s+LOAD\s+EXT%/);
     expect(f.find((l) => l.includes('-7xkqp'))).toMatch(/\s50%\s/);
     expect(f.find((l) => l.includes('-h2m9t'))).toMatch(/\s25%\s/);
     expect(f.find((l) => l.includes('-zx4lw'))).toMatch(/\s25%\s/);
@@ -259,6 +259,84 @@ describe('the what-to-do line under the banner', () => {
     for (let k = 0; k < 19; k++) low.write(row('default', NGINX[0], 'ydzs-node1', '203.0.113.9', 'external'));
     const quiet = await show(low, width);
     expect(plain(quiet.r.lastFrame())).not.toContain('What to do');
+  });
+});
+
+describe('a --no-follow run that has read everything', () => {
+  function ended(follow: boolean): LiveStats {
+    const s = demo();
+    s.setHeader({ follow });
+    NGINX.forEach((pod, i) => s.setStream(`default/${pod}/nginx/c${i}`, { namespace: 'default', pod, container: 'nginx', nodeName: null, state: 'ended' }));
+    return s;
+  }
+
+  it.each(WIDTHS)('says "done: N requests; q to quit" at %i columns instead of rates that decay', async (width) => {
+    const { r, height } = await show(ended(false), width);
+    const f = expectFits(r.lastFrame(), width, height, 'the done table');
+    expect(f[1]).toMatch(/^streams 3 ended · done: 30 requests; q to quit/);
+    expect(f.join('\n')).not.toMatch(/req\/s|lines\/s|REQ\/S/);
+    expect(f.find((l) => l.includes('total (3 pods)'))).toMatch(/\s30\s+60%/);
+  });
+
+  it('keeps the rates while following (streams that ended may be followed by new pods) and while a stream still runs', async () => {
+    const { r } = await show(ended(true), 120);
+    expect(plain(r.lastFrame())).not.toContain('done:');
+    expect(plain(r.lastFrame())).toMatch(/streams 0 live, 0 queued, 0 retrying · lines\/s/);
+    cleanup();
+    const s = ended(false);
+    s.setStream('default/nginx-vx5s2mprjh-7xkqp/nginx/c0', { namespace: 'default', pod: NGINX[0], container: 'nginx', nodeName: null, state: 'live' });
+    const r2 = await show(s, 120);
+    expect(plain(r2.r.lastFrame())).not.toContain('done:');
+  });
+});
+
+describe('the SNAT of the last minute beside the since-start one', () => {
+  it('shows a policy switch at once: 1MIN drops to 0% while SNAT since the start stays high, and the advice goes', async () => {
+    let t = T0;
+    const s = demo(() => t);
+    const { r } = await show(s, 120, { refreshMs: 100 });
+    expect(lines(r.lastFrame()).find((l) => /^\s+POD\s/.test(l))).toMatch(/\sSNAT\s+1MIN\s/);
+    expect(lines(r.lastFrame()).find((l) => l.includes('total (3 pods)'))).toMatch(/\s60% \S+\s+60%\s/);
+    expect(plain(r.lastFrame())).toContain('What to do: 60% of requests in the last minute carry node addresses');
+    // Seventy seconds later, under Local, only client addresses arrive.
+    t += 70_000;
+    NGINX.forEach((pod, i) => {
+      for (let k = 0; k < 10; k++) s.write(row('default', pod, i === 0 ? 'ydzs-node1' : 'ydzs-node2', '198.51.100.7', 'external'));
+    });
+    await press(r, 's');
+    const f = lines(r.lastFrame());
+    expect(f.find((l) => l.includes('total (3 pods)'))).toMatch(/\s30% \S+\s+0%\s/);
+    expect(f.find((l) => l.includes('-7xkqp'))).toMatch(/\s30% \S+\s+0%\s/);
+    expect(f.join('\n')).not.toContain('What to do');
+    await press(r, '?');
+    expect(plain(r.lastFrame())).toContain('1MIN: the SNAT share over the last minute');
+  });
+});
+
+describe('the trust hint on the status line', () => {
+  it('names the exact --trust for node, pod and private addresses whose X-Forwarded-For no --trust covers', async () => {
+    const s = demo();
+    for (let k = 0; k < 3; k++) s.write(row('default', NGINX[0], 'ydzs-node1', '10.151.40.10', 'private', { xff: '203.0.113.50' }));
+    s.write(row('default', NGINX[1], 'ydzs-node2', '10.244.2.7', 'pod', { xff: '203.0.113.51, 10.244.2.7' }));
+    // Not hinted: a recovered client (its proxy is trusted), an external address, a private one without the header.
+    s.write(row('default', NGINX[0], 'ydzs-node1', '10.151.40.11', 'private', { xff: '203.0.113.52', client: '203.0.113.52', clientCls: 'external' }));
+    s.write(row('default', NGINX[0], 'ydzs-node1', '203.0.113.60', 'external', { xff: '198.51.100.1' }));
+    s.write(row('default', NGINX[0], 'ydzs-node1', '10.151.40.12', 'private'));
+    const { r } = await show(s, 200);
+    const status = lines(r.lastFrame()).at(-2)!;
+    expect(status).toContain(
+      'try --trust 10.151.40.10/32 --trust 10.244.2.7/32: 4 requests from 10.151.40.10 (private), 10.244.2.7 (pod) carry X-Forwarded-For no --trust covers',
+    );
+    cleanup();
+    const { r: r80 } = await show(s, 80);
+    expect(lines(r80.lastFrame()).at(-2)).toMatch(/^sort: requests  · try --trust 10\.151\.40\.10\/32 --trust 10\.244\.2\.7\/32: 4 requests/);
+  });
+
+  it('says nothing when every forwarded request came through a trusted proxy', async () => {
+    const s = demo();
+    s.write(row('default', NGINX[0], 'ydzs-node1', '10.151.40.11', 'private', { xff: '203.0.113.52', client: '203.0.113.52', clientCls: 'external' }));
+    const { r } = await show(s, 120);
+    expect(plain(r.lastFrame())).not.toContain('--trust');
   });
 });
 

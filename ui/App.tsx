@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { safeText } from '../src/text.js';
 import type { LiveStats } from '../src/live/stats.js';
 import type { Policy } from '../src/live/whatif.js';
-import { Header, headerLines } from './Header.js';
+import { Header, headerLines, isDone } from './Header.js';
 import { Help } from './Help.js';
 import { handleInput, initialUi, type View } from './keys.js';
 import { Line } from './Line.js';
@@ -20,7 +20,7 @@ import { PolicyConfirm, recordSwitch, splitSince, switchedLine } from './PolicyS
 import { filterPods, sortPods, totalsOf } from './podlist.js';
 import { ServiceBanner } from './ServiceBanner.js';
 import { detectUnicode, glyphs, textWidth, wrapWords, type Glyphs } from './text.js';
-import { whatToDo } from './advice.js';
+import { adviceInput, trustHint, whatToDo } from './advice.js';
 import type { Seg } from './theme.js';
 import { useRefresh } from './useRefresh.js';
 import { pickService, WhatIf } from './WhatIf.js';
@@ -107,7 +107,7 @@ export function App(props: AppProps) {
   // The advice goes with the pod table (where the SNAT numbers are); other views keep the room.
   const notes: Seg[][] =
     view === 'table' && confirm === null && !editing
-      ? adviceLines(whatToDo({ svc: pickService(snap.services), ratio: snap.totals.snatRatio, span: 'since the start' }), width)
+      ? adviceLines(whatToDo(adviceInput(snap)), width)
       : [];
   if (st.switched) notes.push(switchedLine(snap, st.switched, g));
   const bannerLines = snap.services.length === 0 ? 0 : Math.min(2, snap.services.length) * 2 + (snap.services.length > 2 ? 1 : 0);
@@ -121,6 +121,8 @@ export function App(props: AppProps) {
     status.push({ text: `sort: ${sort}`, dim: true });
     if (filter) status.push({ text: `  filter: ${safeText(filter)}`, color: 'cyan' });
     if (message) status.push({ text: `  ${message}`, color: 'yellow' });
+    const trust = trustHint(snap.untrustedXff);
+    if (trust) status.push({ text: `  ${g.sep} `, dim: true }, { text: trust, color: 'magenta' });
     // The feed's latest notice (queued streams, a stream retrying): shown here, never on stderr under the UI.
     if (snap.notice) status.push({ text: `  ${g.sep} ${snap.notice.text}${noticeAge(snap.now - snap.notice.time)}`, color: 'yellow' });
   }
@@ -139,7 +141,7 @@ export function App(props: AppProps) {
       {confirm !== null ? (
         <PolicyConfirm snap={snap} to={confirm} width={width} maxRows={bodyRows} g={g} />
       ) : view === 'table' ? (
-        <PodTable pods={pods} totals={filter ? totalsOf(pods) : snap.totals} selectedKey={selKey} width={width} maxRows={bodyRows - 4} g={g} load={load} />
+        <PodTable pods={pods} totals={filter ? totalsOf(pods) : snap.totals} selectedKey={selKey} width={width} maxRows={bodyRows - 4} g={g} load={load} done={isDone(snap)} />
       ) : view === 'detail' ? (
         <PodDetail row={snap.pods.find((p) => p.key === selKey)} detail={snap.detail} width={width} maxRows={bodyRows} g={g} />
       ) : view === 'nodes' ? (
@@ -149,7 +151,7 @@ export function App(props: AppProps) {
       ) : view === 'whatif' ? (
         <WhatIf snap={snap} width={width} maxRows={bodyRows} g={g} />
       ) : (
-        <Help width={width} maxRows={bodyRows} g={g} canSwitch={!!props.onSwitchPolicy} sparkCells={tableColumns(pods, width).find((c) => c.key === 'spark')?.width ?? 0} />
+        <Help width={width} maxRows={bodyRows} g={g} canSwitch={!!props.onSwitchPolicy} sparkCells={tableColumns(pods, width, load !== null, isDone(snap)).find((c) => c.key === 'spark')?.width ?? 0} />
       )}
       <Line segs={status} width={width} g={g} />
       <Line segs={[{ text: hints, dim: true }]} width={width} g={g} />
@@ -162,7 +164,7 @@ function adviceLines(sentence: string | null, width: number): Seg[][] {
   if (sentence === null) return [];
   const lead = 'What to do: ';
   const wrapped = wrapWords(lead + sentence, width);
-  const max = width >= 160 ? 1 : width >= 100 ? 2 : 3;
+  const max = width >= 100 ? 2 : 3;
   const kept = wrapped.slice(0, max - 1).concat(wrapped.length >= max ? [wrapped.slice(max - 1).join(' ')] : []);
   return kept.map((l, i) => (i === 0 ? [{ text: lead, bold: true, color: 'yellow' }, { text: l.slice(lead.length) }] : [{ text: l }]));
 }

@@ -30,7 +30,8 @@ export function Help({ width, g, canSwitch, sparkCells, maxRows }: HelpProps) {
     ['q, Ctrl-C', 'quit (flushes the store first)'],
   ];
   const notes = [
-    'SNAT: share of requests from a node address (kube-proxy masquerade)',
+    'SNAT: share of requests from a node address (kube-proxy masquerade) since the start',
+    '1MIN: the SNAT share over the last minute (a policy switch shows here first)',
     'EXT/POD/PRV/UNK: shares from external, pod, other private, unknown addresses',
     'RECOV: clients recovered from X-Forwarded-For through trusted proxies',
     ...(canSwitch ? ['LOAD (after p): each pod\'s share of the requests since the policy switch'] : []),

@@ -2,7 +2,7 @@
 // masqueraded to tells the path the packets took), and the pods on it as the pod table shows them.
 
 import { Box } from 'ink';
-import { safeText } from '../src/output/escape.js';
+import { safeText } from '../src/text.js';
 import type { NodeRow, PodRow } from '../src/live/stats.js';
 import { Line } from './Line.js';
 import { PodTable } from './PodTable.js';

@@ -22,6 +22,7 @@ const SPECS: ColSpec[] = [
   { key: 'rps', header: 'REQ/S', min: 5, max: 6, right: true, keep: 7 },
   { key: 'snat', header: 'SNAT', min: 4, max: 4, right: true, keep: Infinity },
   { key: 'bar', header: '', min: 5, max: 12, keep: 5 },
+  { key: 'recent', header: '1MIN', min: 4, max: 4, right: true, keep: 7.5 },
   { key: 'load', header: 'LOAD', min: 4, max: 4, right: true, keep: 9 },
   // One share column per class but the SNAT'd one, most kept first (from the class registry).
   ...SHARE_COLUMNS.map((c): ColSpec => ({ key: `${c}%`, header: CLASS_INFO[c].header, min: 4, max: 4, right: true, keep: CLASS_INFO[c].keep })),
@@ -45,8 +46,9 @@ export function sparkLabel(cells: number): string {
  * The table's columns at `width`. `nameWidth` is the widest pod name to show: the trend and unknown-share columns
  * make way for it before a name is cut (then cut in the middle, keeping its suffix).
  */
-export function podColumns(width: number, nameWidth = 0, load = false): Col[] {
-  let specs = load ? SPECS : SPECS.filter((c) => c.key !== 'load');
+export function podColumns(width: number, nameWidth = 0, load = false, done = false): Col[] {
+  // LOAD only after a policy switch; no REQ/S once a --no-follow run is done (it would only decay).
+  let specs = SPECS.filter((c) => (load || c.key !== 'load') && (!done || c.key !== 'rps'));
   // Names no wider than "total (12 pods)" plus a little air; a wide terminal leaves the rest blank, not the names wide.
   const want = Math.max(nameWidth, 16) + 2;
   let cols = fill(layout(specs, width, GROW), width, want);
@@ -75,6 +77,11 @@ function fill(cols: Col[], width: number, want: number): Col[] {
   return cols;
 }
 
+/** Red above half, yellow above none. */
+function snatColor(r: number): string | undefined {
+  return r > 0.5 ? 'red' : r > 0 ? 'yellow' : undefined;
+}
+
 const STATE_TEXT: Record<StreamState, [string, string | undefined]> = {
   live: ['live', 'green'],
   retrying: ['retry', 'yellow'],
@@ -89,6 +96,7 @@ interface RowValues {
   requests: number;
   rps: number;
   snatRatio: number;
+  snatRecent: number;
   shares: Shares;
   recovered: number;
   state: StreamState | null | undefined;
@@ -108,7 +116,8 @@ function rowSegs(cols: Col[], v: RowValues, g: Glyphs, selected: boolean, bold: 
       case 'node': segs.push({ text: fit(v.node === null ? '-' : safeText(v.node), w, g) }); break;
       case 'req': segs.push({ text: fit(count(v.requests), w, g, true) }); break;
       case 'rps': segs.push({ text: fit(rate(v.rps), w, g, true) }); break;
-      case 'snat': segs.push({ text: fit(pct(v.snatRatio), w, g, true), bold: true, color: v.snatRatio > 0.5 ? 'red' : v.snatRatio > 0 ? 'yellow' : undefined }); break;
+      case 'snat': segs.push({ text: fit(pct(v.snatRatio), w, g, true), bold: true, color: snatColor(v.snatRatio) }); break;
+      case 'recent': segs.push({ text: fit(pct(v.snatRecent), w, g, true), bold: true, color: snatColor(v.snatRecent) }); break;
       case 'bar': {
         const b = bar(v.snatRatio, w, g);
         const full = Number.isFinite(v.snatRatio) ? Math.round(Math.min(1, v.snatRatio) * w) : 0;
@@ -145,6 +154,8 @@ export interface PodTableProps {
   g: Glyphs;
   /** Per pod key, the share of requests since the last policy switch: shown as the LOAD column when given. */
   load?: Map<string, number> | null;
+  /** A --no-follow run whose streams have all ended: no REQ/S column. */
+  done?: boolean;
 }
 
 /** How the table names a pod: "namespace/pod" when the pods span namespaces, else the pod name (escaped). */
@@ -154,14 +165,14 @@ function namer(pods: PodRow[]): (p: PodRow) => string {
 }
 
 /** The columns the table shows for these pods at this width (Help reads the sparkline's span from them). */
-export function tableColumns(pods: PodRow[], width: number, load = false): Col[] {
+export function tableColumns(pods: PodRow[], width: number, load = false, done = false): Col[] {
   const nameOf = namer(pods);
-  return podColumns(width, pods.reduce((w, p) => Math.max(w, textWidth(nameOf(p))), 0), load);
+  return podColumns(width, pods.reduce((w, p) => Math.max(w, textWidth(nameOf(p))), 0), load, done);
 }
 
-export function PodTable({ pods, totals, selectedKey, width, maxRows, g, load = null }: PodTableProps) {
+export function PodTable({ pods, totals, selectedKey, width, maxRows, g, load = null, done = false }: PodTableProps) {
   const nameOf = namer(pods);
-  const cols = tableColumns(pods, width, load !== null);
+  const cols = tableColumns(pods, width, load !== null, done);
   const header: Seg[] = cols.flatMap((c, i) => [...(i > 0 ? [{ text: ' ' }] : []), { text: fit(c.header, c.width, g, c.right), bold: true }]);
   const sel = Math.max(0, pods.findIndex((p) => p.key === selectedKey));
   const rows = Math.max(1, maxRows);

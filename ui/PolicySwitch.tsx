@@ -3,7 +3,7 @@
 // load split since the switch per pod, beside what the what-if predicted (the pod table's LOAD column and one line).
 
 import { Box } from 'ink';
-import { safeText } from '../src/output/escape.js';
+import { safeText } from '../src/text.js';
 import type { LiveSnapshot } from '../src/live/stats.js';
 import type { Policy } from '../src/live/whatif.js';
 import { layout } from './columns.js';

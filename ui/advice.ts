@@ -1,10 +1,12 @@
-// The "what to do" line under the Service banner: when SNAT is high, the audit's finding for it in one sentence,
-// from the live numbers (the Service's type and externalTrafficPolicy, and the SNAT ratio of the last minute, or
-// since the start while a minute has not passed), so it follows a policy switch at once.
+// What the live numbers say the user could do. The "what to do" line under the Service banner: when SNAT is high,
+// the audit's finding for it in one sentence, from the Service's type and externalTrafficPolicy and the SNAT ratio of
+// the last minute (so it follows a policy switch at once). The trust hint on the status line: requests from node,
+// pod or private addresses carry X-Forwarded-For that no --trust covers, with the exact --trust flags to add.
 
-import { safeText } from '../src/output/escape.js';
-import type { LiveService } from '../src/live/stats.js';
-import { pct } from './text.js';
+import { safeText } from '../src/text.js';
+import type { LiveService, LiveSnapshot } from '../src/live/stats.js';
+import { count, pct } from './text.js';
+import { pickService } from './WhatIf.js';
 
 /** SNAT ratio from which the line shows. */
 export const HIGH_SNAT = 0.1;
@@ -14,6 +16,11 @@ export interface AdviceInput {
   /** SNAT ratio to judge (0..1, NaN when there is no client traffic) and what it covers ("in the last minute"). */
   ratio: number;
   span: string;
+}
+
+/** The Service of the view and the last minute's SNAT ratio. */
+export function adviceInput(snap: LiveSnapshot): AdviceInput {
+  return { svc: pickService(snap.services), ratio: snap.totals.snatRecent, span: 'in the last minute' };
 }
 
 /** The sentence, or null while SNAT is not high. */
@@ -39,4 +46,21 @@ export function whatToDo({ svc, ratio, span }: AdviceInput): string | null {
     `${share} though ${name} is ${safeText(svc.type)}: traffic arrives through something that SNATs ` +
     '(another NodePort/LoadBalancer Service, a hostNetwork proxy, or an Ingress without X-Forwarded-For).'
   );
+}
+
+/** How many --trust flags the hint names at most. */
+const TRUST_SHOWN = 2;
+
+/** `--trust ADDR/32` (or /128): exactly the address the requests came from. */
+export function trustFlag(addr: string): string {
+  return `--trust ${addr}/${addr.includes(':') ? 128 : 32}`;
+}
+
+/** "try --trust 10.0.0.5/32: 120 requests from 10.0.0.5 (node) carry X-Forwarded-For no --trust covers", or null. */
+export function trustHint(u: LiveSnapshot['untrustedXff']): string | null {
+  if (u.requests === 0 || u.top.length === 0) return null;
+  const shown = u.top.slice(0, TRUST_SHOWN);
+  const more = u.top.length > TRUST_SHOWN ? ' and others' : '';
+  const from = shown.map((s) => `${safeText(s.addr)} (${s.cls})`).join(', ');
+  return `try ${shown.map((s) => trustFlag(safeText(s.addr))).join(' ')}: ${count(u.requests)} requests from ${from}${more} carry X-Forwarded-For no --trust covers`;
 }

@@ -26,10 +26,14 @@ export function filterPods(pods: PodRow[], filter: string): PodRow[] {
 
 /** Totals over a subset of rows (when filtered). */
 export function totalsOf(pods: PodRow[]): Totals {
-  let requests = 0, rps = 0, recovered = 0, snat = 0, client = 0;
+  let requests = 0, rps = 0, recovered = 0, snat = 0, client = 0, recent = 0, recentSnat = 0;
   const sum = perShare(() => 0);
   for (const p of pods) {
     requests += p.requests;
+    if (p.recentRequests > 0) {
+      recent += p.recentRequests;
+      recentSnat += p.snatRecent * p.recentRequests;
+    }
     rps += p.rps;
     recovered += p.recovered;
     if (p.requests > 0) {
@@ -41,5 +45,5 @@ export function totalsOf(pods: PodRow[]): Totals {
     }
   }
   const r = (x: number) => (requests > 0 ? x / requests : NaN);
-  return { requests, rps, recovered, snatRatio: client > 0 ? snat / client : NaN, shares: perShare((c) => r(sum[c])) };
+  return { requests, rps, recovered, snatRatio: client > 0 ? snat / client : NaN, snatRecent: recent > 0 ? recentSnat / recent : NaN, shares: perShare((c) => r(sum[c])) };
 }

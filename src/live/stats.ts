@@ -29,6 +29,7 @@ import type {
   PodDetail,
   LiveSnapshot,
   LiveStatsOptions,
+  UntrustedSource,
 } from './types.js';
 
 export type * from './types.js';
@@ -36,6 +37,8 @@ export type { TopEntry } from './counters.js';
 
 const SPARK_BUCKETS = 30;
 const SPARK_MS = 10_000;
+/** Classes whose X-Forwarded-For is worth a --trust hint: the proxies and balancers in front of the pods. */
+const XFF_HINTED: ReadonlySet<AddressClass> = new Set<AddressClass>(['node', 'pod', 'private']);
 const STATE_RANK: Record<StreamState, number> = { live: 5, retrying: 4, connecting: 3, queued: 2, ended: 1 };
 
 class PodAcc {
@@ -71,9 +74,12 @@ class NodeAcc {
   readonly sources = new TopK(32);
 }
 
+/** The last minute: six 10 s buckets (the current one partly filled, so 50-60 s). */
+const RECENT_BUCKETS = 6;
+
 function recentRatio(spark: SlotRing, t: number): number {
-  const n = spark.sumA(t, 6);
-  return n > 0 ? spark.sumB(t, 6) / n : NaN;
+  const n = spark.sumA(t, RECENT_BUCKETS);
+  return n > 0 ? spark.sumB(t, RECENT_BUCKETS) / n : NaN;
 }
 
 function shares(byCls: Float64Array, total: number): Shares {
@@ -92,11 +98,14 @@ export class LiveStats {
   private last: PodAcc | null = null;
   private readonly ownerNodes = new Map<string, NodeAcc>();
   private readonly global = new SlotRing(64, 1000); // a = lines, b = requests
+  private readonly globalSpark = new SlotRing(8, SPARK_MS); // a = requests, b = SNAT'd (10 s buckets, last minute)
+  private readonly untrusted = new TopK(32); // "cls addr" of requests with X-Forwarded-For no --trust covers
+  private untrustedCount = 0;
   private readonly totalByCls = new Float64Array(CLASS_COUNT);
   private totalRequests = 0;
   private totalRecovered = 0;
   private unparsedCount = 0;
-  private header: LiveHeader = { context: null, cluster: null, namespace: null, selector: null, dbPath: null };
+  private header: LiveHeader = { context: null, cluster: null, namespace: null, selector: null, dbPath: null, follow: true };
   private services: LiveService[] = [];
   private nodes: LiveNodeInput[] = [];
   private lastNotice: { text: string; time: number } | null = null;
@@ -158,9 +167,14 @@ export class LiveStats {
         n.sources.offer(row.remoteAddr);
       }
     }
+    if (row.client === null && row.xff !== null && row.xff !== '' && row.xff !== '-' && XFF_HINTED.has(row.cls)) {
+      this.untrustedCount++;
+      this.untrusted.offer(`${row.cls} ${row.remoteAddr}`);
+    }
     this.totalRequests++;
     this.totalByCls[ci]++;
     this.global.add(t, 1, 1);
+    this.globalSpark.add(t, 1, snat);
   }
 
   close(): void {}
@@ -239,6 +253,7 @@ export class LiveStats {
           rps: p.rate.sumA(t, win) / win,
           snatRatio: snatOf(p.byCls, p.requests),
           snatRecent: recentRatio(p.spark, t),
+          recentRequests: p.spark.sumA(t, RECENT_BUCKETS),
           shares: shares(p.byCls, p.requests),
           recovered: p.recovered,
           state,
@@ -263,13 +278,22 @@ export class LiveStats {
         requests: this.totalRequests,
         rps: requestsPerSec,
         snatRatio: snatOf(this.totalByCls, this.totalRequests),
+        snatRecent: recentRatio(this.globalSpark, t),
         shares: shares(this.totalByCls, this.totalRequests),
         recovered: this.totalRecovered,
       },
       nodes: this.nodeRows(pods),
       detail: opts.detail ? this.podDetail(opts.detail) : null,
+      untrustedXff: { requests: this.untrustedCount, top: this.untrustedTop() },
       notice: this.lastNotice ? { ...this.lastNotice } : null,
     };
+  }
+
+  private untrustedTop(n = 3): UntrustedSource[] {
+    return this.untrusted.top(n).map((e) => {
+      const sp = e.addr.indexOf(' ');
+      return { cls: e.addr.slice(0, sp) as AddressClass, addr: e.addr.slice(sp + 1), count: e.count };
+    });
   }
 
   /** Recent requests (newest first) and top addresses per class of one pod ("namespace/pod"). */

@@ -50,6 +50,8 @@ export interface LiveHeader {
   namespace: string | null;
   selector: string | null;
   dbPath: string | null;
+  /** false with --no-follow: once every stream has ended the run is done (the header says so). */
+  follow: boolean;
 }
 
 /** Share of the requests per class other than the SNAT'd one (NaN without requests). */
@@ -66,6 +68,8 @@ export interface PodRow {
   snatRatio: number;
   /** SNAT ratio over the last minute (six 10 s buckets, so 50-60 s); NaN with no requests in it. */
   snatRecent: number;
+  /** The requests snatRecent is over. */
+  recentRequests: number;
   shares: Shares;
   recovered: number;
   /** Best state of the pod's log streams; null when it has none (files, stdin). */
@@ -79,6 +83,8 @@ export interface Totals {
   requests: number;
   rps: number;
   snatRatio: number;
+  /** SNAT ratio over the last minute (as PodRow.snatRecent); NaN with no requests in it. */
+  snatRecent: number;
   shares: Shares;
   recovered: number;
 }
@@ -128,8 +134,19 @@ export interface LiveSnapshot {
   totals: Totals;
   nodes: NodeRow[];
   detail: PodDetail | null;
+  /**
+   * Requests from node, pod or private addresses that carry X-Forwarded-For although no --trust covers the address
+   * (so no client was recovered from it): how many, and the addresses most of them came from.
+   */
+  untrustedXff: { requests: number; top: UntrustedSource[] };
   /** The latest notice of the feed (a queued stream, a stream error), already safe for a terminal; null when none. */
   notice: { text: string; time: number } | null;
+}
+
+export interface UntrustedSource {
+  addr: string;
+  cls: AddressClass;
+  count: number;
 }
 
 export interface LiveStatsOptions {
