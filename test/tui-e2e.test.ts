@@ -190,6 +190,21 @@ describe.skipIf(!run)('the TUI in a real terminal', () => {
     expect(await s.exitCode()).toBe(0);
   }, 90_000);
 
+  it('with --no-follow, once every stream has ended, says "done: N requests; q to quit" and q exits 0', async () => {
+    const c: Cluster = await startCluster({ pods: 2 });
+    cleanups.push(() => c.close());
+    const lines = (pod: string, n: number) => Array.from({ length: n }, (_, i) => accessLine(`${pod}-${i}`, `203.0.113.${1 + i}`));
+    c.model.appendLog('default', 'web-0', 'nginx', lines('web-0', 7));
+    c.model.appendLog('default', 'web-1', 'nginx', lines('web-1', 5));
+    const s = await start('nofollow', c.dir, ['watch', '-l', 'app=web', '--no-follow', '--kubeconfig', c.kubeconfig, '--db', c.db]);
+    const screen = await s.waitForScreen((scr) => /done: \d+ requests; q to quit/.test(scr), 'the done line');
+    expect(screen).toMatch(/^streams 2 ended · done: 12 requests; q to quit/m);
+    expect(screen).not.toMatch(/req\/s|REQ\/S/);
+    await s.sendKeys('q');
+    expect(await s.exitCode()).toBe(0);
+    expect(await s.capture()).toMatch(/snatscope: 12 lines, 12 requests, 0 unparsed from 2 streams/);
+  }, 60_000);
+
   it('shows queued streams and notices on the status line, not on stderr under the UI', async () => {
     const c: Cluster = await startCluster({ pods: 3 });
     cleanups.push(() => c.close());
