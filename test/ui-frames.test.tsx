@@ -235,10 +235,10 @@ describe('switching the policy with p', () => {
 describe('the what-to-do line under the banner', () => {
   const svc = (type: string, externalTrafficPolicy: string | null) => ({ namespace: 'default', name: 'nginx', type, externalTrafficPolicy, nodePorts: [], pods: null });
   it.each([
-    ['NodePort', 'Cluster', 0.62, /^62% of requests since the start carry node addresses \(kube-proxy SNAT\) because default\/nginx is NodePort with externalTrafficPolicy Cluster: set Local to keep client addresses \(w: the load per pod\), or put an L7 proxy sending X-Forwarded-For in front and --trust it\.$/],
-    ['LoadBalancer', null, 0.3, /because default\/nginx is LoadBalancer with externalTrafficPolicy Cluster: set Local/],
-    ['NodePort', 'Local', 0.4, /^40% of requests .* although default\/nginx has externalTrafficPolicy Local: they reach the pods another way \(look for a hostNetwork proxy/],
-    ['ClusterIP', null, 0.5, /though default\/nginx is ClusterIP: traffic arrives through something that SNATs/],
+    ['NodePort', 'Cluster', 0.62, /^62% of requests since the start are SNAT'd \(node addresses\), default\/nginx having externalTrafficPolicy Cluster: set Local to keep client addresses \(w: load per pod\), or put an L7 proxy adding X-Forwarded-For in front and --trust it\.$/],
+    ['LoadBalancer', null, 0.3, /default\/nginx having externalTrafficPolicy Cluster: set Local/],
+    ['NodePort', 'Local', 0.4, /^40% of requests .* although default\/nginx has externalTrafficPolicy Local: they reach the pods another way \(a hostNetwork proxy/],
+    ['ClusterIP', null, 0.5, /though default\/nginx is ClusterIP: something in front SNATs/],
     ['NodePort', 'Cluster', 0.05, null],
     ['NodePort', 'Cluster', NaN, null],
   ])('%s with %s at SNAT %d: %s', (type, policy, ratio, want) => {
@@ -250,7 +250,7 @@ describe('the what-to-do line under the banner', () => {
   it.each(WIDTHS)('shows under the banner of the pod table at %i columns, in at most three lines, and not while SNAT is low', async (width) => {
     const { r, height } = await show(demo(), width);
     const f = expectFits(r.lastFrame(), width, height, 'the pod table');
-    const at = f.findIndex((l) => l.startsWith('What to do: 60% of requests'));
+    const at = f.findIndex((l) => l.startsWith('What to do: 60% of requests in the last minute'));
     expect(at).toBe(f.findIndex((l) => l.includes('Cluster: kube-proxy SNATs')) + 1);
     expect(f.findIndex((l) => /^\s+POD\s/.test(l)) - at).toBeLessThanOrEqual(3);
     const low = new LiveStats({ now: () => T0 });
@@ -297,7 +297,7 @@ describe('the SNAT of the last minute beside the since-start one', () => {
     const { r } = await show(s, 120, { refreshMs: 100 });
     expect(lines(r.lastFrame()).find((l) => /^\s+POD\s/.test(l))).toMatch(/\sSNAT\s+1MIN\s/);
     expect(lines(r.lastFrame()).find((l) => l.includes('total (3 pods)'))).toMatch(/\s60% \S+\s+60%\s/);
-    expect(plain(r.lastFrame())).toContain('What to do: 60% of requests in the last minute carry node addresses');
+    expect(plain(r.lastFrame())).toContain("What to do: 60% of requests in the last minute are SNAT'd (node addresses)");
     // Seventy seconds later, under Local, only client addresses arrive.
     t += 70_000;
     NGINX.forEach((pod, i) => {

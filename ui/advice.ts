@@ -26,25 +26,25 @@ export function adviceInput(snap: LiveSnapshot): AdviceInput {
 /** The sentence, or null while SNAT is not high. */
 export function whatToDo({ svc, ratio, span }: AdviceInput): string | null {
   if (!(ratio >= HIGH_SNAT)) return null;
-  const share = `${pct(ratio)} of requests ${span} carry node addresses (kube-proxy SNAT)`;
-  if (!svc) return `${share}, and no Service is known in front of these pods: check its type and externalTrafficPolicy.`;
+  const share = `${pct(ratio)} of requests ${span} are SNAT'd (node addresses)`;
+  if (!svc) return `${share} and no Service is known in front of these pods: check its type and externalTrafficPolicy.`;
   const name = safeText(`${svc.namespace}/${svc.name}`);
   const external = svc.type === 'NodePort' || svc.type === 'LoadBalancer';
   if (external && svc.externalTrafficPolicy !== 'Local') {
     return (
-      `${share} because ${name} is ${safeText(svc.type)} with externalTrafficPolicy Cluster: set Local to keep client addresses ` +
-      '(w: the load per pod), or put an L7 proxy sending X-Forwarded-For in front and --trust it.'
+      `${share}, ${name} having externalTrafficPolicy Cluster: set Local to keep client addresses (w: load per pod), ` +
+      'or put an L7 proxy adding X-Forwarded-For in front and --trust it.'
     );
   }
   if (external) {
     return (
       `${share} although ${name} has externalTrafficPolicy Local: they reach the pods another way ` +
-      '(look for a hostNetwork proxy, an Ingress or in-cluster callers through the ClusterIP).'
+      '(a hostNetwork proxy, an Ingress, in-cluster callers through the ClusterIP).'
     );
   }
   return (
-    `${share} though ${name} is ${safeText(svc.type)}: traffic arrives through something that SNATs ` +
-    '(another NodePort/LoadBalancer Service, a hostNetwork proxy, or an Ingress without X-Forwarded-For).'
+    `${share} though ${name} is ${safeText(svc.type)}: something in front SNATs ` +
+    '(another NodePort/LoadBalancer Service, a hostNetwork proxy, an Ingress without X-Forwarded-For).'
   );
 }
 
