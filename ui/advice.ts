@@ -26,20 +26,20 @@ export function adviceInput(snap: LiveSnapshot): AdviceInput {
 /** The sentence, or null while SNAT is not high. */
 export function whatToDo({ svc, ratio, span }: AdviceInput): string | null {
   if (!(ratio >= HIGH_SNAT)) return null;
-  const share = `${pct(ratio)} of requests ${span} are SNAT'd (node addresses)`;
+  const share = `${pct(ratio)} of requests ${span} are SNAT'd`;
   if (!svc) return `${share} and no Service is known in front of these pods: check its type and externalTrafficPolicy.`;
   const name = safeText(`${svc.namespace}/${svc.name}`);
   const external = svc.type === 'NodePort' || svc.type === 'LoadBalancer';
   if (external && svc.externalTrafficPolicy !== 'Local') {
     return (
-      `${share}, ${name} having externalTrafficPolicy Cluster: set Local to keep client addresses (w: load per pod), ` +
-      'or put an L7 proxy adding X-Forwarded-For in front and --trust it.'
+      `${share} under externalTrafficPolicy Cluster: set Local to keep client addresses (see w), ` +
+      'or --trust an L7 proxy in front that adds X-Forwarded-For.'
     );
   }
   if (external) {
     return (
       `${share} although ${name} has externalTrafficPolicy Local: they reach the pods another way ` +
-      '(a hostNetwork proxy, an Ingress, in-cluster callers through the ClusterIP).'
+      '(a hostNetwork proxy, an Ingress, in-cluster callers via the ClusterIP).'
     );
   }
   return (
