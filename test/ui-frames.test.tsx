@@ -229,6 +229,11 @@ describe('switching the policy with p', () => {
     expect(f.find((l) => l.includes('-zx4lw'))).toMatch(/\s25%\s/);
     expect(f.join('\n')).toContain('LOAD since Local at 12:00:00: ydzs-node1 50% · ydzs-node2 50% (what-if 50% · 50%)'.replace('12:00:00', clockOf(T0)));
     expect(f.join('\n')).toContain('externalTrafficPolicy Local');
+    // The last minute still holds the requests from before the switch: no verdict on Local from them yet.
+    expect(f.join(' ')).toContain(
+      `What to do: externalTrafficPolicy changed to Local at ${clockOf(T0)}; the last minute still holds requests from before, so 1MIN settles by ${clockOf(T0 + 60_000)}.`,
+    );
+    expect(f.join('\n')).not.toContain('they reach the pods another way');
   });
 });
 
@@ -242,7 +247,7 @@ describe('the what-to-do line under the banner', () => {
     ['NodePort', 'Cluster', 0.05, null],
     ['NodePort', 'Cluster', NaN, null],
   ])('%s with %s at SNAT %d: %s', (type, policy, ratio, want) => {
-    const got = whatToDo({ svc: svc(type, policy), ratio, span: 'since the start' });
+    const got = whatToDo({ svc: svc(type, policy), ratio, span: 'since the start', policySince: -Infinity, now: T0 });
     if (want === null) expect(got).toBeNull();
     else expect(got).toMatch(want);
   });

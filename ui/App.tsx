@@ -20,7 +20,7 @@ import { PolicyConfirm, recordSwitch, splitSince, switchedLine } from './PolicyS
 import { filterPods, sortPods, totalsOf } from './podlist.js';
 import { ServiceBanner } from './ServiceBanner.js';
 import { detectUnicode, glyphs, textWidth, wrapWords, type Glyphs } from './text.js';
-import { adviceInput, trustHint, whatToDo } from './advice.js';
+import { adviceInput, policyWatch, trustHint, whatToDo } from './advice.js';
 import type { Seg } from './theme.js';
 import { useRefresh } from './useRefresh.js';
 import { pickService, WhatIf } from './WhatIf.js';
@@ -104,10 +104,11 @@ export function App(props: AppProps) {
     else if (effect !== null) switchPolicy(effect);
   });
 
+  st.policy = policyWatch(st.policy, pickService(snap.services), snap.now);
   // The advice goes with the pod table (where the SNAT numbers are); other views keep the room.
   const notes: Seg[][] =
     view === 'table' && confirm === null && !editing
-      ? adviceLines(whatToDo(adviceInput(snap)), width)
+      ? adviceLines(whatToDo(adviceInput(snap, st.policy.since)), width)
       : [];
   if (st.switched) notes.push(switchedLine(snap, st.switched, g));
   const bannerLines = snap.services.length === 0 ? 0 : Math.min(2, snap.services.length) * 2 + (snap.services.length > 2 ? 1 : 0);

@@ -31,7 +31,7 @@ export function NodeView({ node, pods, width, maxRows, g }: NodeViewProps) {
   const title: Seg[] = [
     { text: safeText(node.node), bold: true },
     { text: ` ${g.sep} ${node.ready === null ? 'readiness unknown' : node.ready ? 'ready' : 'not ready'}`, color: node.ready === false ? 'red' : undefined },
-    { text: ` ${g.sep} ${onNode.length} pod${onNode.length === 1 ? '' : 's'}, ${count(node.requests)} requests to them` },
+    { text: ` ${g.sep} ${onNode.length} pod${onNode.length === 1 ? '' : 's'}, ${count(node.requests)} requests to ${onNode.length === 1 ? 'it' : 'them'}` },
     { text: ` ${g.sep} ` },
     { text: `${count(node.snatOwned)} SNAT'd requests entered by it`, color: node.snatOwned > 0 ? CLASS_COLOR.node : undefined },
   ];

@@ -5,7 +5,7 @@
 
 import { safeText } from '../src/text.js';
 import type { LiveService, LiveSnapshot } from '../src/live/stats.js';
-import { count, pct } from './text.js';
+import { clock, count, pct } from './text.js';
 import { pickService } from './WhatIf.js';
 
 /** SNAT ratio from which the line shows. */
@@ -13,19 +13,44 @@ export const HIGH_SNAT = 0.1;
 
 export interface AdviceInput {
   svc: LiveService | null;
+  /** When the Service's policy was last seen to change (ms; -Infinity when not seen), and now. */
+  policySince: number;
+  now: number;
   /** SNAT ratio to judge (0..1, NaN when there is no client traffic) and what it covers ("in the last minute"). */
   ratio: number;
   span: string;
 }
 
-/** The Service of the view and the last minute's SNAT ratio. */
-export function adviceInput(snap: LiveSnapshot): AdviceInput {
-  return { svc: pickService(snap.services), ratio: snap.totals.snatRecent, span: 'in the last minute' };
+/** The minute the SNAT ratio judged covers. */
+const RECENT_MS = 60_000;
+
+/** The Service of the view and the last minute's SNAT ratio; `policySince` from policyWatch(). */
+export function adviceInput(snap: LiveSnapshot, policySince: number): AdviceInput {
+  return { svc: pickService(snap.services), ratio: snap.totals.snatRecent, span: 'in the last minute', policySince, now: snap.now };
+}
+
+/**
+ * When the Service's externalTrafficPolicy was last seen to change: `seen` keeps the Service and policy across
+ * frames (-Infinity: as it was when first seen).
+ */
+export function policyWatch(seen: { key: string; policy: string | null; since: number } | null, svc: LiveService | null, now: number) {
+  const key = svc ? `${svc.namespace}/${svc.name}` : '';
+  const policy = svc?.externalTrafficPolicy ?? null;
+  if (seen === null || seen.key !== key) return { key, policy, since: -Infinity };
+  if (seen.policy !== policy) return { key, policy, since: now };
+  return seen;
 }
 
 /** The sentence, or null while SNAT is not high. */
-export function whatToDo({ svc, ratio, span }: AdviceInput): string | null {
+export function whatToDo({ svc, ratio, span, policySince, now }: AdviceInput): string | null {
   if (!(ratio >= HIGH_SNAT)) return null;
+  // Right after a switch the minute still holds requests from before it: judging them by the new policy would be wrong.
+  if (svc && now - policySince < RECENT_MS) {
+    return (
+      `externalTrafficPolicy changed to ${safeText(svc.externalTrafficPolicy ?? 'Cluster')} at ${clock(policySince)}; ` +
+      `the last minute still holds requests from before, so 1MIN settles by ${clock(policySince + RECENT_MS)}.`
+    );
+  }
   const share = `${pct(ratio)} of requests ${span} are SNAT'd`;
   if (!svc) return `${share} and no Service is known in front of these pods: check its type and externalTrafficPolicy.`;
   const name = safeText(`${svc.namespace}/${svc.name}`);

@@ -26,10 +26,12 @@ export interface UiState {
   quitting: boolean;
   /** The last policy switch made from here (its load split is highlighted), null before any. */
   switched: Switched | null;
+  /** The Service's policy as last seen and since when (see policyWatch in advice.ts). */
+  policy: { key: string; policy: string | null; since: number } | null;
 }
 
 export function initialUi(): UiState {
-  return { view: 'table', selectedKey: null, selectedNode: null, sort: 'requests', filter: '', editing: false, confirm: null, message: null, quitting: false, switched: null };
+  return { view: 'table', selectedKey: null, selectedNode: null, sort: 'requests', filter: '', editing: false, confirm: null, message: null, quitting: false, switched: null, policy: null };
 }
 
 export interface KeyContext {
