@@ -204,6 +204,7 @@ describe('LiveStats', () => {
     s.write(row('web-1', '10.151.40.12', 'private', { xff: '-' }));
     expect(s.snapshot().untrustedXff).toEqual({
       requests: 4,
+      recent: 4,
       top: [
         { addr: '10.151.40.10', cls: 'private', count: 3 },
         { addr: '10.0.0.2', cls: 'node', count: 1 },

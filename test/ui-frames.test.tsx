@@ -337,6 +337,18 @@ describe('the trust hint on the status line', () => {
     expect(lines(r80.lastFrame()).at(-2)).toMatch(/^sort: requests  · try --trust 10\.151\.40\.10\/32 --trust 10\.244\.2\.7\/32: 4 requests/);
   });
 
+  it('goes once no such request came for a minute (say, after a switch to Local)', async () => {
+    let t = T0;
+    const s = demo(() => t);
+    s.write(row('default', NGINX[0], 'ydzs-node1', '10.244.3.0', 'node', { xff: '203.0.113.50', owner: 'ydzs-node3' }));
+    const { r } = await show(s, 200, { refreshMs: 100 });
+    expect(lines(r.lastFrame()).at(-2)).toContain('try --trust 10.244.3.0/32: 1 request from 10.244.3.0 (node)');
+    t += 61_000;
+    s.write(row('default', NGINX[0], 'ydzs-node1', '203.0.113.50', 'external'));
+    await press(r, 's');
+    expect(lines(r.lastFrame()).at(-2)).toBe('sort: snat');
+  });
+
   it('says nothing when every forwarded request came through a trusted proxy', async () => {
     const s = demo();
     s.write(row('default', NGINX[0], 'ydzs-node1', '10.151.40.11', 'private', { xff: '203.0.113.52', client: '203.0.113.52', clientCls: 'external' }));

@@ -81,11 +81,14 @@ export function trustFlag(addr: string): string {
   return `--trust ${addr}/${addr.includes(':') ? 128 : 32}`;
 }
 
-/** "try --trust 10.0.0.5/32: 120 requests from 10.0.0.5 (node) carry X-Forwarded-For no --trust covers", or null. */
+/**
+ * "try --trust 10.0.0.5/32: 120 requests from 10.0.0.5 (node) carry X-Forwarded-For no --trust covers", or null;
+ * only while such requests keep coming (some in the last minute), so a hint a policy switch made moot goes away.
+ */
 export function trustHint(u: LiveSnapshot['untrustedXff']): string | null {
-  if (u.requests === 0 || u.top.length === 0) return null;
+  if (u.recent === 0 || u.top.length === 0) return null;
   const shown = u.top.slice(0, TRUST_SHOWN);
   const more = u.top.length > TRUST_SHOWN ? ' and others' : '';
   const from = shown.map((s) => `${safeText(s.addr)} (${s.cls})`).join(', ');
-  return `try ${shown.map((s) => trustFlag(safeText(s.addr))).join(' ')}: ${count(u.requests)} requests from ${from}${more} carry X-Forwarded-For no --trust covers`;
+  return `try ${shown.map((s) => trustFlag(safeText(s.addr))).join(' ')}: ${count(u.requests)} request${u.requests === 1 ? '' : 's'} from ${from}${more} carry X-Forwarded-For no --trust covers`;
 }

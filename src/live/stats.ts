@@ -101,6 +101,7 @@ export class LiveStats {
   private readonly globalSpark = new SlotRing(8, SPARK_MS); // a = requests, b = SNAT'd (10 s buckets, last minute)
   private readonly untrusted = new TopK(32); // "cls addr" of requests with X-Forwarded-For no --trust covers
   private untrustedCount = 0;
+  private readonly untrustedRecent = new SlotRing(8, SPARK_MS); // a = those requests, per 10 s
   private readonly totalByCls = new Float64Array(CLASS_COUNT);
   private totalRequests = 0;
   private totalRecovered = 0;
@@ -170,6 +171,7 @@ export class LiveStats {
     if (row.client === null && row.xff !== null && row.xff !== '' && row.xff !== '-' && XFF_HINTED.has(row.cls)) {
       this.untrustedCount++;
       this.untrusted.offer(`${row.cls} ${row.remoteAddr}`);
+      this.untrustedRecent.add(t, 1, 0);
     }
     this.totalRequests++;
     this.totalByCls[ci]++;
@@ -284,7 +286,7 @@ export class LiveStats {
       },
       nodes: this.nodeRows(pods),
       detail: opts.detail ? this.podDetail(opts.detail) : null,
-      untrustedXff: { requests: this.untrustedCount, top: this.untrustedTop() },
+      untrustedXff: { requests: this.untrustedCount, recent: this.untrustedRecent.sumA(t, RECENT_BUCKETS), top: this.untrustedTop() },
       notice: this.lastNotice ? { ...this.lastNotice } : null,
     };
   }

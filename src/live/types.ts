@@ -136,9 +136,9 @@ export interface LiveSnapshot {
   detail: PodDetail | null;
   /**
    * Requests from node, pod or private addresses that carry X-Forwarded-For although no --trust covers the address
-   * (so no client was recovered from it): how many, and the addresses most of them came from.
+   * (so no client was recovered from it): how many, how many in the last minute, and the addresses most came from.
    */
-  untrustedXff: { requests: number; top: UntrustedSource[] };
+  untrustedXff: { requests: number; recent: number; top: UntrustedSource[] };
   /** The latest notice of the feed (a queued stream, a stream error), already safe for a terminal; null when none. */
   notice: { text: string; time: number } | null;
 }
