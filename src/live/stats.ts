@@ -29,16 +29,14 @@ import type {
   PodDetail,
   LiveSnapshot,
   LiveStatsOptions,
-  UntrustedSource,
 } from './types.js';
+import { UntrustedXff } from './untrusted.js';
 
 export type * from './types.js';
 export type { TopEntry } from './counters.js';
 
 const SPARK_BUCKETS = 30;
 const SPARK_MS = 10_000;
-/** Classes whose X-Forwarded-For is worth a --trust hint: the proxies and balancers in front of the pods. */
-const XFF_HINTED: ReadonlySet<AddressClass> = new Set<AddressClass>(['node', 'pod', 'private']);
 const STATE_RANK: Record<StreamState, number> = { live: 5, retrying: 4, connecting: 3, queued: 2, ended: 1 };
 
 class PodAcc {
@@ -99,9 +97,7 @@ export class LiveStats {
   private readonly ownerNodes = new Map<string, NodeAcc>();
   private readonly global = new SlotRing(64, 1000); // a = lines, b = requests
   private readonly globalSpark = new SlotRing(8, SPARK_MS); // a = requests, b = SNAT'd (10 s buckets, last minute)
-  private readonly untrusted = new TopK(32); // "cls addr" of requests with X-Forwarded-For no --trust covers
-  private untrustedCount = 0;
-  private readonly untrustedRecent = new SlotRing(8, SPARK_MS); // a = those requests, per 10 s
+  private readonly untrusted = new UntrustedXff();
   private readonly totalByCls = new Float64Array(CLASS_COUNT);
   private totalRequests = 0;
   private totalRecovered = 0;
@@ -168,11 +164,7 @@ export class LiveStats {
         n.sources.offer(row.remoteAddr);
       }
     }
-    if (row.client === null && row.xff !== null && row.xff !== '' && row.xff !== '-' && XFF_HINTED.has(row.cls)) {
-      this.untrustedCount++;
-      this.untrusted.offer(`${row.cls} ${row.remoteAddr}`);
-      this.untrustedRecent.add(t, 1, 0);
-    }
+    this.untrusted.add(row, t);
     this.totalRequests++;
     this.totalByCls[ci]++;
     this.global.add(t, 1, 1);
@@ -286,16 +278,9 @@ export class LiveStats {
       },
       nodes: this.nodeRows(pods),
       detail: opts.detail ? this.podDetail(opts.detail) : null,
-      untrustedXff: { requests: this.untrustedCount, recent: this.untrustedRecent.sumA(t, RECENT_BUCKETS), top: this.untrustedTop() },
+      untrustedXff: this.untrusted.snapshot(t),
       notice: this.lastNotice ? { ...this.lastNotice } : null,
     };
-  }
-
-  private untrustedTop(n = 3): UntrustedSource[] {
-    return this.untrusted.top(n).map((e) => {
-      const sp = e.addr.indexOf(' ');
-      return { cls: e.addr.slice(0, sp) as AddressClass, addr: e.addr.slice(sp + 1), count: e.count };
-    });
   }
 
   /** Recent requests (newest first) and top addresses per class of one pod ("namespace/pod"). */
