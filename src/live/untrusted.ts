@@ -2,7 +2,8 @@
 // ingress or a proxy in front of the pods) and carry the header, but no --trust covers the address, so no client was
 // recovered. Counted with the addresses most of them came from (a bounded top-k) and how many in the last minute, for
 // the TUI's --trust hint.
-import type { AddressClass, RequestRow } from '../types.js';
+import type { AddressClass } from '../classes.js';
+import type { RequestRow } from '../fields.js';
 import { SlotRing, TopK } from './counters.js';
 import type { UntrustedSource } from './types.js';
 
