@@ -142,13 +142,13 @@ export function App(props: AppProps) {
       {confirm !== null ? (
         <PolicyConfirm snap={snap} to={confirm} width={width} maxRows={bodyRows} g={g} />
       ) : view === 'table' ? (
-        <PodTable pods={pods} totals={filter ? totalsOf(pods) : snap.totals} selectedKey={selKey} width={width} maxRows={bodyRows - 4} g={g} load={load} done={isDone(snap)} />
+        <PodTable pods={pods} totals={filter ? totalsOf(pods, snap.nonClient) : snap.totals} selectedKey={selKey} width={width} maxRows={bodyRows - 4} g={g} load={load} done={isDone(snap)} />
       ) : view === 'detail' ? (
         <PodDetail row={snap.pods.find((p) => p.key === selKey)} detail={snap.detail} width={width} maxRows={bodyRows} g={g} />
       ) : view === 'nodes' ? (
         <NodesView nodes={snap.nodes} selected={st.selectedNode} width={width} maxRows={bodyRows - 3} g={g} />
       ) : view === 'node' ? (
-        <NodeView node={selectedNode(snap.nodes, st.selectedNode)} pods={snap.pods} width={width} maxRows={bodyRows} g={g} />
+        <NodeView node={selectedNode(snap.nodes, st.selectedNode)} pods={snap.pods} nonClient={snap.nonClient} width={width} maxRows={bodyRows} g={g} />
       ) : view === 'whatif' ? (
         <WhatIf snap={snap} width={width} maxRows={bodyRows} g={g} />
       ) : (

@@ -2,6 +2,8 @@
 
 import { Box } from 'ink';
 import { Line } from './Line.js';
+import { CLASS_INFO, SHARE_CLASSES } from '../src/classes.js';
+import { NON_CLIENT } from '../src/live/stats.js';
 import { sparkLabel } from './PodTable.js';
 import type { Glyphs } from './text.js';
 import type { Seg } from './theme.js';
@@ -30,9 +32,10 @@ export function Help({ width, g, canSwitch, sparkCells, maxRows }: HelpProps) {
     ['q, Ctrl-C', 'quit (flushes the store first)'],
   ];
   const notes = [
-    'SNAT: share of requests from a node address (kube-proxy masquerade) since the start',
+    `SNAT: share of client requests${NON_CLIENT.length ? ` (all but ${NON_CLIENT.join(', ')})` : ''} from a node address (kube-proxy masquerade) since the start`,
     '1MIN: the SNAT share over the last minute (a policy switch shows here first)',
-    'EXT/POD/PRV/UNK: shares from external, pod, other private, unknown addresses',
+    `${SHARE_CLASSES.map((c) => CLASS_INFO[c].header).join(' ')}: shares of the client requests from ${SHARE_CLASSES.join(', ')} addresses` +
+      (NON_CLIENT.length ? ` (${NON_CLIENT.map((c) => CLASS_INFO[c].header).join(' ')}: of all requests)` : ''),
     'RECOV: clients recovered from X-Forwarded-For through trusted proxies',
     ...(canSwitch ? ['LOAD (after p): each pod\'s share of the requests since the policy switch'] : []),
     sparkCells > 0

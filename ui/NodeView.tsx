@@ -3,6 +3,7 @@
 
 import { Box } from 'ink';
 import { safeText } from '../src/text.js';
+import type { AddressClass } from '../src/classes.js';
 import type { NodeRow, PodRow } from '../src/live/stats.js';
 import { Line } from './Line.js';
 import { PodTable } from './PodTable.js';
@@ -13,6 +14,8 @@ import { CLASS_COLOR, type Seg } from './theme.js';
 export interface NodeViewProps {
   node: NodeRow | undefined;
   pods: PodRow[];
+  /** Classes that are not client traffic (LiveSnapshot.nonClient), for the totals row. */
+  nonClient: readonly AddressClass[];
   width: number;
   maxRows: number;
   g: Glyphs;
@@ -25,7 +28,7 @@ export function addressList(n: NodeRow): string[] {
   return all.map((a) => (carried.has(a) ? `${safeText(a)} (SNAT x${count(carried.get(a)!)})` : safeText(a)));
 }
 
-export function NodeView({ node, pods, width, maxRows, g }: NodeViewProps) {
+export function NodeView({ node, pods, nonClient, width, maxRows, g }: NodeViewProps) {
   if (!node) return <Line segs={[{ text: 'That node is no longer known (Esc to go back).', dim: true }]} width={width} g={g} />;
   const onNode = pods.filter((p) => p.node === node.node);
   const title: Seg[] = [
@@ -49,7 +52,7 @@ export function NodeView({ node, pods, width, maxRows, g }: NodeViewProps) {
       {onNode.length === 0 ? (
         <Line segs={[{ text: '  no tracked pod runs here', dim: true }]} width={width} g={g} />
       ) : (
-        <PodTable pods={onNode} totals={totalsOf(onNode)} selectedKey={null} width={width} maxRows={maxRows - shownAddr.length - 5} g={g} />
+        <PodTable pods={onNode} totals={totalsOf(onNode, nonClient)} selectedKey={null} width={width} maxRows={maxRows - shownAddr.length - 5} g={g} />
       )}
     </Box>
   );
