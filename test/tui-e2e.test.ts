@@ -223,7 +223,7 @@ describe.skipIf(!run)('the TUI in a real terminal', () => {
   it('a demo with --duration ends by itself on a terminal: the UI unmounts and it exits 0', async () => {
     const { dir, cleanup } = tempDir('snatscope-tui-');
     cleanups.push(cleanup);
-    const s = await start('duration', dir, ['demo', '--seed', '3', '--rate', '100', '--duration', '3', '--db', join(dir, 'demo.db')]);
+    const s = await start('duration', dir, ['demo', '--seed', '3', '--rate', '100', '--duration', '8', '--db', join(dir, 'demo.db')]);
     await s.waitForScreen((scr) => /streams 3 live/.test(scr), 'the demo to show its streams');
     expect(await s.exitCode(30_000)).toBe(0);
     expect(await s.capture()).toMatch(/snatscope: \d+ lines, \d+ requests, 0 unparsed from 3 streams/);
