@@ -108,7 +108,7 @@ export function App(props: AppProps) {
   // The advice goes with the pod table (where the SNAT numbers are); other views keep the room.
   const notes: Seg[][] =
     view === 'table' && confirm === null && !editing
-      ? adviceLines(whatToDo(adviceInput(snap, st.policy.since)), width)
+      ? adviceLines(whatToDo(adviceInput(snap, st.policy.since, isDone(snap))), width)
       : [];
   if (st.switched) notes.push(switchedLine(snap, st.switched, g));
   const bannerLines = snap.services.length === 0 ? 0 : Math.min(2, snap.services.length) * 2 + (snap.services.length > 2 ? 1 : 0);

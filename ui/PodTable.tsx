@@ -47,8 +47,9 @@ export function sparkLabel(cells: number): string {
  * make way for it before a name is cut (then cut in the middle, keeping its suffix).
  */
 export function podColumns(width: number, nameWidth = 0, load = false, done = false): Col[] {
-  // LOAD only after a policy switch; no REQ/S once a --no-follow run is done (it would only decay).
-  let specs = SPECS.filter((c) => (load || c.key !== 'load') && (!done || c.key !== 'rps'));
+  // LOAD only after a policy switch; no REQ/S or 1MIN once a --no-follow run is done (by arrival time, they would
+  // only decay).
+  let specs = SPECS.filter((c) => (load || c.key !== 'load') && (!done || (c.key !== 'rps' && c.key !== 'recent')));
   // Names no wider than "total (12 pods)" plus a little air; a wide terminal leaves the rest blank, not the names wide.
   const want = Math.max(nameWidth, 16) + 2;
   let cols = fill(layout(specs, width, GROW), width, want);
@@ -154,7 +155,7 @@ export interface PodTableProps {
   g: Glyphs;
   /** Per pod key, the share of requests since the last policy switch: shown as the LOAD column when given. */
   load?: Map<string, number> | null;
-  /** A --no-follow run whose streams have all ended: no REQ/S column. */
+  /** A --no-follow run whose streams have all ended: no REQ/S or 1MIN column. */
   done?: boolean;
 }
 

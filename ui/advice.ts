@@ -24,9 +24,14 @@ export interface AdviceInput {
 /** The minute the SNAT ratio judged covers. */
 const RECENT_MS = 60_000;
 
-/** The Service of the view and the last minute's SNAT ratio; `policySince` from policyWatch(). */
-export function adviceInput(snap: LiveSnapshot, policySince: number): AdviceInput {
-  return { svc: pickService(snap.services), ratio: snap.totals.snatRecent, span: 'in the last minute', policySince, now: snap.now };
+/**
+ * The Service of the view and the last minute's SNAT ratio (a finished --no-follow read: the whole read's, since the
+ * minute counts arrivals, not log times); `policySince` from policyWatch().
+ */
+export function adviceInput(snap: LiveSnapshot, policySince: number, done: boolean): AdviceInput {
+  const svc = pickService(snap.services);
+  if (done) return { svc, ratio: snap.totals.snatRatio, span: 'in these logs', policySince: -Infinity, now: snap.now };
+  return { svc, ratio: snap.totals.snatRecent, span: 'in the last minute', policySince, now: snap.now };
 }
 
 /**
