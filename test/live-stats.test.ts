@@ -240,7 +240,7 @@ describe('LiveStats', () => {
     expect(t.snatRecent).toBeCloseTo(snap.totals.snatRecent);
   });
 
-  it('counts every class as client traffic while the registry has no probe class', () => {
+  it('leaves exactly the non-client classes (the probes) out of client traffic', () => {
     expect(NON_CLIENT.every((c) => CLASSES.includes(c))).toBe(true);
     const s = new LiveStats({ now: clock().now });
     for (const cls of CLASSES) s.write(row('web-1', '10.0.0.2', cls));

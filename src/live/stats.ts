@@ -4,7 +4,7 @@
 // or least recently seen pods are dropped first). Time comes from an injectable now() so tests are exact.
 
 import { safeText } from '../text.js';
-import { CLASS_BY_ID, CLASS_COUNT, CLASS_ID, CLASS_TABLE, FALLBACK_ID, NODE_ID, perShare, type AddressClass } from '../classes.js';
+import { CLASS_BY_ID, CLASS_COUNT, CLASS_ID, FALLBACK_ID, NODE_ID, PROBE_CLASS, perShare, type AddressClass } from '../classes.js';
 import type { RequestRow } from '../fields.js';
 import { SlotRing, TopK, type TopEntry } from './counters.js';
 import type {
@@ -75,10 +75,10 @@ function recentRatio(spark: SlotRing, t: number): number {
 }
 
 /**
- * Classes that are not client traffic: the kubelet's probes (class `probe`, once the class registry has it). The SNAT
+ * Classes that are not client traffic: the kubelet's probes (PROBE_CLASS of the class registry). The SNAT
  * ratio and the other classes' shares are over client traffic (requests minus these); their own share is over all.
  */
-export const NON_CLIENT: readonly AddressClass[] = CLASS_TABLE.filter((c) => (c.name as string) === 'probe').map((c) => c.name);
+export const NON_CLIENT: readonly AddressClass[] = [PROBE_CLASS];
 
 /** Shares per class: over `client` requests, but a non-client class's over all `total`. */
 function shares(byCls: Float64Array, total: number, client: number, nonClient: Uint8Array): Shares {
