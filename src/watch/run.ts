@@ -149,7 +149,7 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
     onCommit: metrics ? (seconds) => metrics.metrics.committed(seconds) : undefined,
   });
   pipeline.autoFlush(tuning.flushMs ?? 250);
-  live?.stats.setHeader({ context: kube.context, cluster: kube.server, namespace, selector: selections.map((s) => s.label ?? '').join(' '), dbPath });
+  live?.stats.setHeader({ context: kube.context, cluster: kube.server, namespace, selector: selections.map((s) => s.label ?? '').join(' '), dbPath, follow: c.follow });
 
   const topo = new TopologySync({
     client, topology, namespace, watch: tuning.watch, syncTimeoutMs: tuning.syncTimeoutMs, say,
