@@ -4,6 +4,7 @@
 // pod or private addresses carry X-Forwarded-For that no --trust covers, with the exact --trust flags to add.
 
 import { safeText } from '../src/text.js';
+import { hostCidr } from '../src/classify/trust-hint.js';
 import type { LiveService, LiveSnapshot } from '../src/live/stats.js';
 import { clock, count, pct } from './text.js';
 import { pickService } from './WhatIf.js';
@@ -83,7 +84,7 @@ const TRUST_SHOWN = 2;
 
 /** `--trust ADDR/32` (or /128): exactly the address the requests came from. */
 export function trustFlag(addr: string): string {
-  return `--trust ${addr}/${addr.includes(':') ? 128 : 32}`;
+  return `--trust ${hostCidr(addr)}`;
 }
 
 /**
