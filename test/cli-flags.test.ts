@@ -136,7 +136,7 @@ describe('help', () => {
       const r = runCli(argv);
       const text = r.stdout + r.stderr;
       const cmds = [...text.matchAll(/^ {2}(\w+) (\[options\])?/gm)].map((m) => `${m[1]} ${m[2] ?? ''}`.trim());
-      expect(cmds).toEqual(['watch [options]', 'demo [options]', 'agent [options]', 'ingest [options]', 'report [options]', 'audit [options]', 'prune [options]', 'help']);
+      expect(cmds).toEqual(['watch [options]', 'demo [options]', 'agent [options]', 'ingest [options]', 'report [options]', 'audit [options]', 'prune [options]', 'unparsed [options]', 'reclassify [options]', 'help']);
       expect(text).toMatch(/npx snatscope demo/);
     }
   });
