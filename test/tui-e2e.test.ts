@@ -115,7 +115,7 @@ describe.skipIf(!run)('the TUI in a real terminal', () => {
     // The UI gave the terminal back; the summary follows it.
     expect(await s.capture()).toMatch(new RegExp(`snatscope: ${appended} lines, ${appended} requests, 0 unparsed from 3 streams`));
 
-    const rep = await cli(['report', '--format', 'json', '--db', c.db]);
+    const rep = await cli(['report', '-o', 'json', '--db', c.db]);
     expect(rep.code, rep.stderr).toBe(0);
     const report = JSON.parse(rep.stdout) as ReportJson;
     expect(report.totals.requests).toBe(appended);
