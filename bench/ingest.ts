@@ -52,7 +52,8 @@ export async function benchIngest(input: GeneratedInput, db: string, home: strin
   ];
   const m = await measure(process.execPath, args, { cwd: root, env: cliEnv(home) });
   if (m.code !== 0) throw new Error(`snatscope ingest exited ${m.code}: ${m.stderr.trim() || m.stdout.trim()}`);
-  const summary = m.stdout.trim().split('\n').pop() ?? '';
+  // The summary line (hints may follow it).
+  const summary = m.stdout.split('\n').find((l) => l.startsWith('ingested:')) ?? '';
   const num = (re: RegExp) => Number(re.exec(summary)?.[1] ?? NaN);
   const d = new Database(db, { readonly: true });
   let stored: number;

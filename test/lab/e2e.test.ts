@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { report as dbReport } from '../../db/index.js';
+import { perClass, type PerClass } from '../../src/classes.js';
 import { CliProcess, ensureBuilt, snatscope, type CliResult } from './cli.js';
 import { LabCluster, writeTopologyFile } from './cluster.js';
 import { run, which } from './exec.js';
@@ -18,13 +19,7 @@ import { XFF, standardMix } from './traffic.js';
 
 const TRUST = `${CLIENT.lb}/32`;
 
-interface Classes {
-  node: number;
-  pod: number;
-  private: number;
-  external: number;
-  unknown: number;
-}
+type Classes = PerClass<number>;
 interface PodReport {
   namespace: string;
   pod: string;
@@ -75,7 +70,7 @@ function expectedPods(lab: Lab, filter: (s: Sent) => boolean): Record<string, Om
   for (const p of BACKENDS) {
     const e = model[p.name];
     const recovered = lab.sent().filter((s) => filter(s) && s.pod === p.name && recovers(s)).length;
-    out[p.name] = { requests: e.total, classes: { ...e.byClass, unknown: 0 }, snatRatio: e.total ? e.byClass.node / e.total : 0, recovered };
+    out[p.name] = { requests: e.total, classes: { ...perClass(() => 0), ...e.byClass }, snatRatio: e.total ? e.byClass.node / e.total : 0, recovered };
   }
   return out;
 }
