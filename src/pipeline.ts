@@ -4,7 +4,7 @@
 // A feed's position (lines consumed) and its stream cursor are handed to the store at flush time, in the same
 // transaction as the rows they cover: after a crash a source resumes exactly after its last committed line.
 import { requestClass, type Classifier, type Topology } from './classify/index.js';
-import { LineStage } from './parse/index.js';
+import { LineStage, type JsonFields } from './parse/index.js';
 import type { StoreWriter } from '../db/index.js';
 import { zeroPerClass, type AddressClass } from './classes.js';
 import { emptyRequestRow, type ParsedLine, type RequestRow } from './fields.js';
@@ -30,6 +30,8 @@ export interface PipelineOptions {
   topology?: Topology;
   /** 'auto', a preset name or a log_format string. */
   format: string;
+  /** `--json-field` key overrides for JSON logs. */
+  jsonFields?: JsonFields;
   sinks?: Sink[];
   maxLineLength?: number;
   /**
@@ -192,7 +194,9 @@ export class SourceFeed {
     private readonly skipCommitted: boolean,
   ) {
     this.position = committed;
-    this.stage = new LineStage({ format: pipeline.options.format, maxLineLength: pipeline.options.maxLineLength });
+    this.stage = new LineStage({
+      format: pipeline.options.format, jsonFields: pipeline.options.jsonFields, maxLineLength: pipeline.options.maxLineLength,
+    });
     const known = meta.pod ? findPod(pipeline.options.topology, meta.namespace, meta.pod) : null;
     this.namespace = meta.namespace ?? known?.namespace ?? 'default';
     this.pod = meta.pod ?? '';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Classifier, Topology } from '../src/classify/index.js';
+import { compileLogFormat, newParsedLine } from '../src/parse/index.js';
 
 // Trusted: the cluster's nodes and the ingress/LB network, as with
 //   set_real_ip_from 10.0.0.0/8; set_real_ip_from 2001:db8:1::/48; set_real_ip_from 192.0.2.10;
@@ -59,5 +60,39 @@ describe('realip: nginx real_ip_recursive on, real_ip_header X-Forwarded-For', (
     expect(trusted.isTrusted('203.0.113.7')).toBe(false);
     expect(trusted.isTrusted('2001:db8:1:ffff::1')).toBe(true);
     expect(trusted.isTrusted('garbage')).toBe(false);
+  });
+});
+
+// `log_format ... '$proxy_protocol_addr ...'` behind a PROXY-protocol load balancer (issue 14.7): the address the LB
+// saw is the client, recovered like a trusted X-Forwarded-For hop (its last one) when the connection's peer is trusted.
+describe('$proxy_protocol_addr is recovered like a trusted X-Forwarded-For hop', () => {
+  const FORMAT = '$remote_addr $proxy_protocol_addr [$time_local] "$request" $status $body_bytes_sent "$http_x_forwarded_for"';
+  const line = (peer: string, pp: string, xff: string) =>
+    `${peer} ${pp} [27/Nov/2026:08:44:38 +0000] "GET / HTTP/1.1" 200 5 "${xff}"`;
+  const pp: Array<[what: string, text: string, xff: string | null, client: string | null]> = [
+    ['a trusted LB peer: the PROXY protocol address is the client', line('10.0.0.5', '203.0.113.7', '-'), '203.0.113.7', '203.0.113.7'],
+    ['an untrusted peer is not believed', line('198.51.100.9', '203.0.113.7', '-'), '203.0.113.7', null],
+    ['no PROXY header ("-"): nothing to recover', line('10.0.0.5', '-', '-'), null, null],
+    ['it is the last hop: after X-Forwarded-For', line('10.0.0.5', '203.0.113.7', '198.51.100.66'), '198.51.100.66, 203.0.113.7', '203.0.113.7'],
+    ['a trusted PROXY address walks on into X-Forwarded-For', line('10.0.0.5', '10.1.1.1', '203.0.113.8'), '203.0.113.8, 10.1.1.1', '203.0.113.8'],
+    ['IPv6 through the LB', line('2001:db8:1::1', '2001:db8:2::7', '-'), '2001:db8:2::7', '2001:db8:2::7'],
+  ];
+  it.each(pp)('%s', (_what, text, xff, client) => {
+    const out = newParsedLine();
+    expect(compileLogFormat(FORMAT).parse(text, out)).toBe(true);
+    expect(out.remoteAddr).toBe(text.split(' ')[0]);
+    expect(out.xff).toBe(xff);
+    const r = trusted.request(out.remoteAddr, out.xff, out.userAgent);
+    expect(r.client).toBe(client);
+    expect(r.cls).toBe(trusted.classify(out.remoteAddr).cls);
+  });
+
+  it('also under escape=json, where a missing variable prints nothing', () => {
+    const f = compileLogFormat(`log_format lb escape=json '{"remote_addr":"$remote_addr","pp":"$proxy_protocol_addr","request":"$request","status":"$status"}';`);
+    const out = newParsedLine();
+    expect(f.parse('{"remote_addr":"10.0.0.5","pp":"","request":"GET / HTTP/1.1","status":"200"}', out)).toBe(true);
+    expect(out.xff).toBeNull();
+    expect(f.parse('{"remote_addr":"10.0.0.5","pp":"203.0.113.7","request":"GET / HTTP/1.1","status":"200"}', out)).toBe(true);
+    expect(trusted.request(out.remoteAddr, out.xff, null).client).toBe('203.0.113.7');
   });
 });

@@ -80,7 +80,7 @@ describe('the line stage never throws', () => {
     '[pod/web-1/nginx] 2026-11-27T08:44:38.123Z 10.244.0.1 - - [27/Nov/2026:08:44:38 +0000] "GET / HTTP/1.1" 200 615 "-" "-" "-"',
     '{"log":"10.244.0.1 - - [27/Nov/2026:08:44:38 +0000] \\"GET / HTTP/1.1\\" 200 615 \\"-\\" \\"-\\" \\"-\\"\\n","stream":"stdout","time":"2026-11-27T08:44:38Z"}',
   ];
-  const formats = ['auto', 'combined', 'main', 'upstreaminfo', 'upstreaminfo-realip', 'json', '$remote_addr $msec "$request" $status $upstream_addr'];
+  const formats = ['auto', 'combined', 'main', 'upstreaminfo', 'upstreaminfo-2019', 'upstreaminfo-realip', 'upstreaminfo-2017', 'json', '$remote_addr $msec "$request" $status $upstream_addr'];
   // A valid line with random edits: characters inserted, removed or replaced.
   const mutated = fc.tuple(fc.constantFrom(...VALID), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 5 }), fc.string({ maxLength: 4 })), { maxLength: 6 }))
     .map(([line, edits]) => edits.reduce((l, [at, del, ins]) => { const i = at % (l.length + 1); return l.slice(0, i) + ins + l.slice(i + del); }, line));

@@ -1,6 +1,6 @@
 // Unparsed input is loud: ingest names, per source, how many lines it could not read, why, one escaped sample and
 // what to try; a source with lines but no request exits 4; `snatscope unparsed` lists the stored samples, escaped.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
@@ -28,6 +28,15 @@ describe('ingest with unparsed lines', () => {
       hint: "(try --format '<your log_format>', the log_format line from nginx.conf)",
     },
     { name: 'main lines read as combined', lines: [MAIN_LINE, MAIN_LINE], format: 'combined', hint: '(try --format main)' },
+    {
+      name: 'JSON without a known address key',
+      lines: [
+        '{"ts":"2026-11-27T02:00:10Z","peer":"203.0.113.7","request":"GET / HTTP/1.1","status":200}',
+        '{"ts":"2026-11-27T02:00:11Z","peer":"203.0.113.8","request":"GET /a HTTP/1.1","status":404}',
+      ],
+      format: 'auto',
+      hint: '(try --json-field addr=KEY: the JSON has no key known as the client address (keys: ts, peer, request, status))',
+    },
   ];
   it.each(cases)('$name: count, reason, sample, hint, exit 4', ({ name, lines, format, hint }) => {
     const log = file(`${name.replace(/\W+/g, '-')}.log`, lines);
@@ -37,6 +46,27 @@ describe('ingest with unparsed lines', () => {
     expect(r.stderr).toContain(`${log}: ${lines.length} unparsed lines: did not match the log format ${hint}`);
     expect(r.stderr).toContain(`  e.g. ${lines[0]}\n`);
     expect(r.stderr).toContain(`no request in ${log}: every line was unparsed`);
+  });
+
+  it('--json-field addr=KEY, as the hint says, reads those JSON lines', () => {
+    const log = file('peer.log', ['{"ts":"2026-11-27T02:00:10Z","peer":"10.0.0.1","request":"GET / HTTP/1.1","status":200}']);
+    const r = runCli(['ingest', log, '--db', join(tmp.dir, 'peer.db'), '--json-field', 'addr=peer', '--node-ip', '10.0.0.1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1 lines, 1 requests, 0 unparsed');
+  });
+
+  it.each([
+    [['--json-field', 'peer'], 'bad --json-field "peer"'],
+    [['--json-field', 'color=peer'], 'bad --json-field "color=peer"'],
+    [['--json-field', 'addr=peer', '--format', 'main'], '--json-field applies to JSON logs, not --format main'],
+  ])('%j is refused in one line before the database is touched', (args, message) => {
+    const db = join(tmp.dir, 'refused.db');
+    const r = runCli(['ingest', file('refused.log', [MAIN_LINE]), '--db', db, ...args]);
+    expect(r.code).toBe(2);
+    expect(existsSync(db)).toBe(false);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain('try ');
+    expect(r.stderr).not.toContain('    at ');
   });
 
   it('a source with some requests exits 0 but still says what it could not read', () => {

@@ -7,6 +7,7 @@ import type { Listen } from '../metrics/attach.js';
 import { safeText } from '../text.js';
 import type { TextOut } from '../output/sinkio.js';
 import type { Pipeline } from '../pipeline.js';
+import type { JsonFields } from '../parse/index.js';
 import { checkFlags } from '../watch/options.js';
 import type { NodeLogs } from '../sources/crifiles/nodelogs.js';
 
@@ -22,6 +23,7 @@ export interface AgentOptions {
   /** Wait for another writer of the database instead of exiting 6 (--wait). */
   wait?: boolean;
   format?: string;
+  jsonField?: string[];
   trust?: string[];
   internalCidr?: string[];
   output?: string;
@@ -62,6 +64,7 @@ export interface AgentSettings {
   node: string;
   podsDir: string;
   format: string;
+  jsonFields: JsonFields;
   containerMatch?: (name: string) => boolean;
   metrics: Listen | null;
   pollMs?: number;
@@ -85,6 +88,6 @@ export function checkAgentFlags(o: AgentOptions, env: NodeJS.ProcessEnv, tuning:
   }
   if (!isDir) throw new UserError(`--pods-dir ${safeText(podsDir)} is not a folder`, `the kubelet's pods log folder (default ${DEFAULT_PODS_DIR}; mount it with hostPath, read-only)`);
   // --format and -c as watch reads them.
-  const { format, containerMatch, metrics } = checkFlags({ format: o.format, container: o.container, metrics: o.metrics });
-  return { node, podsDir, format, containerMatch, metrics, pollMs: tuning.pollMs, scanMs: tuning.scanMs };
+  const { format, jsonFields, containerMatch, metrics } = checkFlags({ format: o.format, jsonField: o.jsonField, container: o.container, metrics: o.metrics });
+  return { node, podsDir, format, jsonFields, containerMatch, metrics, pollMs: tuning.pollMs, scanMs: tuning.scanMs };
 }

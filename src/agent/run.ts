@@ -61,7 +61,7 @@ export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<
   const sinks = viewSinks(view, live, stdout, o, env);
   if (metrics) sinks.push(metrics.metrics);
   const pipeline: Pipeline = new Pipeline({
-    store, classifier, topology, format: c.format, sinks,
+    store, classifier, topology, format: c.format, jsonFields: c.jsonFields, sinks,
     onFailure: (err) => {
       end.storeFailure(err);
       end.stop();

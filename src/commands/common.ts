@@ -2,7 +2,7 @@
 // a Topology and a Classifier. Everything is validated before the first write.
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { resolveFormat } from '../parse/index.js';
+import { JSON_FIELDS, PRESET_NAMES, resolveFormat } from '../parse/index.js';
 import { safeText } from '../text.js';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -14,11 +14,14 @@ export function addDbOption(cmd: Command): Command {
 }
 
 export function addFormatOption(cmd: Command): Command {
-  return cmd.option(
-    '--format <format>',
-    "nginx log format: auto, a preset (combined, main, upstreaminfo, upstreaminfo-realip, json) or a log_format string",
-    'auto',
-  );
+  return cmd
+    .option('--format <format>', `nginx log format: auto, a preset (${PRESET_NAMES.join(', ')}) or a log_format string`, 'auto')
+    .option(
+      '--json-field <field=key>',
+      `JSON logs: read FIELD from KEY, e.g. addr=peer (repeatable; fields: addr, ${JSON_FIELDS.join(', ')})`,
+      collect,
+      [],
+    );
 }
 
 export function addClassifyOptions(cmd: Command): Command {

@@ -6,7 +6,7 @@
 import { openWriter } from '../../db/cli-open.js';
 import { buildClassifier, flagsDiffer, flagsRecord } from '../classify/flags.js';
 import { UserError } from '../errors.js';
-import { resolveFormat } from '../parse/index.js';
+import { checkFormatFlags } from '../parse/index.js';
 import { Pipeline } from '../pipeline.js';
 import { formatRatio } from '../report/table.js';
 import { snatRatioOf } from '../classes.js';
@@ -27,6 +27,7 @@ export interface IngestFlags {
   /** Wait for another writer of the database instead of exiting 6. */
   wait?: boolean;
   format: string;
+  jsonField?: string[];
   topology: string[];
   nodeIp: string[];
   podCidr: string[];
@@ -46,7 +47,8 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
       '(or give files: npx snatscope ingest access.log, or pipe: kubectl logs POD | npx snatscope ingest -)\n');
   }
   // Everything that can be wrong with the command line fails here, before the database is touched.
-  resolveFormat(flags.format); // a UserError for an unknown preset or a malformed log_format
+  // A UserError for an unknown preset, a malformed log_format or --json-field.
+  const jsonFields = checkFormatFlags(flags.format, flags.jsonField);
   for (const f of files) checkInput(f);
   const { topology, classifier } = buildClassifier(flags);
   const store = (await openWriter(flags.db, 'ingest', { wait: flags.wait, say: (m) => process.stderr.write(`snatscope: ${m}\n`) }))!;
@@ -68,6 +70,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
     classifier,
     topology,
     format: flags.format,
+    jsonFields,
     onDetect: (feed, description) => {
       // On a terminal the progress line is cleared first, so the note gets a line of its own.
       if (!flags.quiet) err.write(`${tty ? '\r\x1b[K' : ''}${safeText(feed.meta.path ?? 'stdin')}: ${description}\n`);
@@ -120,7 +123,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
         pipeline.flush();
         if (res.feed !== null) {
           const name = path === '-' ? 'stdin' : path;
-          for (const note of unparsedNotes(store.db, res.feed.sourceId, name, flags.format)) err.write(`${note}\n`);
+          for (const note of unparsedNotes(store.db, res.feed.sourceId, name, flags.format, jsonFields)) err.write(`${note}\n`);
           if (pipeline.stats.lines > linesBefore && pipeline.stats.requests === requestsBefore) noRequests.push(name);
         }
         if (res.interrupted) break;

@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import { unparsedSummary, type UnparsedEntry } from '../../db/index.js';
 import { openStore } from '../../db/cli-open.js';
-import { LineStage } from '../parse/index.js';
+import { jsonKeysHint, LineStage, type JsonFields } from '../parse/index.js';
 import { safeText } from '../text.js';
 
 const REASON_TEXT: Record<string, string> = {
@@ -20,19 +20,24 @@ export function reasonText(reason: string): string {
   return REASON_TEXT[reason] ?? reason;
 }
 
-/** What to try for a sample that `format` did not parse: another preset that parses it, else your own log_format. */
-export function formatHint(sample: string, format: string): string {
-  const stage = new LineStage({ format: 'auto' });
+/**
+ * What to try for a sample that `format` did not parse: another preset that parses it, --json-field for JSON whose
+ * address key is not known (naming the keys it has), else your own log_format.
+ */
+export function formatHint(sample: string, format: string, jsonFields: JsonFields = {}): string {
+  const stage = new LineStage({ format: 'auto', jsonFields });
   if (stage.push(sample) !== null && stage.format !== null && stage.format !== format) return `--format ${stage.format}`;
+  const json = jsonKeysHint(sample, jsonFields);
+  if (json !== null) return json;
   return "--format '<your log_format>', the log_format line from nginx.conf";
 }
 
 /** The notes ingest prints for one source's unparsed lines (empty when it has none). */
-export function unparsedNotes(db: Database.Database, sourceId: number, name: string, format: string): string[] {
+export function unparsedNotes(db: Database.Database, sourceId: number, name: string, format: string, jsonFields: JsonFields = {}): string[] {
   const out: string[] = [];
   for (const e of unparsedSummary(db).filter((x) => x.sourceId === sourceId)) {
     const sample = e.samples[0];
-    const hint = e.reason === 'format' && sample !== undefined ? ` (try ${formatHint(sample, format)})` : '';
+    const hint = e.reason === 'format' && sample !== undefined ? ` (try ${safeText(formatHint(sample, format, jsonFields))})` : '';
     out.push(`snatscope: ${safeText(name)}: ${e.count} unparsed line${e.count === 1 ? '' : 's'}: ${reasonText(e.reason)}${hint}`);
     if (sample !== undefined) out.push(`  e.g. ${safeText(sample.length > 160 ? `${sample.slice(0, 160)}...` : sample)}`);
   }

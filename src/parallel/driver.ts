@@ -50,6 +50,7 @@ export class ParallelFeed {
   ) {
     const init: WorkerInit = {
       format: pipeline.options.format,
+      jsonFields: pipeline.options.jsonFields,
       maxLineLength: pipeline.options.maxLineLength,
       classify,
       source: { ...source, meta: feed.meta, id: feed.sourceId, committed: feed.committed },

@@ -8,10 +8,12 @@ import { buildClassifier, type ClassifyFlags } from '../classify/flags.js';
 import { Pipeline, type SourceFeed, type SourceMeta } from '../pipeline.js';
 import { LineConsumer } from '../sources/consume.js';
 import { CLASSES } from '../classes.js';
+import type { JsonFields } from '../parse/index.js';
 import { RowColumns, type BatchMessage, type StatsDelta } from './columns.js';
 
 export interface WorkerInit {
   format: string;
+  jsonFields?: JsonFields;
   maxLineLength?: number;
   classify: ClassifyFlags;
   source: { key: string; kind: 'file' | 'stdin'; meta: SourceMeta; id: number; committed: number };
@@ -37,6 +39,7 @@ pipeline = new Pipeline({
   classifier,
   topology,
   format: init.format,
+  jsonFields: init.jsonFields,
   maxLineLength: init.maxLineLength,
   onDetect: (_feed, description) => columns.describe(description),
   reuseRows: true, // RowColumns.add copies every field at once

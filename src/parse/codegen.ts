@@ -10,7 +10,7 @@ import { parseDecimal, parseRfc3339, parseTimeLocal, scan, TIME_LOCAL_LENGTH } f
 // What a variable fills.
 export const V_SKIP = 0, V_ADDR = 1, V_TIME_LOCAL = 2, V_TIME_ISO = 3, V_MSEC = 4, V_REQUEST = 5, V_METHOD = 6,
   V_TARGET = 7, V_PROTOCOL = 8, V_STATUS = 9, V_BYTES = 10, V_REFERER = 11, V_UA = 12, V_XFF = 13, V_RTIME = 14,
-  V_UPSTREAM = 15;
+  V_UPSTREAM = 15, V_PROXY_PROTOCOL = 16;
 // How the end of a variable's value is found: rest of line, next literal, next stop character, next unescaped
 // quote, fixed width ($time_local), next literal outside a ", " / " : " list.
 export const S_REST = 0, S_LIT = 1, S_CHAR = 2, S_QUOTE = 3, S_FIXED = 4, S_LIST = 5;
@@ -104,6 +104,9 @@ function assign(code: number, escape: EscapeMode): string {
     case V_RTIME:
       return `if (!((end - pos === 1 && text.charCodeAt(pos) === 45)${emptyIsNull ? ' || end === pos' : ''})) {
         const t = parseDecimal(text, pos, end); if (t !== t) return false; out.requestTime = t; }`;
+    case V_PROXY_PROTOCOL:
+      // The client the load balancer saw: the last hop of X-Forwarded-For (appended once the line is read).
+      return 'if (!(end === pos || (end - pos === 1 && text.charCodeAt(pos) === 45))) pp = text.slice(pos, end);';
     case V_SKIP:
       return '';
   }
@@ -124,10 +127,11 @@ function matches(lit: string, at: string, from = 0): string {
 export function generateParser(plan: FormatPlan): ParseFn {
   const q = (s: string) => JSON.stringify(s);
   const body: string[] = [];
+  const hasPP = Array.prototype.includes.call(plan.codes, V_PROXY_PROTOCOL);
   body.push(`
     ${parsedLineResetSource('out')}
     let pos = start === undefined ? 0 : start;
-    let end = 0;`);
+    let end = 0;${hasPP ? ' let pp = null;' : ''}`);
   if (plan.lead !== '') body.push(`if (!(${matches(plan.lead, 'pos')})) return false; pos += ${plan.lead.length};`);
   body.push(`const esc = text.indexOf('\\\\', pos) !== -1;`);
   for (let i = 0; i < plan.codes.length; i++) {
@@ -151,6 +155,8 @@ export function generateParser(plan: FormatPlan): ParseFn {
     else body.push('pos = end;');
   }
   body.push('if (pos !== text.length) return false;');
+  // $proxy_protocol_addr is the hop the trusted peer vouches for, so it goes after X-Forwarded-For's own hops.
+  if (hasPP) body.push("if (pp !== null) out.xff = out.xff === null ? pp : out.xff + ', ' + pp;");
   if (plan.composeRequest) {
     body.push("out.request = out.protocol === null ? out.method + ' ' + out.target : out.method + ' ' + out.target + ' ' + out.protocol;");
   }

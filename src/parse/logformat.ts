@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import type { ParsedLine } from '../types.js';
 import {
   generateParser, S_CHAR, S_FIXED, S_LIST, S_LIT, S_QUOTE, S_REST, V_ADDR, V_BYTES, V_METHOD, V_MSEC, V_PROTOCOL,
-  V_REFERER, V_REQUEST, V_RTIME, V_SKIP, V_STATUS, V_TARGET, V_TIME_ISO, V_TIME_LOCAL, V_UA, V_UPSTREAM, V_XFF,
+  V_REFERER, V_REQUEST, V_RTIME, V_SKIP, V_STATUS, V_TARGET, V_TIME_ISO, V_TIME_LOCAL, V_UA, V_UPSTREAM, V_XFF, V_PROXY_PROTOCOL,
   type ParseFn,
 } from './codegen.js';
 import type { EscapeMode } from './escape.js';
@@ -43,10 +43,12 @@ const FIELDS: ReadonlyArray<[code: number, names: readonly string[]]> = [
   [V_XFF, ['http_x_forwarded_for']],
   [V_RTIME, ['request_time']],
   [V_UPSTREAM, ['upstream_addr']],
+  // PROXY protocol: recovered like a trusted X-Forwarded-For hop (stored as xff's last hop, see codegen).
+  [V_PROXY_PROTOCOL, ['proxy_protocol_addr']],
 ];
 
 /** Values that never contain a space or a quote. */
-const TOKEN_VALUE = new Set([V_ADDR, V_TIME_ISO, V_MSEC, V_METHOD, V_PROTOCOL, V_STATUS, V_BYTES, V_RTIME]);
+const TOKEN_VALUE = new Set([V_ADDR, V_TIME_ISO, V_MSEC, V_METHOD, V_PROTOCOL, V_STATUS, V_BYTES, V_RTIME, V_PROXY_PROTOCOL]);
 /** Characters that end a token value when they start the next literal. */
 const TOKEN_STOP = ' "\'[]{}(),;|\t<>';
 

@@ -7,13 +7,15 @@ import type { ParsedLine, UnparsedReason } from '../types.js';
 import { Envelope, detectEnvelope, UNWRAP_BAD, UNWRAP_CONSUMED, UNWRAP_TOO_LONG, type EnvelopeName } from './envelope.js';
 import { newParsedLine } from './line.js';
 import type { LineParser } from './logformat.js';
-import { AUTO_ORDER, createPreset, resolveFormat } from './presets.js';
+import { AUTO_ORDER, createPreset, resolveFormat, type JsonFields } from './presets.js';
 
 export interface LineStageOptions {
   /** 'auto', a preset name or a log_format string. */
   format: string;
   /** Longer lines are 'too-long' (default 65536). */
   maxLineLength?: number;
+  /** `--json-field` key overrides for the json preset. */
+  jsonFields?: JsonFields;
 }
 
 export class LineStage {
@@ -28,10 +30,10 @@ export class LineStage {
   /** Throws UserError for an unknown format name or a malformed log_format. */
   constructor(opts: LineStageOptions) {
     this.maxLineLength = opts.maxLineLength ?? 65536;
-    const p = resolveFormat(opts.format);
+    const p = resolveFormat(opts.format, opts.jsonFields);
     if (p === 'auto') {
       this.parser = null;
-      this.candidates = AUTO_ORDER.map(createPreset);
+      this.candidates = AUTO_ORDER.map((name) => createPreset(name, opts.jsonFields));
     } else {
       this.parser = p;
       this.candidates = null;

@@ -4,7 +4,7 @@ import { parseListen, type Listen } from '../metrics/server.js';
 import { UserError } from '../errors.js';
 import type { BackoffOptions } from '../kube/backoff.js';
 import type { ResourceWatchOptions } from '../kube/watch.js';
-import { resolveFormat } from '../parse/index.js';
+import { checkFormatFlags, type JsonFields } from '../parse/index.js';
 import { safeText } from '../text.js';
 import { parseDuration, parseTime } from '../time.js';
 
@@ -27,6 +27,7 @@ export interface WatchOptions {
   /** Wait for another writer of the database instead of exiting 6 (--wait). */
   wait?: boolean;
   format?: string;
+  jsonField?: string[];
   trust?: string[];
   internalCidr?: string[];
   output?: string;
@@ -81,6 +82,7 @@ export interface Checked {
   maxStreams: number;
   follow: boolean;
   format: string;
+  jsonFields: JsonFields;
   containerMatch?: (name: string) => boolean;
   /** Where --metrics listens, null without it. */
   metrics: Listen | null;
@@ -130,7 +132,7 @@ export function checkFlags(o: WatchOptions, now = Date.now()): Checked {
   if (o.allContainers && o.container) throw new UserError('--all-containers and -c cannot be used together', 'one of them');
   if (o.previous && o.follow === true) throw new UserError('-p reads the previous (ended) instance of each container; it cannot follow', '-p without -f');
   const format = o.format ?? 'auto';
-  resolveFormat(format); // a UserError for an unknown preset or a malformed log_format
+  const jsonFields = checkFormatFlags(format, o.jsonField); // UserError: unknown preset, bad log_format or --json-field
   let containerMatch: ((name: string) => boolean) | undefined;
   if (o.container) {
     let re: RegExp;
@@ -153,7 +155,7 @@ export function checkFlags(o: WatchOptions, now = Date.now()): Checked {
   const previous = o.previous ?? false;
   return {
     sinceTime, tailLines, fromFlags: fromFlags || previous, maxStreams, follow: previous ? false : (o.follow ?? true), format,
-    containerMatch, podExcluded: anyOf('--exclude-pod', o.excludePod, true), showLine, previous,
+    jsonFields, containerMatch, podExcluded: anyOf('--exclude-pod', o.excludePod, true), showLine, previous,
     metrics: o.metrics === undefined ? null : parseListen(String(o.metrics)),
   };
 }

@@ -141,7 +141,7 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
   if (metrics) sinks.push(metrics.metrics);
   // A commit that fails ends the run with one clear line.
   const pipeline: Pipeline = new Pipeline({
-    store, classifier, topology, format: c.format, sinks, showLine: c.showLine,
+    store, classifier, topology, format: c.format, jsonFields: c.jsonFields, sinks, showLine: c.showLine,
     onFailure: (err) => {
       metrics?.metrics.abandoned();
       end.storeFailure(err);
