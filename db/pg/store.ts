@@ -9,7 +9,7 @@ import { UserError } from '../../src/errors.js';
 import type { RequestRow, UnparsedReason } from '../../src/types.js';
 import type { PgConnection } from '../location.js';
 import { positional, PG, type Params, type Query, type Sql } from '../sql.js';
-import type { PodEvent, SourceKind, SourceMeta, SourceState, StoreOptions } from '../store.js';
+import type { PodEventRecord as PodEvent, SourceDetails as SourceMeta, SourceKind, SourceState, StoreOptions } from '../interface.js';
 import { BatchBuilder } from './batch.js';
 import { Bridge, PgStoreError } from './bridge.js';
 import type { Notice } from './worker.js';
