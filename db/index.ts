@@ -1,5 +1,6 @@
-// The SQLite store of snatscope: the store (Store, implementing StoreWriter of db/interface.ts), the schema, the
-// read-side queries and the store's error messages.
+// The store of snatscope: THE interface (StoreWriter, db/interface.ts), its SQLite (Store) and PostgreSQL (PgStore,
+// db/pg/) implementations, openStoreAt() choosing by --db (a path or a URL), the schema, the read-side queries
+// for both and the store's error messages.
 
 export { Store } from './store.js';
 export type {
@@ -13,6 +14,8 @@ export type {
   PruneOptions,
   PruneResult,
 } from './interface.js';
+export { openStoreAt } from './connect.js';
+export { parseLocation, isPostgresUrl, redactUrl, type StoreLocation } from './location.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 export { INSERT_COLUMNS, requestsViewSql } from './row-columns.js';
 export { report, unparsedSummary, sources, REQUESTS_IN_WINDOW } from './queries.js';
@@ -25,5 +28,4 @@ export type {
   UnparsedEntry,
   SourceRow,
 } from './queries.js';
-export { isStoreFailure, storeFailure, dbHolders } from './errors.js';
-export { snapshotsFor, type StoredSnapshot } from './history.js';
+export { isStoreFailure, storeFailure, dbHolders, SourceBusyError } from './errors.js';

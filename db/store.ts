@@ -24,16 +24,23 @@ import type {
   StoreWriter,
 } from './interface.js';
 import { openDatabase } from './open.js';
+import { sqliteSql, type Sql } from './sql.js';
 import { pruneRequests } from './prune.js';
 import { Snapshots } from './samples.js';
 import { BatchWriter } from './writer.js';
 
 export class Store extends BatchWriter implements StoreWriter {
+  readonly backend = 'sqlite';
   private readonly snapshots: Snapshots | null = null;
 
   private constructor(db: Database.Database, file: string, opts: StoreOptions) {
     super(db, file, opts);
     if (!this.readonly) this.snapshots = new Snapshots(db);
+  }
+
+  /** The read side's queries on this connection (db/sql.ts). */
+  get sql(): Sql {
+    return sqliteSql(this.db);
   }
 
   /** Open (and create or migrate) a database file. Problems the user can fix are UserErrors naming the path. */
@@ -84,7 +91,7 @@ export class Store extends BatchWriter implements StoreWriter {
   prune(cutoff: number, opts: PruneOptions = {}): PruneResult {
     this.writable();
     this.flush();
-    return pruneRequests(this.db, cutoff, opts);
+    return pruneRequests(this.sql, cutoff, opts);
   }
 
   close(): void {

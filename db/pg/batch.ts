@@ -2,7 +2,7 @@
 // arrays, moved without copying), repeating strings and pod refs as local dictionary ids (each new one sent once),
 // and everything else that commits with the rows (positions, unparsed counts, snapshots, events).
 import type { RequestRow } from '../../src/types.js';
-import { CLASS_IDS } from '../schema.js';
+import { CLASS_ID, FALLBACK_ID } from '../../src/classes.js';
 
 export interface Batch {
   seq: number;
@@ -81,14 +81,14 @@ export class BatchBuilder {
     b.time[i] = time;
     b.source[i] = sourceId;
     b.pod[i] = this.podRef(row.namespace, row.pod, row.container, row.nodeName ?? '');
-    b.cls[i] = CLASS_IDS[row.cls] ?? 4;
+    b.cls[i] = CLASS_ID[row.cls] ?? FALLBACK_ID;
     b.owner[i] = this.str(row.owner);
     b.method[i] = this.str(row.method);
     b.protocol[i] = this.str(row.protocol);
     b.referer[i] = this.str(row.referer);
     b.userAgent[i] = this.str(row.userAgent);
     b.upstream[i] = this.str(row.upstreamAddr);
-    b.clientCls[i] = row.clientCls === null ? -1 : (CLASS_IDS[row.clientCls] ?? 4);
+    b.clientCls[i] = row.clientCls === null ? -1 : (CLASS_ID[row.clientCls] ?? FALLBACK_ID);
     b.status[i] = row.status;
     b.bytes[i] = row.bytes;
     const rt = row.requestTime;

@@ -9,10 +9,12 @@ import { UserError } from '../../src/errors.js';
 import type { RequestRow, UnparsedReason } from '../../src/types.js';
 import type { PgConnection } from '../location.js';
 import { positional, PG, type Params, type Query, type Sql } from '../sql.js';
-import type { PodEventRecord as PodEvent, SourceDetails as SourceMeta, SourceKind, SourceState, StoreOptions } from '../interface.js';
+import type { PodEventRecord as PodEvent, PruneOptions, PruneResult, SourceDetails as SourceMeta, SourceKind, SourceState, StoreOptions, StoreWriter } from '../interface.js';
 import { BatchBuilder } from './batch.js';
 import { Bridge, PgStoreError } from './bridge.js';
 import type { Notice } from './worker.js';
+import { SourceBusyError } from '../errors.js';
+import { pruneRequests } from '../prune.js';
 
 const MAX_SAMPLES = 3;
 const MAX_SAMPLE_CHARS = 2048;
@@ -30,7 +32,8 @@ export interface PgStoreOptions extends StoreOptions {
   role?: string;
 }
 
-export class PgStore {
+export class PgStore implements StoreWriter {
+  readonly backend = 'postgres';
   readonly path: string;
   readonly readonly: boolean;
   readonly sql: Sql;
@@ -165,6 +168,12 @@ export class PgStore {
     this.bridge.settle(0);
   }
 
+  prune(cutoff: number, opts: PruneOptions = {}): PruneResult {
+    this.writable();
+    this.sync();
+    return pruneRequests(this.sql, cutoff, opts);
+  }
+
   close(): void {
     if (this.closed) return;
     try {
@@ -187,14 +196,6 @@ export class PgStore {
   private writable(): void {
     if (this.readonly) throw new Error(`store ${this.path} is open read-only`);
     if (this.closed) throw new Error(`store ${this.path} is closed`);
-  }
-}
-
-/** Another writer owns this source now (PostgreSQL: it holds the source's advisory lock). */
-export class SourceBusyError extends UserError {
-  constructor(message: string, hint?: string) {
-    super(message, hint, 1);
-    this.name = 'SourceBusyError';
   }
 }
 

@@ -39,7 +39,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   resolveFormat(flags.format); // a UserError for an unknown preset or a malformed log_format
   for (const f of files) checkInput(f);
   const { topology, classifier } = buildClassifier(flags);
-  const store = openStore(flags.db);
+  const store = openStore(flags.db, { role: 'ingest' });
   if (!flags.quiet && topology.nodes.size === 0 && flags.nodeIp.length === 0 && flags.podCidr.length === 0) {
     // Without nodes nothing can be classed `node`: say so rather than report a SNAT ratio of 0% as if it were measured.
     process.stderr.write(

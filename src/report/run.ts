@@ -77,7 +77,7 @@ export function runReport(flags: ReportFlags, now = Date.now()): { text: string;
   const failAbove = flags.failAbove === undefined ? undefined : parseRatio(flags.failAbove);
   const store = openStore(flags.db, { readonly: true, mustExist: true });
   try {
-    const v = buildReport(store.db, { ...window, namespace: flags.namespace, pod: flags.pod, by: flags.by ?? 'pod' });
+    const v = buildReport(store, { ...window, namespace: flags.namespace, pod: flags.pod, by: flags.by ?? 'pod' });
     const failing = failAbove === undefined ? [] : podsAbove(v.report, failAbove).map((p) => `${p.namespace}/${p.pod} ${formatRatio(p.snatRatio)}`);
     const format = (flags.format ?? 'table') as ReportFormat;
     // The HTML report carries the audit's findings for the same window and filter.

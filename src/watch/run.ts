@@ -4,7 +4,7 @@
 // in the TUI, as lines, as NDJSON, or not at all. Per-stream problems are shown (on the TUI's status line, else
 // stderr) and retried; they never end the run. An aborted signal (Ctrl-C, q in the TUI, --duration) stops the
 // streams, flushes the store and resolves; a fatal start-up problem or a failed commit is thrown at the end.
-import type { Store } from '../../db/index.js';
+import type { StoreWriter } from '../../db/index.js';
 import type { Topology } from '../classify/index.js';
 import { safeText } from '../text.js';
 import type { TextOut } from '../output/sinkio.js';
@@ -62,7 +62,7 @@ interface RunParts {
   streams: WatchStreams;
   topo: TopologySync;
   client: KubeClient;
-  store: Store;
+  store: StoreWriter;
   topology: Topology;
   pipeline: Pipeline;
   sinks: Sink[];
@@ -114,8 +114,9 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
   const client = new KubeClient(kube.kc);
   const selections = await resolveSelections(client, o, kube);
   const namespace = o.allNamespaces ? null : kube.namespace;
-  const dbPath = o.db ?? defaultDbPath();
-  const store = openStore(dbPath);
+  const store = openStore(o.db ?? defaultDbPath(), { role: 'watch' });
+  // The file path, or the PostgreSQL URL without its password: what every message and the header show.
+  const dbPath = store.path;
   const sinks = viewSinks(view, live, stdout, o.allNamespaces, env);
   const end = new RunEnd(rt.signal, dbPath);
   const metrics = runMetrics(c.metrics, {
