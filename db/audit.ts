@@ -71,7 +71,7 @@ export interface SourceSpan {
 const MIN_T = -8.64e15;
 const MAX_T = 8.64e15;
 const FILTER =
-  '(@ns IS NULL OR p.namespace = @ns) AND (@pod IS NULL OR p.pod = @pod) AND (@node IS NULL OR p.node = @node)';
+  '(CAST(@ns AS TEXT) IS NULL OR p.namespace = @ns) AND (CAST(@pod AS TEXT) IS NULL OR p.pod = @pod) AND (CAST(@node AS TEXT) IS NULL OR p.node = @node)';
 
 const Q = {
   minutes: query(
@@ -109,7 +109,7 @@ const Q = {
   ),
   events: query(
     () => `SELECT time, namespace, pod, container, event, detail FROM pod_events
-     WHERE time < @until AND (@ns IS NULL OR namespace = @ns) AND (@pod IS NULL OR pod = @pod) ORDER BY time, id`,
+     WHERE time < @until AND (CAST(@ns AS TEXT) IS NULL OR namespace = @ns) AND (CAST(@pod AS TEXT) IS NULL OR pod = @pod) ORDER BY time, id`,
   ),
   spans: query(
     (d) => `SELECT s.id, s.key, s.kind, coalesce(p.namespace, s.namespace) AS namespace, coalesce(p.pod, s.pod) AS pod,

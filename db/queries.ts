@@ -89,7 +89,8 @@ export const REQUESTS_IN_WINDOW = SQLITE.requestsInWindow;
 
 const MIN_T = -8.64e15;
 const MAX_T = 8.64e15;
-const POD_FILTER = '(@ns IS NULL OR p.namespace = @ns) AND (@pod IS NULL OR p.pod = @pod)';
+// CAST: PostgreSQL must know a parameter's type where it is first used (here IS NULL); SQLite is indifferent.
+const POD_FILTER = '(CAST(@ns AS TEXT) IS NULL OR p.namespace = @ns) AND (CAST(@pod AS TEXT) IS NULL OR p.pod = @pod)';
 
 const Q = {
   rollup: query(
