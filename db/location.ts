@@ -54,11 +54,17 @@ export function parseLocation(value: string, env: NodeJS.ProcessEnv = process.en
   if (!isPostgresUrl(value)) return { kind: 'sqlite', path: value, display: value };
   const display = redactUrl(value);
   let url: URL;
+  let noHost = false;
   try {
-    // Several hosts (libpq's host1,host2) and unix-socket paths are not plain URLs: swap the authority's host out.
     url = new URL(value.replace(PG_SCHEMES, 'postgresql://'));
   } catch {
-    throw new UserError(`--db ${display} is not a valid PostgreSQL URL`, HINT);
+    // libpq allows user@ with no host (postgresql://alice@/db?host=/run/postgresql); WHATWG URLs do not.
+    try {
+      url = new URL(value.replace(PG_SCHEMES, 'postgresql://').replace('@/', '@no-host/'));
+      noHost = true;
+    } catch {
+      throw new UserError(`--db ${display} is not a valid PostgreSQL URL`, HINT);
+    }
   }
   const params = new Map<string, string>();
   for (const [k, v] of url.searchParams) {
@@ -66,7 +72,7 @@ export function parseLocation(value: string, env: NodeJS.ProcessEnv = process.en
     params.set(k, v);
   }
   const pick = (param: string, envName: string): string | undefined => params.get(param) ?? (env[envName] || undefined);
-  const hostPart = url.hostname ? decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1') : undefined;
+  const hostPart = url.hostname && !noHost ? decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1') : undefined;
   const host = params.get('host') ?? params.get('hostaddr') ?? hostPart ?? (env.PGHOST || undefined);
   if (host?.includes(',')) throw new UserError(`--db ${display}: several hosts are not supported`, 'one host per URL');
   const portText = params.get('port') ?? (url.port || undefined) ?? (env.PGPORT || undefined);
