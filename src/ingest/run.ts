@@ -99,8 +99,13 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
       store.abandon(); // nothing of the failed batch (rows or position) is stored
 
     } else {
-      await pipeline.close();
-      store.close();
+      try {
+        await pipeline.close();
+        store.close(); // PostgreSQL: waits for the commits still in flight, and throws one that failed
+      } catch (err) {
+        if (failed === null && isStoreFailure(err)) throw storeFailure(err, store.path);
+        if (failed === null) throw err;
+      }
     }
   }
   const s = pipeline.stats;
