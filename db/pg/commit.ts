@@ -16,12 +16,14 @@ const MAX_SAMPLES = 3;
 export class Dictionaries {
   strings: number[] = [];
   pods: number[] = [];
+  /** The batch whose new entries are mapped already: a commit retried after a lost connection maps them once. */
+  private resolved = 0;
 
   async resolve(client: pg.Client, b: Batch): Promise<void> {
-    if (b.reset) {
-      this.strings = [];
-      this.pods = [];
-    }
+    if (b.seq <= this.resolved) return;
+    // Mapped into new arrays first: a connection lost half-way leaves the dictionaries as they were.
+    const strings: number[] = [];
+    const pods: number[] = [];
     if (b.strings.length) {
       const texts = b.strings.map(pgText);
       await client.query(
@@ -33,7 +35,7 @@ export class Dictionaries {
         [texts],
       );
       const ids = new Map(r.rows.map((x) => [x.s, x.id]));
-      for (const t of texts) this.strings.push(need(ids.get(t), 'string'));
+      for (const t of texts) strings.push(need(ids.get(t), 'string'));
     }
     if (b.pods.length) {
       const cols = [0, 1, 2, 3].map((c) => b.pods.map((p) => pgText(p[c])));
@@ -50,8 +52,15 @@ export class Dictionaries {
         cols,
       );
       const ids = new Map(r.rows.map((x) => [x.k, x.id]));
-      for (let i = 0; i < b.pods.length; i++) this.pods.push(need(ids.get(cols.map((c) => c[i]).join('\u0001')), 'pod'));
+      for (let i = 0; i < b.pods.length; i++) pods.push(need(ids.get(cols.map((c) => c[i]).join('\u0001')), 'pod'));
     }
+    if (b.reset) {
+      this.strings = [];
+      this.pods = [];
+    }
+    for (const id of strings) this.strings.push(id);
+    for (const id of pods) this.pods.push(id);
+    this.resolved = b.seq;
   }
 }
 

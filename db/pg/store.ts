@@ -8,10 +8,11 @@ import { hostname } from 'node:os';
 import { UserError } from '../../src/errors.js';
 import type { RequestRow, UnparsedReason } from '../../src/types.js';
 import type { PgConnection } from '../location.js';
-import { positional, PG, type Params, type Query, type Sql } from '../sql.js';
+import type { Sql } from '../sql.js';
 import type { PodEventRecord as PodEvent, PruneOptions, PruneResult, SourceDetails as SourceMeta, SourceKind, SourceState, StoreOptions, StoreWriter } from '../interface.js';
 import { BatchBuilder } from './batch.js';
 import { Bridge, PgStoreError } from './bridge.js';
+import { PgSql } from './sql.js';
 import type { Notice } from './worker.js';
 import { SourceBusyError } from '../errors.js';
 import { pruneRequests } from '../prune.js';
@@ -51,7 +52,10 @@ export class PgStore implements StoreWriter {
     this.path = opts.display;
     this.readonly = opts.readonly === true;
     this.batchSize = Math.max(1, opts.batchSize ?? 50_000);
-    this.sql = new PgSql(bridge, this);
+    this.sql = new PgSql(bridge, () => {
+      // A read sees what this process has written: commits in flight go first.
+      if (!this.readonly) this.sync();
+    });
   }
 
   static open(connection: PgConnection, opts: PgStoreOptions): PgStore {
@@ -212,66 +216,4 @@ function openError(err: unknown, display: string): unknown {
   if (err.code === '28P01' || err.code === '28000') return new UserError(`PostgreSQL ${display}: ${err.message}`, 'the user and password (PGPASSWORD or ~/.pgpass)');
   if (err.code === '3D000') return new UserError(`PostgreSQL ${display}: ${err.message}`, 'createdb NAME, or the name of an existing database');
   return new UserError(`cannot connect to PostgreSQL ${display}: ${err.message}`, hint);
-}
-
-/** The read side over the bridge: the same queries as SQLite, in the PostgreSQL dialect. */
-class PgSql implements Sql {
-  readonly dialect = PG;
-  private readonly texts = new Map<Query, { text: string; names: string[] }>();
-  constructor(private readonly bridge: Bridge, private readonly store: PgStore) {}
-
-  private prep(q: Query, params: Params): { text: string; values: unknown[] } {
-    let t = this.texts.get(q);
-    if (t === undefined) this.texts.set(q, (t = positional(q.text(PG))));
-    // A read sees what this process has written: commits in flight go first.
-    if (!this.store.readonly) this.store.sync();
-    return { text: t.text, values: t.names.map((n) => params[n] ?? null) };
-  }
-
-  all<T>(q: Query, params: Params = {}): T[] {
-    return this.bridge.call<T[]>({ op: 'query', ...this.prep(q, params), mode: 'all' });
-  }
-
-  get<T>(q: Query, params: Params = {}): T | undefined {
-    return this.bridge.call<T | null>({ op: 'query', ...this.prep(q, params), mode: 'get' }) ?? undefined;
-  }
-
-  value<T>(q: Query, params: Params = {}): T | undefined {
-    const row = this.get<Record<string, unknown>>(q, params);
-    return row === undefined ? undefined : (Object.values(row)[0] as T);
-  }
-
-  *iterate<T>(q: Query, params: Params = {}): IterableIterator<T> {
-    const cursor = this.bridge.call<number>({ op: 'cursor', ...this.prep(q, params) });
-    try {
-      for (;;) {
-        const rows = this.bridge.call<T[]>({ op: 'next', cursor, rows: 5000 });
-        yield* rows;
-        if (rows.length < 5000) return;
-      }
-    } finally {
-      this.bridge.call({ op: 'closeCursor', cursor });
-    }
-  }
-
-  run(q: Query, params: Params = {}): { changes: number } {
-    return this.bridge.call<{ changes: number }>({ op: 'query', ...this.prep(q, params), mode: 'run' });
-  }
-
-  transaction<T>(fn: () => T): T {
-    const begin = { text: 'BEGIN', values: [] };
-    this.bridge.call({ op: 'query', ...begin, mode: 'run' });
-    try {
-      const r = fn();
-      this.bridge.call({ op: 'query', text: 'COMMIT', values: [], mode: 'run' });
-      return r;
-    } catch (err) {
-      this.bridge.call({ op: 'query', text: 'ROLLBACK', values: [], mode: 'run' });
-      throw err;
-    }
-  }
-
-  vacuum(): void {
-    this.bridge.call({ op: 'query', text: 'VACUUM (ANALYZE) requests', values: [], mode: 'run' });
-  }
 }

@@ -48,6 +48,8 @@ const cursors = new Cursors();
 let client: pg.Client | null = null;
 /** A final failure: every later request fails with it (later batches must not commit after a lost one). */
 let broken: WireError | null = null;
+/** The first open succeeded: from then on a lost connection is retried (before, it is the user's to fix). */
+let opened = false;
 
 async function ensure(): Promise<pg.Client> {
   if (client === null) client = await connect(conn, init.appName, init.readonly);
@@ -100,8 +102,6 @@ async function resilient<T>(fn: (c: pg.Client, again: boolean) => Promise<T>): P
     }
   }
 }
-
-let opened = false;
 
 async function handle(req: Request): Promise<unknown> {
   switch (req.op) {
