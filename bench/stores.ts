@@ -3,6 +3,7 @@
 // files, different pods), then `snatscope report --format json` on what one writer stored. Rows per second are
 // stored rows over wall time. `npm run build && node dist/bench/stores.js [--lines N] [--out DIR]`.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startPg, type PgServer } from '../test/helpers/pg.js';
 import { generate, LOG_POD, NAMESPACE, TRUSTED_CIDR, type GeneratedInput } from './gen.js';
@@ -14,6 +15,8 @@ interface Row {
   rows: number;
   seconds: number;
   rowsPerSec: number;
+  /** CPU seconds of the snatscope processes (not of the PostgreSQL server). */
+  cpuSeconds: number;
 }
 
 interface ReportRow {
@@ -30,14 +33,18 @@ function arg(name: string, fallback: string): string {
 const root = repoRoot();
 const bin = join(root, 'bin', 'snatscope.js');
 
-async function ingest(files: GeneratedInput[], db: (i: number) => string): Promise<number> {
+async function ingest(files: GeneratedInput[], db: (i: number) => string): Promise<{ seconds: number; cpu: number }> {
   const t0 = performance.now();
   const runs = files.map((f, i) =>
     measure(process.execPath, [bin, 'ingest', f.logPath, '--db', db(i), '--topology', f.topologyPath, '--trust', TRUSTED_CIDR,
       '--pod', files.length === 1 ? LOG_POD : `web-${i}`, '--namespace', NAMESPACE, '--quiet'], { cwd: root }),
   );
-  for (const m of await Promise.all(runs)) if (m.code !== 0) throw new Error(`ingest exited ${m.code}: ${m.stderr.trim()}`);
-  return (performance.now() - t0) / 1000;
+  let cpu = 0;
+  for (const m of await Promise.all(runs)) {
+    if (m.code !== 0) throw new Error(`ingest exited ${m.code}: ${m.stderr.trim()}`);
+    cpu += m.cpuSeconds ?? NaN;
+  }
+  return { seconds: (performance.now() - t0) / 1000, cpu };
 }
 
 async function report(db: string): Promise<number> {
@@ -45,6 +52,11 @@ async function report(db: string): Promise<number> {
   const m = await measure(process.execPath, [bin, 'report', '--db', db, '--format', 'json'], { cwd: root });
   if (m.code !== 0) throw new Error(`report exited ${m.code}: ${m.stderr.trim()}`);
   return m.seconds;
+}
+
+/** Node's own start (snatscope --version), to read report times against. */
+async function startup(): Promise<number> {
+  return (await measure(process.execPath, [bin, '--version'], { cwd: root })).seconds;
 }
 
 async function main(): Promise<void> {
@@ -67,28 +79,30 @@ async function main(): Promise<void> {
       return p;
     };
     const sqOne = sq('one');
-    let s = await ingest([one], () => sqOne);
-    results.push({ store: 'sqlite', writers: 1, rows: lines, seconds: s, rowsPerSec: lines / s });
-    s = await ingest(fours, (i) => sq(`four-${i}`));
-    results.push({ store: 'sqlite', writers: 4, rows: 4 * quarter.lines, seconds: s, rowsPerSec: (4 * quarter.lines) / s });
+    const row = (store: Row['store'], writers: number, rows: number, m: { seconds: number; cpu: number }): Row =>
+      ({ store, writers, rows, seconds: m.seconds, rowsPerSec: rows / m.seconds, cpuSeconds: m.cpu });
+    results.push(row('sqlite', 1, lines, await ingest([one], () => sqOne)));
+    results.push(row('sqlite', 4, 4 * quarter.lines, await ingest(fours, (i) => sq(`four-${i}`))));
     reports.push({ store: 'sqlite', rows: lines, seconds: await report(sqOne) });
 
     const pgOne = pg.createDb('bench_one');
-    s = await ingest([one], () => pgOne);
-    results.push({ store: 'postgres', writers: 1, rows: lines, seconds: s, rowsPerSec: lines / s });
+    results.push(row('postgres', 1, lines, await ingest([one], () => pgOne)));
     const pgFour = pg.createDb('bench_four');
-    s = await ingest(fours, () => pgFour);
+    const m4 = await ingest(fours, () => pgFour);
     const stored = Number(pg.psql('bench_four', 'SELECT count(*) FROM requests').trim());
     if (stored !== 4 * quarter.lines) throw new Error(`four writers stored ${stored} rows, expected ${4 * quarter.lines}`);
-    results.push({ store: 'postgres', writers: 4, rows: stored, seconds: s, rowsPerSec: stored / s });
+    results.push(row('postgres', 4, stored, m4));
     pg.psql('bench_one', 'VACUUM ANALYZE');
     reports.push({ store: 'postgres', rows: lines, seconds: await report(pgOne) });
   } finally {
     pg?.destroy();
   }
-  for (const r of results) say(`${r.store.padEnd(8)} ${r.writers} writer(s): ${r.rows} rows in ${r.seconds.toFixed(1)} s = ${Math.round(r.rowsPerSec)} rows/s`);
-  for (const r of reports) say(`${r.store.padEnd(8)} report --format json over ${r.rows} rows: ${r.seconds.toFixed(2)} s`);
-  writeFileSync(join(out, 'stores.json'), JSON.stringify({ lines, ingest: results, report: reports }, null, 2) + '\n');
+  for (const r of results) say(`${r.store.padEnd(8)} ${r.writers} writer(s): ${r.rows} rows in ${r.seconds.toFixed(1)} s = ${Math.round(r.rowsPerSec)} rows/s (snatscope CPU ${r.cpuSeconds.toFixed(1)} s)`);
+  const start = await startup();
+  for (const r of reports) say(`${r.store.padEnd(8)} report --format json over ${r.rows} rows: ${r.seconds.toFixed(2)} s (snatscope --version: ${start.toFixed(2)} s)`);
+  // The machine is shared: the load average says how far the figures are from an idle one.
+  say(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+  writeFileSync(join(out, 'stores.json'), JSON.stringify({ lines, cores: cpus().length, loadAverage: loadavg(), ingest: results, report: reports }, null, 2) + '\n');
 }
 
 main().catch((err: unknown) => {
