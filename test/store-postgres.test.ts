@@ -96,6 +96,33 @@ describe.skipIf(pgb.skip)('PostgreSQL store', () => {
     expect(pgb.rows(foreign, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).toEqual(['1']);
   });
 
+  it('a commit that fails is thrown by the next flush, and nothing after it commits', () => {
+    const db = pgb.fresh('failing');
+    const s = openPg(db);
+    const src = s.source('file:f:1', 'file', { pod: 'web-1', path: '/tmp/f.log' });
+    const batch = (from: number) => {
+      for (let i = from; i < from + 100; i++) s.add(src.id, requestRow({ target: `/f/${i}` }));
+      s.advance(src.id, from + 100);
+      s.flush();
+    };
+    batch(0);
+    s.sql.all({ text: () => 'SELECT 1' }); // a read waits for the commits in flight
+    pgb.server!.psql('failing', 'ALTER TABLE writers RENAME TO writers_gone');
+    batch(100); // handed over; its transaction fails on the server
+    let thrown: unknown;
+    try {
+      batch(200);
+      s.close();
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as Error | undefined)?.message).toMatch(/relation "writers" does not exist/);
+    s.abandon();
+    expect(pgb.num(db, 'SELECT count(*) FROM requests')).toBe(100);
+    expect(pgb.num(db, 'SELECT lines FROM sources')).toBe(100);
+    expect(pgb.num(db, 'SELECT sum(requests) FROM rollups')).toBe(100);
+  });
+
   it('stores text that COPY must escape as it came, and reads it back through the view', () => {
     const db = pgb.fresh('text');
     const s = openPg(db);
