@@ -5,11 +5,19 @@
 // positions, unparsed counts and samples, snapshots and events, and this writer's batch number.
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { INSERT_COLUMNS } from '../row-columns.js';
 import type { Batch } from './batch.js';
 
-const COPY_SQL =
-  'COPY requests (time, source, pod, class, remote_addr, owner, client, client_class, method, target_text, protocol, ' +
-  'status, bytes, referer, user_agent, xff, request_ms, upstream_addr) FROM STDIN';
+/** The columns copyText() writes, in its order. */
+const COPY_COLUMNS = [
+  'time', 'source', 'pod', 'class', 'remote_addr', 'owner', 'client', 'client_class', 'method', 'target_text', 'protocol',
+  'status', 'bytes', 'referer', 'user_agent', 'xff', 'request_ms', 'upstream_addr',
+];
+const COPY_SQL = `COPY requests (${COPY_COLUMNS.join(', ')}) FROM STDIN`;
+// The request fields are one table (src/fields.ts -> INSERT_COLUMNS): a field added there is added here too.
+if ([...COPY_COLUMNS].sort().join() !== [...INSERT_COLUMNS].sort().join()) {
+  throw new Error(`PostgreSQL COPY writes ${COPY_COLUMNS.join(',')} but requests has ${INSERT_COLUMNS.join(',')}: update db/pg/batch.ts and db/pg/commit.ts`);
+}
 const MAX_SAMPLES = 3;
 
 /** Local dictionary ids -> database ids, kept across batches of one writer. */

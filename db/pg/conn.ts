@@ -3,7 +3,8 @@
 // means (connection lost and worth retrying, a conflict to retry, or final).
 import pg from 'pg';
 import type { PgConnection } from '../location.js';
-import { MIGRATION_LOCK, PG_MIGRATIONS, SOURCE_LOCK } from './schema.js';
+import { REQUESTS_VIEW, requestsViewSql } from '../row-columns.js';
+import { MIGRATION_LOCK, PG_MIGRATIONS, PG_UTC, SOURCE_LOCK } from './schema.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -81,6 +82,15 @@ export async function migrate(client: pg.Client): Promise<number> {
       await client.query(PG_MIGRATIONS[v]);
       await client.query('INSERT INTO snatscope_migrations (version) VALUES ($1)', [v + 1]);
       if (v === 0) await client.query("INSERT INTO meta (key, value) VALUES ('created', $1)", [new Date().toISOString()]);
+    }
+    // requests_v as this build derives it from the field table (as db/open.ts does for SQLite): a database written
+    // before a field or class was added reads with the new view, its data untouched.
+    const want = requestsViewSql(PG_UTC);
+    const have = await client.query<{ def: string | null }>('SELECT obj_description(to_regclass($1), $2) AS def', [REQUESTS_VIEW, 'pg_class']);
+    if (have.rows[0].def !== want) {
+      await client.query(`DROP VIEW IF EXISTS ${REQUESTS_VIEW}`);
+      await client.query(want);
+      await client.query(`COMMENT ON VIEW ${REQUESTS_VIEW} IS ${pgLiteral(want)}`);
     }
     await client.query('COMMIT');
     return v;
@@ -163,4 +173,9 @@ export async function reclaim(client: pg.Client, ids: Iterable<number>): Promise
 export async function committedSeq(client: pg.Client, writer: string): Promise<number> {
   const r = await client.query<{ seq: number }>('SELECT seq FROM writers WHERE writer = $1', [writer]);
   return r.rows[0]?.seq ?? 0;
+}
+
+/** A SQL string literal (for the view's own text in its COMMENT; no user input reaches it). */
+function pgLiteral(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
 }

@@ -162,6 +162,9 @@ export const PG_MIGRATIONS: readonly string[] = [
   `,
 ];
 
+/** requests_v's utc column on PostgreSQL (db/row-columns.ts derives the rest of the view for both backends). */
+export const PG_UTC = (col: string): string => `to_timestamp(${col} / 1000.0) AT TIME ZONE 'UTC'`;
+
 // The numbering is shared: a migration added to one backend is added to the other.
 if (PG_MIGRATIONS.length !== MIGRATIONS.length) {
   throw new Error(`PostgreSQL has ${PG_MIGRATIONS.length} migrations, SQLite ${MIGRATIONS.length}: add the missing one to db/pg/schema.ts`);
