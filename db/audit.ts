@@ -1,9 +1,11 @@
 // Read-side queries for reports and audits beyond the base report (db/queries.ts): requests per minute by class,
 // SNAT sources (per-minute snat_rollups), stored topology/services, pod events, source coverage and the request
-// rows of a window, including what prune (db/prune.ts, the write side) recorded. Reads only, on either backend
-// (db/sql.ts); every statement is prepared once per connection.
+// rows of a window, including what prune (db/prune.ts, the write side) recorded. Reads only; every statement is
+// prepared once per connection.
 
-import { asSql, query, type Readable } from './sql.js';
+import { windowParams } from './queries.js';
+import { perSql, type Readable, type Stmt } from './sql.js';
+import { NODE_ID } from '../src/classes.js';
 import type { PodEventKind, SourceKind } from './interface.js';
 import { PRUNED_KEY, SPAN_KEY } from './meta.js';
 
@@ -40,6 +42,8 @@ export interface AuditRow {
   client: string | null;
   clientCls: number | null;
   status: number;
+  /** X-Forwarded-For as logged (null when absent or "-"). */
+  xff: string | null;
   namespace: string;
   pod: string;
   container: string;
@@ -73,60 +77,92 @@ const MAX_T = 8.64e15;
 const FILTER =
   '(CAST(@ns AS TEXT) IS NULL OR p.namespace = @ns) AND (CAST(@pod AS TEXT) IS NULL OR p.pod = @pod) AND (CAST(@node AS TEXT) IS NULL OR p.node = @node)';
 
-const Q = {
-  minutes: query(
-    () => `SELECT r.minute AS minute, r.class AS cls, sum(r.requests) AS requests FROM rollups r JOIN pods p ON p.id = r.pod
+interface Statements {
+  minutes: Stmt;
+  snat: Stmt;
+  pruned: Stmt;
+  hints: Stmt;
+  snatRollup: Stmt;
+  rows: Stmt;
+  topology: Stmt;
+  services: Stmt;
+  events: Stmt;
+  spans: Stmt;
+  meta: Stmt;
+  metaLike: Stmt;
+  podOf: Stmt;
+}
+
+const statements = perSql((db, d): Statements => ({
+  minutes: db.prepare(
+    `SELECT r.minute AS minute, r.class AS cls, sum(r.requests) AS requests FROM rollups r JOIN pods p ON p.id = r.pod
      WHERE r.minute >= @fromMin AND r.minute < @untilMin AND ${FILTER} GROUP BY r.minute, r.class ORDER BY r.minute, r.class`,
   ),
-  snat: query(
-    (d) => `SELECT so.s AS owner, r.remote_addr AS addr, NULLIF(p.node, '') AS "podNode", count(*) AS requests
-     FROM ${d.requestsInWindow} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
-     WHERE r.class = 0 AND r.time >= @from AND r.time < @until AND ${FILTER}
-     GROUP BY so.s, r.remote_addr, p.node ORDER BY ${d.asc('so.s')}, ${d.asc('r.remote_addr')}, ${d.asc('p.node')}`,
+  snat: db.prepare(
+    `SELECT owner, addr, "podNode", sum(n) AS requests FROM (
+       SELECT so.s AS owner, r.remote_addr AS addr, NULLIF(p.node, '') AS "podNode", count(*) AS n
+       FROM ${d.requestsInWindow} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
+       WHERE r.class = ${NODE_ID} AND r.time >= @from AND r.time < @until AND ${FILTER}
+       GROUP BY so.s, r.remote_addr, p.node
+       UNION ALL
+       SELECT so.s, x.addr, NULLIF(p.node, ''), sum(x.requests)
+       FROM pruned_seconds x JOIN pods p ON p.id = x.pod LEFT JOIN strings so ON so.id = x.owner
+       WHERE x.class = ${NODE_ID} AND x.second >= @fromSec AND x.second < @untilSec AND ${FILTER}
+       GROUP BY so.s, x.addr, p.node
+     ) u GROUP BY owner, addr, "podNode" ORDER BY ${d.asc('owner')}, ${d.asc('addr')}, ${d.asc('"podNode"')}`,
   ),
-  snatRollup: query(
-    (d) => `SELECT so.s AS owner, x.addr, NULLIF(p.node, '') AS "podNode", sum(x.requests) AS requests
+  hints: db.prepare(
+    `SELECT r.remote_addr AS addr, r.class AS cls, count(*) AS requests,
+            sum(CASE WHEN r.client IS NULL AND r.xff IS NOT NULL AND r.xff NOT IN ('', '-') THEN 1 ELSE 0 END) AS untrusted, count(r.client) AS recovered
+     FROM ${d.requestsInWindow} JOIN pods p ON p.id = r.pod
+     WHERE r.time >= @from AND r.time < @until AND ${FILTER}
+       AND ((r.client IS NULL AND r.xff IS NOT NULL AND r.xff NOT IN ('', '-')) OR r.remote_addr LIKE '127.%' OR r.remote_addr = '::1')
+     GROUP BY r.remote_addr, r.class`,
+  ),
+  pruned: db.prepare(
+    `SELECT x.second * 1000 AS time, x.class AS cls, x.addr, so.s AS owner, x.requests, x.recovered,
+            p.namespace, p.pod, p.container, p.node
+     FROM pruned_seconds x JOIN pods p ON p.id = x.pod LEFT JOIN strings so ON so.id = x.owner
+     WHERE x.second >= @fromSec AND x.second < @untilSec AND ${FILTER} ORDER BY x.second`,
+  ),
+  snatRollup: db.prepare(
+    `SELECT so.s AS owner, x.addr, NULLIF(p.node, '') AS "podNode", sum(x.requests) AS requests
      FROM snat_rollups x JOIN pods p ON p.id = x.pod LEFT JOIN strings so ON so.id = x.owner
      WHERE x.minute >= @fromMin AND x.minute < @untilMin AND ${FILTER}
      GROUP BY so.s, x.addr, p.node ORDER BY ${d.asc('so.s')}, ${d.asc('x.addr')}, ${d.asc('p.node')}`,
   ),
-  rows: query(
-    (d) => `SELECT r.time, r.class AS cls, r.remote_addr AS "remoteAddr", so.s AS owner, r.client, r.client_class AS "clientCls",
-            r.status, p.namespace, p.pod, p.container, p.node
+  rows: db.prepare(
+    `SELECT r.time, r.class AS cls, r.remote_addr AS "remoteAddr", so.s AS owner, r.client, r.client_class AS "clientCls",
+            r.status, r.xff, p.namespace, p.pod, p.container, p.node
      FROM ${d.requestsInWindow} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
      WHERE r.time >= @from AND r.time < @until AND ${FILTER} ORDER BY r.time, r.id`,
   ),
-  topology: query(
-    () => `SELECT json FROM topology ORDER BY CASE WHEN time <= @at THEN 0 ELSE 1 END,
+  topology: db.prepare(
+    `SELECT json FROM topology ORDER BY CASE WHEN time <= @at THEN 0 ELSE 1 END,
        CASE WHEN time <= @at THEN -time ELSE time END, id DESC LIMIT 1`,
-  ),
-  // Grouped per (namespace, name), or per row when a service has no name.
-  services: query(
-    (d) => `SELECT s.json FROM services s WHERE s.id IN (
+  ).pluck(),
+  services: db.prepare(
+    `SELECT s.json FROM services s WHERE s.id IN (
        SELECT coalesce(max(CASE WHEN time <= @at THEN id END), min(id)) FROM services
        GROUP BY coalesce(namespace, ''), name, CASE WHEN name IS NULL THEN id END
      ) ORDER BY ${d.asc('s.namespace')}, ${d.asc('s.name')}`,
-  ),
-  events: query(
-    () => `SELECT time, namespace, pod, container, event, detail FROM pod_events
+  ).pluck(),
+  events: db.prepare(
+    `SELECT time, namespace, pod, container, event, detail FROM pod_events
      WHERE time < @until AND (CAST(@ns AS TEXT) IS NULL OR namespace = @ns) AND (CAST(@pod AS TEXT) IS NULL OR pod = @pod) ORDER BY time, id`,
   ),
-  spans: query(
-    (d) => `SELECT s.id, s.key, s.kind, coalesce(p.namespace, s.namespace) AS namespace, coalesce(p.pod, s.pod) AS pod,
+  spans: db.prepare(
+    `SELECT s.id, s.key, s.kind, coalesce(p.namespace, s.namespace) AS namespace, coalesce(p.pod, s.pod) AS pod,
             s.container, s.path, x.pod AS "podRef", x.first, x.last
      FROM sources s
      LEFT JOIN (SELECT source, pod, min(time) AS first, max(time) AS last FROM requests GROUP BY source, pod) x ON x.source = s.id
      LEFT JOIN pods p ON p.id = x.pod
      ORDER BY s.id, ${d.asc('p.namespace')}, ${d.asc('p.pod')}`,
   ),
-  meta: query(() => 'SELECT value FROM meta WHERE key = @key'),
-  metaLike: query((d) => `SELECT key, value FROM meta WHERE key${d.c} >= @lo AND key${d.c} < @hi`),
-  podOf: query(() => 'SELECT namespace, pod FROM pods WHERE id = @id'),
-  nextRow: query(
-    (d) => `SELECT min(r.time) FROM ${d.requestsInWindow} JOIN pods p ON p.id = r.pod
-     WHERE r.time > @from AND r.time < @until AND p.namespace = @ns AND p.pod = @pod`,
-  ),
-};
+  meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+  metaLike: db.prepare(`SELECT key, value FROM meta WHERE key${d.c} >= ? AND key${d.c} < ?`),
+  podOf: db.prepare('SELECT namespace, pod FROM pods WHERE id = ?'),
+}));
 
 function params(f: PodFilter) {
   return {
@@ -143,7 +179,7 @@ function params(f: PodFilter) {
 /** Requests per minute and class from the rollups (kept by prune), minutes overlapping the window. */
 export function minuteClasses(db: Readable, f: PodFilter = {}): MinuteClassRow[] {
   const p = params(f);
-  return asSql(db).all(Q.minutes, { fromMin: p.fromMin, untilMin: p.untilMin, ns: p.ns, pod: p.pod, node: p.node }) as MinuteClassRow[];
+  return statements(db).minutes.all({ fromMin: p.fromMin, untilMin: p.untilMin, ns: p.ns, pod: p.pod, node: p.node }) as MinuteClassRow[];
 }
 
 /**
@@ -152,18 +188,56 @@ export function minuteClasses(db: Readable, f: PodFilter = {}): MinuteClassRow[]
  */
 export function snatSources(db: Readable, f: PodFilter = {}): SnatSourceRow[] {
   const p = params(f);
-  const sql = asSql(db);
+  const st = statements(db);
   const wholeMinutes = (f.from === undefined || f.from % 60000 === 0) && (f.until === undefined || f.until % 60000 === 0);
   if (wholeMinutes) {
-    return sql.all(Q.snatRollup, { fromMin: p.fromMin, untilMin: p.untilMin, ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
+    return st.snatRollup.all({ fromMin: p.fromMin, untilMin: p.untilMin, ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
   }
-  return sql.all(Q.snat, { from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
+  return st.snat.all({ ...windowParams(p.from, p.until), ns: p.ns, pod: p.pod, node: p.node }) as SnatSourceRow[];
+}
+
+/** Per remote address and class: rows with X-Forwarded-For and no recovered client, and every loopback row. */
+export interface HintCountRow {
+  addr: string;
+  cls: number;
+  requests: number;
+  /** With X-Forwarded-For and no client recovered. */
+  untrusted: number;
+  recovered: number;
+}
+
+/** What the trust and loopback hints need, aggregated in SQL (no pass over every row in time order). */
+export function hintCounts(db: Readable, f: PodFilter): HintCountRow[] {
+  const p = params(f);
+  return statements(db).hints.all({ from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as HintCountRow[];
+}
+
+/** What prune kept of deleted rows: counts per second, pod and class (with owner and address for class node). */
+export interface PrunedCount {
+  /** Start of the second, ms. */
+  time: number;
+  cls: number;
+  /** The remote address for class node, '' otherwise. */
+  addr: string;
+  owner: string | null;
+  requests: number;
+  recovered: number;
+  namespace: string;
+  pod: string;
+  container: string;
+  node: string;
+}
+
+/** The pruned counts of a window, oldest first (streamed); whole seconds overlapping the window. */
+export function prunedCounts(db: Readable, f: PodFilter): IterableIterator<PrunedCount> {
+  const p = params(f);
+  return statements(db).pruned.iterate({ ...windowParams(p.from, p.until), ns: p.ns, pod: p.pod, node: p.node }) as IterableIterator<PrunedCount>;
 }
 
 /** The request rows of a window in time order (streamed, not loaded at once). */
 export function auditRows(db: Readable, f: PodFilter): IterableIterator<AuditRow> {
   const p = params(f);
-  return asSql(db).iterate(Q.rows, { from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as IterableIterator<AuditRow>;
+  return statements(db).rows.iterate({ from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as IterableIterator<AuditRow>;
 }
 
 /**
@@ -171,18 +245,18 @@ export function auditRows(db: Readable, f: PodFilter): IterableIterator<AuditRow
  * after the fact), parsed; null when none is stored.
  */
 export function latestTopology(db: Readable, at = MAX_T): unknown {
-  const json = asSql(db).value(Q.topology, { at }) as string | undefined;
+  const json = statements(db).topology.get({ at }) as string | undefined;
   return json === undefined ? null : (JSON.parse(json) as unknown);
 }
 
 /** Each stored service's newest snapshot at or before `at` (else its first one), parsed JSON. */
 export function storedServices(db: Readable, at = MAX_T): unknown[] {
-  return asSql(db).all<{ json: string }>(Q.services, { at }).map((r) => JSON.parse(r.json) as unknown);
+  return (statements(db).services.all({ at }) as string[]).map((j) => JSON.parse(j) as unknown);
 }
 
 /** Pod and stream events before `until`, oldest first (earlier ones give the state at the window start). */
 export function podEvents(db: Readable, f: { until?: number; namespace?: string; pod?: string }): StoredPodEvent[] {
-  return asSql(db).all(Q.events, { until: f.until ?? MAX_T, ns: f.namespace ?? null, pod: f.pod ?? null }) as StoredPodEvent[];
+  return statements(db).events.all({ until: f.until ?? MAX_T, ns: f.namespace ?? null, pod: f.pod ?? null }) as StoredPodEvent[];
 }
 
 /**
@@ -190,13 +264,13 @@ export function podEvents(db: Readable, f: { until?: number; namespace?: string;
  * of those requests; spans of pruned rows come from what prune recorded. Sources without rows appear once.
  */
 export function sourceSpans(db: Readable): SourceSpan[] {
-  const sql = asSql(db);
+  const st = statements(db);
   const kept = new Map<string, [number, number]>();
-  for (const { key, value } of sql.all(Q.metaLike, { lo: SPAN_KEY, hi: SPAN_KEY + '\uffff' }) as { key: string; value: string }[]) {
+  for (const { key, value } of st.metaLike.all(SPAN_KEY, SPAN_KEY + '\uffff') as { key: string; value: string }[]) {
     const [a, b] = value.split(',').map(Number);
     kept.set(key.slice(SPAN_KEY.length), [a, b]);
   }
-  const rows = sql.all(Q.spans) as (SourceSpan & { podRef: number | null })[];
+  const rows = st.spans.all() as (SourceSpan & { podRef: number | null })[];
   const seen = new Set<string>();
   const out: SourceSpan[] = [];
   for (const { podRef, ...s } of rows) {
@@ -216,7 +290,7 @@ export function sourceSpans(db: Readable): SourceSpan[] {
       if (seen.has(k)) continue;
       const [id, ref] = k.split(':').map(Number);
       const src = byId.get(id);
-      const p = sql.get(Q.podOf, { id: ref }) as { namespace: string; pod: string } | undefined;
+      const p = st.podOf.get(ref) as { namespace: string; pod: string } | undefined;
       if (!src || !p) continue;
       out.push({ id, key: src.key, kind: src.kind, namespace: p.namespace, pod: p.pod, container: src.container, path: src.path, first: a, last: b });
     }
@@ -226,11 +300,18 @@ export function sourceSpans(db: Readable): SourceSpan[] {
 
 /** Request rows older than this (ms) were deleted by prune; null when never pruned. */
 export function prunedBefore(db: Readable): number | null {
-  const v = asSql(db).value(Q.meta, { key: PRUNED_KEY }) as string | undefined;
+  const v = statements(db).meta.get(PRUNED_KEY) as string | undefined;
   return v === undefined ? null : Number(v);
 }
 
+const nextRow = perSql((db, d) =>
+  db.prepare(
+    `SELECT min(r.time) FROM ${d.requestsInWindow} JOIN pods p ON p.id = r.pod
+     WHERE r.time > @from AND r.time < @until AND p.namespace = @ns AND p.pod = @pod`,
+  ).pluck(),
+);
+
 /** Time of the first request of a pod after `after` (ms), before `until`; null when none. */
 export function firstRequestAfter(db: Readable, namespace: string, pod: string, after: number, until: number): number | null {
-  return asSql(db).value<number | null>(Q.nextRow, { from: after, until, ns: namespace, pod }) ?? null;
+  return (nextRow(db).get({ from: after, until, ns: namespace, pod }) as number | null) ?? null;
 }

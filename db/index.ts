@@ -1,6 +1,5 @@
-// The store of snatscope: THE interface (StoreWriter, db/interface.ts), its SQLite (Store) and PostgreSQL (PgStore,
-// db/pg/) implementations, openStoreAt() choosing by --db (a path or a URL), the schema, the read-side queries
-// for both and the store's error messages.
+// The SQLite store of snatscope: the store (Store, implementing StoreWriter of db/interface.ts), the schema, the
+// read-side queries and the store's error messages.
 
 export { Store } from './store.js';
 export type {
@@ -29,3 +28,4 @@ export type {
   SourceRow,
 } from './queries.js';
 export { isStoreFailure, storeFailure, dbHolders, SourceBusyError } from './errors.js';
+export { snapshotsFor, type StoredSnapshot } from './history.js';

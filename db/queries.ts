@@ -3,8 +3,9 @@
 // both give the same numbers for the same window.
 
 import { classOfId, zeroPerClass, type PerClass } from '../src/classes.js';
-import { asSql, query, SQLITE, type Readable } from './sql.js';
+import { perSql, type Readable, type Stmt } from './sql.js';
 import type { SourceKind } from './interface.js';
+import { PRUNED_KEY } from './meta.js';
 
 export interface ReportFilter {
   /** Window start, ms since epoch, inclusive. */
@@ -27,6 +28,8 @@ export interface ReportTotals {
   snatRatio: number;
   /** Requests whose client was recovered from X-Forwarded-For. */
   recovered: number;
+  /** `recovered` by the class of the address the request came from (the trusted proxy's class). */
+  recoveredByClass: ClassCounts;
 }
 
 export interface ReportPod {
@@ -48,6 +51,8 @@ export interface Report {
   pods: ReportPod[];
   /** Unparsed lines of the matching sources (all sources without a namespace/pod filter); not windowed. */
   unparsed: number;
+  /** What the numbers rest on beyond the request rows, e.g. a window edge resolved to a pruned second. */
+  notes: string[];
 }
 
 export interface UnparsedEntry {
@@ -81,50 +86,88 @@ export interface SourceRow {
 }
 
 /**
- * FROM clause (SQLite) for request rows in a time window without an index on requests.time: reads only the id
- * ranges of the batches overlapping [@from, @until). Still filter `r.time >= @from AND r.time < @until` in WHERE.
- * Queries for both backends use `d.requestsInWindow` (db/sql.ts).
+ * FROM clause for request rows in a time window without an index on requests.time: reads only the id ranges of the
+ * batches overlapping [@from, @until). Still filter `r.time >= @from AND r.time < @until` in WHERE.
  */
-export const REQUESTS_IN_WINDOW = SQLITE.requestsInWindow;
+export const REQUESTS_IN_WINDOW =
+  'batches b JOIN requests r ON r.id BETWEEN b.first_id AND b.last_id AND b.max_time >= @from AND b.min_time < @until';
 
 const MIN_T = -8.64e15;
 const MAX_T = 8.64e15;
-// CAST: PostgreSQL must know a parameter's type where it is first used (here IS NULL); SQLite is indifferent.
 const POD_FILTER = '(CAST(@ns AS TEXT) IS NULL OR p.namespace = @ns) AND (CAST(@pod AS TEXT) IS NULL OR p.pod = @pod)';
 
-const Q = {
-  rollup: query(
-    () => `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec FROM (
+interface Statements {
+  rollup: Stmt;
+  rows: Stmt;
+  extent: Stmt;
+  unparsedAll: Stmt;
+  unparsedFiltered: Stmt;
+  unparsedSummary: Stmt;
+  samples: Stmt;
+  sources: Stmt;
+  prunedBefore: Stmt;
+}
+
+/**
+ * Bind values of a [from, until) window over request rows and what prune kept of them (pruned_seconds): rows by
+ * ms, pruned counts by whole second, so an edge inside a pruned second takes that whole second (`prunedEdges`).
+ */
+export function windowParams(from: number, until: number): { from: number; until: number; fromSec: number; untilSec: number } {
+  return { from, until, fromSec: Math.floor(from / 1000), untilSec: Math.ceil(until / 1000) };
+}
+
+/** Window edges that fall inside a pruned second (resolved to the whole second): what a report says about them. */
+export function prunedEdges(db: Readable, from: number | null, until: number | null): string[] {
+  const v = statements(db).prunedBefore.get() as string | undefined;
+  if (v === undefined) return [];
+  const pruned = Number(v);
+  const out: string[] = [];
+  for (const [name, t, to] of [['start', from, Math.floor], ['end', until, Math.ceil]] as const) {
+    if (t === null || t % 1000 === 0 || t >= pruned) continue;
+    out.push(`the window ${name} ${new Date(t).toISOString()} is inside pruned data, kept per second: counted ${name === 'start' ? 'from' : 'until'} ${new Date(to(t / 1000) * 1000).toISOString()}`);
+  }
+  return out;
+}
+
+const statements = perSql((db, d): Statements => ({
+  rollup: db.prepare(
+    `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec FROM (
        SELECT r.pod, r.class, sum(r.requests) AS n, sum(r.recovered) AS rec FROM rollups r
        WHERE r.minute >= @fromMin AND r.minute < @untilMin GROUP BY r.pod, r.class
      ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER}`,
   ),
-  rows: query(
-    (d) => `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec FROM (
+  rows: db.prepare(
+    `SELECT p.namespace, p.pod, p.node, x.class, sum(x.n) AS n, sum(x.rec) AS rec FROM (
        SELECT r.pod, r.class, count(*) AS n, count(r.client) AS rec
        FROM ${d.requestsInWindow}
        WHERE r.time >= @from AND r.time < @until
        GROUP BY r.pod, r.class
-     ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER}`,
+       UNION ALL
+       SELECT s.pod, s.class, sum(s.requests), sum(s.recovered) FROM pruned_seconds s
+       WHERE s.second >= @fromSec AND s.second < @untilSec GROUP BY s.pod, s.class
+     ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER} GROUP BY x.pod, x.class`,
   ),
-  extent: query(
-    () => `SELECT min(r.minute) AS lo, max(r.minute) AS hi FROM rollups r JOIN pods p ON p.id = r.pod
+  prunedBefore: db.prepare(`SELECT value FROM meta WHERE key = '${PRUNED_KEY}'`).pluck(),
+  extent: db.prepare(
+    `SELECT min(r.minute) AS lo, max(r.minute) AS hi FROM rollups r JOIN pods p ON p.id = r.pod
      WHERE r.minute >= @fromMin AND r.minute < @untilMin AND ${POD_FILTER}`,
   ),
-  unparsedAll: query(() => 'SELECT coalesce(sum(count), 0) FROM unparsed'),
-  unparsedFiltered: query(
-    () => `SELECT coalesce(sum(u.count), 0) FROM unparsed u JOIN sources p ON p.id = u.source WHERE ${POD_FILTER}`,
-  ),
-  unparsedSummary: query(
-    (d) => `SELECT u.source AS "sourceId", s.key AS source, s.kind, s.namespace, s.pod, s.container, u.reason, u.count
+  unparsedAll: db.prepare('SELECT coalesce(sum(count), 0) FROM unparsed').pluck(),
+  unparsedFiltered: db
+    .prepare(
+      `SELECT coalesce(sum(u.count), 0) FROM unparsed u JOIN sources p ON p.id = u.source WHERE ${POD_FILTER}`,
+    )
+    .pluck(),
+  unparsedSummary: db.prepare(
+    `SELECT u.source AS "sourceId", s.key AS source, s.kind, s.namespace, s.pod, s.container, u.reason, u.count
      FROM unparsed u JOIN sources s ON s.id = u.source ORDER BY u.source, ${d.asc('u.reason')}`,
   ),
-  samples: query(() => 'SELECT source, reason, sample FROM unparsed_samples ORDER BY id'),
-  sources: query(
-    () => `SELECT id, key, kind, namespace, pod, container, container_id AS "containerId", node, path, lines, cursor,
+  samples: db.prepare('SELECT source, reason, sample FROM unparsed_samples ORDER BY id'),
+  sources: db.prepare(
+    `SELECT id, key, kind, namespace, pod, container, container_id AS "containerId", node, path, lines, cursor,
             format, envelope, first_seen AS "firstSeen", last_seen AS "lastSeen" FROM sources ORDER BY id`,
   ),
-};
+}));
 
 function zeroClasses(): ClassCounts {
   return zeroPerClass();
@@ -136,7 +179,7 @@ function iso(ms: number | null): string | null {
 
 /** The per-pod SNAT report over an optional window and namespace/pod filter. */
 export function report(db: Readable, filter: ReportFilter = {}): Report {
-  const sql = asSql(db);
+  const st = statements(db);
   const from = filter.from ?? null;
   const until = filter.until ?? null;
   const ns = filter.namespace ?? null;
@@ -149,12 +192,12 @@ export function report(db: Readable, filter: ReportFilter = {}): Report {
 
   const rows = (
     useRollups
-      ? sql.all(Q.rollup, { fromMin, untilMin, ns, pod: podName })
-      : sql.all(Q.rows, { from: from ?? MIN_T, until: until ?? MAX_T, ns, pod: podName })
+      ? st.rollup.all({ fromMin, untilMin, ns, pod: podName })
+      : st.rows.all({ ...windowParams(from ?? MIN_T, until ?? MAX_T), ns, pod: podName })
   ) as { namespace: string; pod: string; node: string; class: number; n: number; rec: number }[];
 
   const byPod = new Map<string, ReportPod>();
-  const totals: ReportTotals = { requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
+  const totals: ReportTotals = { requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0, recoveredByClass: zeroClasses() };
   for (const r of rows) {
     const key = `${r.namespace}\u0000${r.pod}`;
     let p = byPod.get(key);
@@ -170,6 +213,7 @@ export function report(db: Readable, filter: ReportFilter = {}): Report {
     totals.requests += r.n;
     totals.classes[cls] += r.n;
     totals.recovered += r.rec;
+    totals.recoveredByClass[cls] += r.rec;
   }
   const pods = [...byPod.values()].sort((a, b) =>
     a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0,
@@ -180,25 +224,25 @@ export function report(db: Readable, filter: ReportFilter = {}): Report {
   let lo = from;
   let hi = until;
   if (lo === null || hi === null) {
-    const e = sql.get(Q.extent, { fromMin, untilMin, ns, pod: podName }) as { lo: number | null; hi: number | null };
+    const e = st.extent.get({ fromMin, untilMin, ns, pod: podName }) as { lo: number | null; hi: number | null };
     if (lo === null && e.lo !== null) lo = e.lo * 60000;
     if (hi === null && e.hi !== null) hi = (e.hi + 1) * 60000;
   }
   const unparsed = (
-    ns === null && podName === null ? sql.value(Q.unparsedAll) : sql.value(Q.unparsedFiltered, { ns, pod: podName })
+    ns === null && podName === null ? st.unparsedAll.get() : st.unparsedFiltered.get({ ns, pod: podName })
   ) as number;
-  return { from: iso(lo), to: iso(hi), totals, pods, unparsed };
+  return { from: iso(lo), to: iso(hi), totals, pods, unparsed, notes: useRollups ? [] : prunedEdges(db, from, until) };
 }
 
 /** Unparsed line counts per source and reason, with the kept samples. */
 export function unparsedSummary(db: Readable): UnparsedEntry[] {
-  const sql = asSql(db);
-  const entries = (sql.all(Q.unparsedSummary) as Omit<UnparsedEntry, 'samples'>[]).map(
+  const st = statements(db);
+  const entries = (st.unparsedSummary.all() as Omit<UnparsedEntry, 'samples'>[]).map(
     (e): UnparsedEntry => ({ ...e, samples: [] }),
   );
   const byKey = new Map<string, UnparsedEntry>();
   for (const e of entries) byKey.set(`${e.sourceId}\u0000${e.reason}`, e);
-  for (const s of sql.all(Q.samples) as { source: number; reason: string; sample: string }[]) {
+  for (const s of st.samples.all() as { source: number; reason: string; sample: string }[]) {
     byKey.get(`${s.source}\u0000${s.reason}`)?.samples.push(s.sample);
   }
   return entries;
@@ -206,5 +250,5 @@ export function unparsedSummary(db: Readable): UnparsedEntry[] {
 
 /** All sources with their committed positions. */
 export function sources(db: Readable): SourceRow[] {
-  return asSql(db).all(Q.sources) as SourceRow[];
+  return statements(db).sources.all() as SourceRow[];
 }

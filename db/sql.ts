@@ -129,3 +129,47 @@ export function positional(text: string): { text: string; names: string[] } {
   });
   return { text: out, names };
 }
+
+/** A statement over either backend, shaped like better-sqlite3's (named @params, or positional ? args). */
+export interface Stmt {
+  all(...args: unknown[]): unknown[];
+  get(...args: unknown[]): unknown;
+  iterate(...args: unknown[]): IterableIterator<unknown>;
+  run(...args: unknown[]): { changes: number };
+  /** The first column only (get() returns it instead of the row). */
+  pluck(): Stmt;
+}
+
+function stmt(sql: Sql, text: string, pluck = false): Stmt {
+  let n = 0;
+  const named = text.replace(/\?/g, () => `@p${++n}`);
+  const q = query(() => named);
+  const params = (args: unknown[]): Params => {
+    if (n === 0) return (args[0] as Params | undefined) ?? {};
+    const p: Params = {};
+    args.forEach((a, i) => (p[`p${i + 1}`] = a));
+    return p;
+  };
+  const first = (row: unknown) => (row === undefined || row === null ? undefined : Object.values(row as object)[0]);
+  return {
+    all: (...a) => (pluck ? sql.all(q, params(a)).map(first) : sql.all(q, params(a))),
+    get: (...a) => (pluck ? sql.value(q, params(a)) : sql.get(q, params(a))),
+    iterate: (...a) => sql.iterate(q, params(a)),
+    run: (...a) => sql.run(q, params(a)),
+    pluck: () => stmt(sql, text, true),
+  };
+}
+
+/**
+ * Statements built once per connection (either backend) from texts that may use the connection's dialect:
+ * `perSql((db, d) => ({ x: db.prepare(`... ${d.requestsInWindow} ...`) }))`.
+ */
+export function perSql<T>(build: (db: { prepare(text: string): Stmt }, d: Dialect) => T): (r: Readable) => T {
+  const cache = new WeakMap<Sql, T>();
+  return (r) => {
+    const sql = asSql(r);
+    let s = cache.get(sql);
+    if (s === undefined) cache.set(sql, (s = build({ prepare: (text) => stmt(sql, text) }, sql.dialect)));
+    return s;
+  };
+}

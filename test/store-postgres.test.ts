@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgStore } from '../db/pg/store.js';
+import { MIGRATIONS } from '../db/schema.js';
 import { parseLocation } from '../db/location.js';
 import { backends } from './helpers/backends.js';
 import { runCli, tempDir } from './helpers/cli.js';
@@ -37,7 +38,7 @@ describe.skipIf(pgb.skip)('PostgreSQL store', () => {
     const runs = logs.map((f) => cliAsync(['ingest', f, '--pod', 'web-0', '--db', db, '-q']));
     const results = await Promise.all(runs);
     for (const r of results) expect(r.code, r.stderr).toBe(0);
-    expect(pgb.rows(db, 'SELECT version FROM snatscope_migrations ORDER BY version')).toEqual(['1', '2']);
+    expect(pgb.rows(db, 'SELECT version FROM snatscope_migrations ORDER BY version')).toEqual(MIGRATIONS.map((_, i) => String(i + 1)));
     expect(pgb.num(db, 'SELECT count(*) FROM requests')).toBe(4 * N);
     expect(pgb.num(db, 'SELECT count(DISTINCT target_text) FROM requests')).toBe(4 * N);
     expect(pgb.rows(db, 'SELECT minute, class, requests, bytes FROM rollups')).toEqual([`${Date.UTC(2026, 10, 27, 2, 10) / 60000}|3|${4 * N}|${4 * N * 612}`]);

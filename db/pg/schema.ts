@@ -160,6 +160,19 @@ export const PG_MIGRATIONS: readonly string[] = [
   DROP VIEW requests_v;
   ${REQUESTS_V('coalesce(r.target_text, st.s)')}
   `,
+  // 3: pruned_seconds, what prune deletes per second (db/schema.ts 3). A new database: nothing pruned before it.
+  `
+  CREATE TABLE pruned_seconds (
+    second BIGINT NOT NULL,           -- floor(time / 1000)
+    pod INTEGER NOT NULL,             -- pods.id
+    class SMALLINT NOT NULL,
+    owner INTEGER NOT NULL,           -- strings.id for class node (0 when none named), 0 for other classes
+    addr TEXT NOT NULL,               -- requests.remote_addr for class node, '' for other classes
+    requests BIGINT NOT NULL,
+    recovered BIGINT NOT NULL,
+    PRIMARY KEY (second, pod, class, owner, addr)
+  );
+  `,
 ];
 
 /** requests_v's utc column on PostgreSQL (db/row-columns.ts derives the rest of the view for both backends). */

@@ -222,7 +222,7 @@ export function buildAudit(db: Readable, q: AuditQuery): Audit {
  * The audit's findings over a report's window and filter (what the HTML report shows at the top), from the
  * report's own numbers and period stats plus aggregate queries: no pass over every row in time order.
  */
-export function reportFindings(db: Database.Database, v: ReportView, q: { namespace?: string; pod?: string }): string[] {
+export function reportFindings(db: Readable, v: ReportView, q: { namespace?: string; pod?: string }): string[] {
   const r = v.report;
   if (r.from === null || r.to === null) return [];
   const from = Date.parse(r.from);

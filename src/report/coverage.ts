@@ -6,7 +6,8 @@
 // which is not a gap. Everything else in the window is a gap, with the reason the state at its start gives.
 // Gaps shorter than a second (a watch opening its stream) are not reported.
 import type { Readable } from '../../db/sql.js';
-import { firstRequestAfter, type SourceSpan, type StoredPodEvent } from '../../db/audit.js';
+import { firstRequestAfter, podEvents, sourceSpans, type SourceSpan, type StoredPodEvent } from '../../db/audit.js';
+import type { PodInfo } from '../classify/kube-objects.js';
 
 export interface Gap {
   from: number;
@@ -154,4 +155,43 @@ export function podCoverage(
     gaps,
     deletedAt: deletedInWindow,
   };
+}
+
+/**
+ * Coverage of an audit: every pod with requests in the window, or events, or a saved log overlapping it, narrowed
+ * by the audit's filters (--node by the pod's node: from its requests, else the stored topology).
+ */
+export function auditCoverage(
+  db: Readable,
+  q: { from: number; until: number; namespace?: string; pod?: string; node?: string },
+  withRequests: readonly { namespace: string; pod: string; node: string | null }[],
+  storedPods: readonly PodInfo[],
+): PodCoverage[] {
+  const spans = sourceSpans(db);
+  const eventsOf = new Map<string, StoredPodEvent[]>();
+  for (const e of podEvents(db, { until: q.until, namespace: q.namespace, pod: q.pod })) {
+    const k = `${e.namespace}/${e.pod}`;
+    const l = eventsOf.get(k);
+    if (l) l.push(e);
+    else eventsOf.set(k, [e]);
+  }
+  const nodeOf = new Map<string, string | null>();
+  for (const p of storedPods) nodeOf.set(`${p.namespace}/${p.name}`, p.nodeName);
+  for (const p of withRequests) nodeOf.set(`${p.namespace}/${p.pod}`, p.node);
+  const candidates = new Set<string>([...withRequests.map((p) => `${p.namespace}/${p.pod}`), ...eventsOf.keys()]);
+  for (const s of spans) {
+    if (s.namespace === null || s.pod === null) continue;
+    if (q.namespace && s.namespace !== q.namespace) continue;
+    if (q.pod && s.pod !== q.pod) continue;
+    // A saved log only matters if it overlaps the window; a stream source always does (coverage says how much).
+    if (s.kind !== 'stream' && (s.first === null || s.last! < q.from || s.first >= q.until)) continue;
+    candidates.add(`${s.namespace}/${s.pod}`);
+  }
+  const out: PodCoverage[] = [];
+  for (const k of [...candidates].sort()) {
+    if (q.node && (nodeOf.get(k) ?? null) !== q.node) continue;
+    const slash = k.indexOf('/');
+    out.push(podCoverage(db, { namespace: k.slice(0, slash), pod: k.slice(slash + 1) }, q.from, q.until, eventsOf.get(k) ?? [], spans));
+  }
+  return out;
 }

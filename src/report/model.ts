@@ -2,10 +2,12 @@
 // --by pod|node|service|class, requests per time bucket by class (from the rollups) and the SNAT sources
 // (node addresses seen, per owning node). Built once per report from the store; pure past the queries.
 import type { Readable } from '../../db/sql.js';
-import { report, type ClassCounts, type Report, type ReportPod } from '../../db/index.js';
-import { CLASSES, classOfId, zeroPerClass } from '../classes.js';
+import { report, unparsedSummary, type ClassCounts, type Report, type ReportPod } from '../../db/index.js';
+import { CLASSES, classOfId } from '../classes.js';
 import { minuteClasses, snatSources } from '../../db/audit.js';
-import { servicesOfPods } from './services.js';
+import { servicesOfPods, storedCluster } from './services.js';
+import { changeTimes, periodsFromReport, periodsText, serviceHistories, type PeriodStats } from './periods.js';
+import { addClasses, zeroClasses } from './counts.js';
 
 export type GroupBy = 'pod' | 'node' | 'service' | 'class';
 export const GROUP_BY: readonly GroupBy[] = ['pod', 'node', 'service', 'class'];
@@ -42,6 +44,10 @@ export interface ReportView {
   bucketMinutes: number;
   buckets: TimeBucket[];
   snatSources: SnatSource[];
+  /** Per stored Service selecting pods in the report: its policy periods in the window with their numbers. */
+  policyPeriods: PeriodStats[][];
+  /** Unparsed lines of the matching sources by reason (`format`, `too-long`, ...), largest first; sums to report.unparsed. */
+  unparsedByReason: { reason: string; lines: number }[];
 }
 
 export interface ReportQuery {
@@ -55,13 +61,7 @@ export interface ReportQuery {
 const BUCKET_SIZES = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 10080];
 const MAX_BUCKETS = 180;
 
-export function zeroClasses(): ClassCounts {
-  return zeroPerClass();
-}
-
-function addClasses(into: ClassCounts, c: ClassCounts): void {
-  for (const k of CLASSES) into[k] += c[k];
-}
+export { zeroClasses } from './counts.js';
 
 export function podKey(p: { namespace: string; pod: string }): string {
   return `${p.namespace}/${p.pod}`;
@@ -90,6 +90,7 @@ export function groupRows(db: Readable, r: Report, by: GroupBy, at?: number): Re
       const g: ReportGroup = { key: cls, pods: withCls.map(podKey), requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
       for (const p of withCls) g.classes[cls] += p.classes[cls];
       g.requests = g.classes[cls];
+      g.recovered = r.totals.recoveredByClass[cls];
       g.snatRatio = cls === 'node' && g.requests > 0 ? 1 : 0;
       return g;
     });
@@ -132,6 +133,42 @@ export function timeBuckets(db: Readable, q: ReportQuery, r: Report): { bucketMi
   return { bucketMinutes: size, buckets };
 }
 
+/** Unparsed counts by reason over the sources the report's namespace/pod filter matches (like report.unparsed). */
+export function unparsedReasons(db: Readable, q: { namespace?: string; pod?: string }): { reason: string; lines: number }[] {
+  const by = new Map<string, number>();
+  for (const e of unparsedSummary(db)) {
+    if (q.namespace !== undefined && e.namespace !== q.namespace) continue;
+    if (q.pod !== undefined && e.pod !== q.pod) continue;
+    by.set(e.reason, (by.get(e.reason) ?? 0) + e.count);
+  }
+  return [...by].map(([reason, lines]) => ({ reason, lines })).sort((a, b) => b.lines - a.lines || (a.reason < b.reason ? -1 : 1));
+}
+
+/** "20 unparsed lines (format 18, too-long 2)" */
+export function unparsedLine(v: ReportView): string {
+  const parts = v.unparsedByReason.map((u) => `${u.reason} ${u.lines}`).join(', ');
+  return `${v.report.unparsed} unparsed line${v.report.unparsed === 1 ? '' : 's'}${parts ? ` (${parts})` : ''}`;
+}
+
+/** The Services' policy periods over the report's window (none when the window is empty). */
+function reportPeriods(db: Readable, q: ReportQuery, r: Report): PeriodStats[][] {
+  if (r.from === null || r.to === null) return [];
+  const from = Date.parse(r.from);
+  const until = Date.parse(r.to);
+  const histories = serviceHistories(db, from, until);
+  if (histories.length === 0) return [];
+  const labels = new Map(storedCluster(db, until).pods.map((p) => [`${p.namespace}/${p.name}`, p.labels]));
+  return periodsFromReport(db, from, until, histories, changeTimes(histories), (ns, pod) => labels.get(`${ns}/${pod}`), {
+    namespace: q.namespace,
+    pod: q.pod,
+  });
+}
+
+/** "default/nginx NodePort: Cluster until 19:38:06: SNAT 100% of 120 requests; Local since 19:38:06: ..." per Service. */
+export function serviceLines(periods: PeriodStats[][], from: number, until: number): string[] {
+  return periods.map((p) => `${p[0].service} ${p.at(-1)!.type}: ${periodsText(p, from, until)}`);
+}
+
 /** Builds everything the formats render. */
 export function buildReport(db: Readable, q: ReportQuery): ReportView {
   const base = report(db, { from: q.from, until: q.until, namespace: q.namespace, pod: q.pod });
@@ -149,9 +186,11 @@ export function buildReport(db: Readable, q: ReportQuery): ReportView {
   return {
     report: base,
     by,
+    policyPeriods: reportPeriods(db, q, base),
     groups: groupRows(db, base, by, q.until),
     bucketMinutes,
     buckets,
+    unparsedByReason: base.unparsed > 0 ? unparsedReasons(db, q) : [],
     snatSources: [...merged.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : b.requests - a.requests || (a.addr < b.addr ? -1 : 1))),
   };
 }
@@ -161,6 +200,8 @@ export function reportJson(v: ReportView): Record<string, unknown> {
   const out: Record<string, unknown> = { ...v.report, by: v.by };
   if (v.by !== 'pod') out.groups = v.groups;
   out.snatSources = v.snatSources;
+  out.unparsedByReason = v.unparsedByReason;
+  out.policyPeriods = v.policyPeriods.map((periods) => periods.map((p) => ({ ...p, from: new Date(p.from).toISOString(), until: new Date(p.until).toISOString() })));
   return out;
 }
 

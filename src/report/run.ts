@@ -81,7 +81,7 @@ export function runReport(flags: ReportFlags, now = Date.now()): { text: string;
     const failing = failAbove === undefined ? [] : podsAbove(v.report, failAbove).map((p) => `${p.namespace}/${p.pod} ${formatRatio(p.snatRatio)}`);
     const format = (flags.format ?? 'table') as ReportFormat;
     // The HTML report carries the audit's findings for the same window and filter.
-    const findings = format === 'html' ? reportFindings(store.db, v, { namespace: flags.namespace, pod: flags.pod }) : undefined;
+    const findings = format === 'html' ? reportFindings(store, v, { namespace: flags.namespace, pod: flags.pod }) : undefined;
     return { text: renderReport(v, format, failAbove, findings), failing };
   } finally {
     store.close();
