@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { UserError } from '../../src/errors.js';
 import type { RequestRow, UnparsedReason } from '../../src/types.js';
 import type { PgConnection } from '../location.js';
-import type { Sql } from '../sql.js';
+import { query, type Sql } from '../sql.js';
 import type { PodEventRecord as PodEvent, PruneOptions, PruneResult, SourceDetails as SourceMeta, SourceKind, SourceState, StoreOptions, StoreWriter } from '../interface.js';
 import { BatchBuilder } from './batch.js';
 import { Bridge, PgStoreError } from './bridge.js';
@@ -18,6 +18,7 @@ import { SourceBusyError } from '../errors.js';
 import { pruneRequests } from '../prune.js';
 
 const MAX_SAMPLES = 3;
+const PEEK = query(() => 'SELECT id, lines, cursor FROM sources WHERE key = @key');
 const MAX_SAMPLE_CHARS = 2048;
 /** Rows committed but not yet acknowledged before flush() waits: a short outage is ridden out without blocking. */
 const MAX_INFLIGHT_ROWS = 500_000;
@@ -98,6 +99,14 @@ export class PgStore implements StoreWriter {
       }
       throw err;
     }
+    const k = this.known.get(r.id);
+    return k ? { id: r.id, lines: k.lines, cursor: k.cursor } : r;
+  }
+
+  peekSource(key: string): SourceState | null {
+    this.writable();
+    const r = this.sql.get<SourceState>(PEEK, { key });
+    if (r === undefined) return null;
     const k = this.known.get(r.id);
     return k ? { id: r.id, lines: k.lines, cursor: k.cursor } : r;
   }
