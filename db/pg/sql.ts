@@ -8,13 +8,15 @@ import type { Bridge } from './bridge.js';
 export class PgSql implements Sql {
   readonly dialect = PG;
   private readonly texts = new Map<Query, { text: string; names: string[] }>();
+  /** Inside transaction(): statements run once (not retried on a new connection, which would be outside it). */
+  private inTransaction = false;
   constructor(private readonly bridge: Bridge, private readonly beforeRead: () => void) {}
 
-  private prep(q: Query, params: Params): { text: string; values: unknown[] } {
+  private prep(q: Query, params: Params): { text: string; values: unknown[]; once: boolean } {
     let t = this.texts.get(q);
     if (t === undefined) this.texts.set(q, (t = positional(q.text(PG))));
     this.beforeRead();
-    return { text: t.text, values: t.names.map((n) => params[n] ?? null) };
+    return { text: t.text, values: t.names.map((n) => params[n] ?? null), once: this.inTransaction };
   }
 
   all<T>(q: Query, params: Params = {}): T[] {
@@ -48,15 +50,21 @@ export class PgSql implements Sql {
   }
 
   transaction<T>(fn: () => T): T {
-    const begin = { text: 'BEGIN', values: [] };
-    this.bridge.call({ op: 'query', ...begin, mode: 'run' });
+    this.bridge.call({ op: 'query', text: 'BEGIN', values: [], mode: 'run' });
+    this.inTransaction = true;
     try {
       const r = fn();
-      this.bridge.call({ op: 'query', text: 'COMMIT', values: [], mode: 'run' });
+      this.bridge.call({ op: 'query', text: 'COMMIT', values: [], mode: 'run', once: true });
       return r;
     } catch (err) {
-      this.bridge.call({ op: 'query', text: 'ROLLBACK', values: [], mode: 'run' });
+      try {
+        this.bridge.call({ op: 'query', text: 'ROLLBACK', values: [], mode: 'run', once: true });
+      } catch {
+        // the connection (and with it the transaction) is gone
+      }
       throw err;
+    } finally {
+      this.inTransaction = false;
     }
   }
 

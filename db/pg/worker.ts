@@ -26,8 +26,8 @@ export type Request =
   | { op: 'open' }
   | { op: 'source'; key: string; kind: string; meta: SourceMetaWire; now: number }
   | { op: 'commit'; batch: Batch }
-  | { op: 'query'; text: string; values: unknown[]; mode: 'all' | 'get' | 'run' }
-  | { op: 'cursor'; text: string; values: unknown[] }
+  | { op: 'query'; text: string; values: unknown[]; mode: 'all' | 'get' | 'run'; once?: boolean }
+  | { op: 'cursor'; text: string; values: unknown[]; once?: boolean }
   | { op: 'next'; cursor: number; rows: number }
   | { op: 'closeCursor'; cursor: number }
   | { op: 'close' };
@@ -131,6 +131,8 @@ async function handle(req: Request): Promise<unknown> {
       return b.rows;
     }
     case 'query':
+      // Inside a transaction (once): a lost connection ended it, so the statement is not retried on a new one.
+      if (req.once) return runQuery(await ensure(), req.text, req.values, req.mode);
       return resilient((c) => runQuery(c, req.text, req.values, req.mode));
     case 'cursor':
       return cursors.open(await ensure(), req.text, req.values);
