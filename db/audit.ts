@@ -67,6 +67,11 @@ export interface SourceSpan {
   pod: string | null;
   container: string | null;
   path: string | null;
+  /** A live stream's container instance and its resume cursor (JSON: see src/kube/cursor.ts); null for files. */
+  containerId: string | null;
+  cursor: string | null;
+  /** When the source was first opened (ms). */
+  firstSeen: number;
   /** First and last request time of the source (request rows, or what prune kept in meta); null when none. */
   first: number | null;
   last: number | null;
@@ -153,7 +158,7 @@ const statements = perSql((db, d): Statements => ({
   ),
   spans: db.prepare(
     `SELECT s.id, s.key, s.kind, coalesce(p.namespace, s.namespace) AS namespace, coalesce(p.pod, s.pod) AS pod,
-            s.container, s.path, x.pod AS "podRef", x.first, x.last
+            s.container, s.path, s.container_id AS "containerId", s.cursor, s.first_seen AS "firstSeen", x.pod AS "podRef", x.first, x.last
      FROM sources s
      LEFT JOIN (SELECT source, pod, min(time) AS first, max(time) AS last FROM requests GROUP BY source, pod) x ON x.source = s.id
      LEFT JOIN pods p ON p.id = x.pod
@@ -292,7 +297,7 @@ export function sourceSpans(db: Readable): SourceSpan[] {
       const src = byId.get(id);
       const p = st.podOf.get(ref) as { namespace: string; pod: string } | undefined;
       if (!src || !p) continue;
-      out.push({ id, key: src.key, kind: src.kind, namespace: p.namespace, pod: p.pod, container: src.container, path: src.path, first: a, last: b });
+      out.push({ id, key: src.key, kind: src.kind, namespace: p.namespace, pod: p.pod, container: src.container, path: src.path, containerId: src.containerId, cursor: src.cursor, firstSeen: src.firstSeen, first: a, last: b });
     }
   }
   return out;

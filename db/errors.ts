@@ -99,3 +99,22 @@ function pgFailure(err: PgStoreError, db: string, again: string): UserError {
   if (err.code === '25006' || err.code === '42501') return new UserError(`${what}: not allowed to write (${err.message}); nothing more was stored`, 'a user with INSERT/UPDATE on the snatscope tables, or a primary (not a standby)', 1);
   return new UserError(`${what}: writing failed: ${err.message} (${err.code}); the last batch was not stored`, `running again; ${again}`, 1);
 }
+
+/** Exit code of a writing command whose database another snatscope is writing (README: exit codes). */
+export const EXIT_DB_BUSY = 6;
+
+/** Who holds the writer lock, in words: "pid 123 (snatscope watch, since 21:04:05)". */
+export function describeHolder(h: { pid: number; command: string; since: number }): string {
+  if (h.pid === 0) return 'another process';
+  const since = h.since > 0 ? `, since ${new Date(h.since).toTimeString().slice(0, 8)}` : '';
+  return `pid ${h.pid} (${h.command}${since})`;
+}
+
+/** A second writer: one line naming the holder, exit 6; nothing was written. */
+export function writerBusy(dbPath: string, h: { pid: number; command: string; since: number }): UserError {
+  return new UserError(
+    `database ${dbPath} is being written by ${describeHolder(h)}; nothing was written`,
+    `--wait to start when it has finished, or --db PATH of another database`,
+    EXIT_DB_BUSY,
+  );
+}

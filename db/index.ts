@@ -27,5 +27,6 @@ export type {
   UnparsedEntry,
   SourceRow,
 } from './queries.js';
-export { isStoreFailure, storeFailure, dbHolders, SourceBusyError } from './errors.js';
+export { isStoreFailure, storeFailure, dbHolders, SourceBusyError, writerBusy, describeHolder, EXIT_DB_BUSY } from './errors.js';
 export { snapshotsFor, type StoredSnapshot } from './history.js';
+export { WriterLock, type LockHolder } from './lock.js';

@@ -15,6 +15,8 @@ export type PodEventKind = 'watched' | 'deleted' | 'stream-start' | 'stream-end'
 
 export interface StoreOptions {
   readonly?: boolean;
+  /** The database's writer lock (db/lock.ts), held by the caller: released when the store closes or is abandoned. */
+  lock?: { release(): void };
   busyTimeoutMs?: number;
   /** Rows per transaction before add() commits on its own (default 50_000). */
   batchSize?: number;
@@ -74,6 +76,8 @@ export interface StoreWriter {
   source(key: string, kind: SourceKind, details?: SourceDetails): SourceState;
   /** The source with this key and its position (as source() gives it), without creating it; null when there is none. */
   peekSource(key: string): SourceState | null;
+  /** Container IDs of this container's stored stream instances whose cursor does not say they were read to their end. */
+  unfinishedInstances(namespace: string, pod: string, container: string): string[];
   /** Record the detected line format and envelope of a source (committed with the next flush). */
   sourceMeta(sourceId: number, meta: { format?: string | null; envelope?: string | null }): void;
   /** Add one classified request to the open batch (the hot path: copies what it keeps, holds no reference to row). */

@@ -58,12 +58,24 @@ export class StoreConnection {
   readonly readonly: boolean;
   protected closed = false;
   private readonly begin: Database.Statement | null;
+  private lock: { release(): void } | null;
 
   protected constructor(db: Database.Database, file: string, opts: StoreOptions) {
+    this.lock = opts.lock ?? null;
     this.db = db;
     this.path = file;
     this.readonly = opts.readonly === true;
     this.begin = this.readonly ? null : db.prepare('BEGIN');
+  }
+
+  /** Closes the connection and lets the next writer in (the writer lock, if this store holds one). */
+  protected closeConnection(): void {
+    try {
+      this.db.close();
+    } finally {
+      this.lock?.release();
+      this.lock = null;
+    }
   }
 
   protected writable(): void {

@@ -23,6 +23,7 @@ import type {
   StoreOptions,
   StoreWriter,
 } from './interface.js';
+import { unfinishedInstances } from './instances.js';
 import { openDatabase } from './open.js';
 import { sqliteSql, type Sql } from './sql.js';
 import { pruneRequests } from './prune.js';
@@ -56,6 +57,10 @@ export class Store extends BatchWriter implements StoreWriter {
   peekSource(key: string): SourceState | null {
     this.writable();
     return this.positions!.peek(key);
+  }
+
+  unfinishedInstances(namespace: string, pod: string, container: string): string[] {
+    return unfinishedInstances(this.sql, namespace, pod, container);
   }
 
   sourceMeta(sourceId: number, meta: { format?: string | null; envelope?: string | null }): void {
@@ -105,7 +110,7 @@ export class Store extends BatchWriter implements StoreWriter {
       }
     } finally {
       this.closed = true;
-      this.db.close();
+      this.closeConnection();
     }
   }
 }

@@ -196,7 +196,7 @@ export class BatchWriter extends RollupBatch {
       // The failed statement may have rolled back already.
     } finally {
       this.resetBatch(true);
-      this.db.close();
+      this.closeConnection();
     }
   }
 

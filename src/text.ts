@@ -27,3 +27,8 @@ export function safeText(s: string): string {
 export function safeField(s: string | null | undefined): string {
   return s == null || s === '' ? '-' : safeText(s);
 }
+
+/** A container ID as people read it (kubectl, crictl): without the runtime scheme, the first 12 hex digits. */
+export function shortContainerId(id: string | null | undefined): string {
+  return id ? id.replace(/^[a-z]+:\/\//, '').slice(0, 12) : '?';
+}

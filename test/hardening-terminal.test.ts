@@ -5,6 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReport } from '../src/report/run.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 import { RAW_CONTROL, mainLine, startCli, until } from './helpers/hostile.js';
 import { startCluster, type Cluster } from './helpers/kube.js';
@@ -96,6 +97,14 @@ describe('hostile text in the views', () => {
     expect(podCol).toBeGreaterThanOrEqual(0);
     for (const row of rows.slice(1).filter((x) => x.length > 1)) expect(row).toHaveLength(header.length);
     expect(rows.map((row) => row[podCol])).toContain(POD);
+  });
+
+  it('report CSV to a terminal shows the control characters of the pod name escaped (a file or pipe gets the exact value)', () => {
+    const flags = { db, from: FROM, until: UNTIL, format: 'csv' };
+    const tty = runReport(flags, Date.now(), true).text;
+    expectNoRaw(tty.replace(/\r\n/g, '\n'));
+    expect(tty).toContain('ev\\e[2Jil');
+    expect(parseCsv(runReport(flags, Date.now(), false).text).map((row) => row[1])).toContain(POD);
   });
 
   it.runIf(existsSync(join(ROOT, 'src/report/html.ts')))('report --format html keeps <script> and escapes as text', () => {

@@ -45,7 +45,7 @@ describe('a log stream', () => {
     tail.start();
     await tail.done;
     expect(got).toEqual([`2026-11-27T02:10:00.005000000Z ${accessLine(1)}`]);
-    expect(tail.cursor()).toEqual({ sinceTime: '2026-11-27T02:10:00Z', skip: 1 });
+    expect(tail.cursor()).toEqual({ sinceTime: '2026-11-27T02:10:00Z', skip: 1, last: '2026-11-27T02:10:00.005000000Z', whole: true });
   });
 
   it('delivers every line exactly once through a reset in the middle of a second', async () => {
@@ -161,6 +161,6 @@ describe('a log stream', () => {
     tail.start();
     await tail.done;
     expect(targets()).toEqual(['3']);
-    expect(tail.cursor()).toEqual({ sinceTime: '2026-11-27T02:10:00Z', skip: 3 });
+    expect(tail.cursor()).toMatchObject({ sinceTime: '2026-11-27T02:10:00Z', skip: 3 });
   });
 });

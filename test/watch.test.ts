@@ -19,7 +19,6 @@ const TUNING: WatchTuning = {
   backoff: { baseMs: 20, maxMs: 250 },
   watch: { idleMs: 3000, backoff: { baseMs: 20, maxMs: 250 } },
   flushMs: 50,
-  drainMs: 2000,
 };
 
 class Out {

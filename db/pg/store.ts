@@ -16,6 +16,7 @@ import { PgSql } from './sql.js';
 import type { Notice } from './worker.js';
 import { SourceBusyError } from '../errors.js';
 import { pruneRequests } from '../prune.js';
+import { unfinishedInstances } from '../instances.js';
 
 const MAX_SAMPLES = 3;
 const PEEK = query(() => 'SELECT id, lines, cursor FROM sources WHERE key = @key');
@@ -101,6 +102,10 @@ export class PgStore implements StoreWriter {
     }
     const k = this.known.get(r.id);
     return k ? { id: r.id, lines: k.lines, cursor: k.cursor } : r;
+  }
+
+  unfinishedInstances(namespace: string, pod: string, container: string): string[] {
+    return unfinishedInstances(this.sql, namespace, pod, container);
   }
 
   peekSource(key: string): SourceState | null {

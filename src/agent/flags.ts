@@ -19,6 +19,8 @@ export interface AgentOptions {
   context?: string;
   kubeconfig?: string;
   db?: string;
+  /** Wait for another writer of the database instead of exiting 6 (--wait). */
+  wait?: boolean;
   format?: string;
   trust?: string[];
   internalCidr?: string[];

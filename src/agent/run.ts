@@ -14,7 +14,7 @@ import { runMetrics } from '../metrics/attach.js';
 import { safeText } from '../text.js';
 import { Pipeline } from '../pipeline.js';
 import { buildClassifier } from '../classify/flags.js';
-import { defaultDbPath, openStore } from '../../db/cli-open.js';
+import { defaultDbPath, openWriter } from '../../db/cli-open.js';
 import { RunEnd, noticesTo, resolveSelections, viewSinks } from '../watch/lifecycle.js';
 import { chooseView } from '../watch/options.js';
 import { checkAgentFlags, type AgentOptions, type AgentRuntime, type AgentResult } from './flags.js';
@@ -39,7 +39,18 @@ export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<
   const client = new KubeClient(kube.kc);
   const selections = await resolveSelections(client, o, kube);
   const dbPath = o.db ?? defaultDbPath();
-  const store = openStore(dbPath);
+  let store: StoreWriter | null;
+  try {
+    store = await openWriter(dbPath, 'agent', { wait: o.wait, signal: rt.signal, say });
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+  if (!store) {
+    // Stopped while waiting for the other writer: nothing was read or written.
+    client.close();
+    return { exitCode: 0, lines: 0, requests: 0, unparsed: 0 };
+  }
   const end = new RunEnd(rt.signal, dbPath);
   let logs: NodeLogs | null = null;
   const metrics = runMetrics(c.metrics, {

@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { DEFAULT_PODS_DIR } from '../agent/flags.js';
 import { runAgent, type AgentOptions } from '../agent/run.js';
 import { untilSignal } from '../shutdown.js';
-import { addClassifyOptions, addDbOption, addFormatOption } from './common.js';
+import { addClassifyOptions, addDbOption, addFormatOption, addWaitOption } from './common.js';
 
 export { runAgent };
 
@@ -23,6 +23,7 @@ export function registerAgent(program: Command): void {
     .option('--context <name>', 'kubeconfig context')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)');
   addDbOption(cmd);
+  addWaitOption(cmd);
   addFormatOption(cmd);
   addClassifyOptions(cmd);
   cmd

@@ -32,4 +32,8 @@ export function checkFormat(format: string): void {
   resolveFormat(format);
 }
 
-export { defaultDbPath, openStore } from '../../db/cli-open.js';
+export { defaultDbPath, openStore, openWriter } from '../../db/cli-open.js';
+
+export function addWaitOption(cmd: Command): Command {
+  return cmd.option('--wait', 'when another snatscope is writing the database, wait for it to finish instead of exiting (6)');
+}

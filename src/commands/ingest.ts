@@ -2,7 +2,7 @@
 // run is src/ingest/run.ts. SIGINT/SIGTERM stop at a chunk boundary, commit what was read and exit 130/143.
 import { Option, type Command } from 'commander';
 import { runIngest, type IngestFlags } from '../ingest/run.js';
-import { addClassifyOptions, addDbOption, addFormatOption, collect } from './common.js';
+import { addClassifyOptions, addDbOption, addFormatOption, addWaitOption, collect } from './common.js';
 
 export function registerIngest(program: Command): void {
   const cmd = program
@@ -10,6 +10,7 @@ export function registerIngest(program: Command): void {
     .description('read saved nginx logs (files, .gz, or - for stdin), classify every client address, store every request')
     .argument('[files...]', 'log files; - or nothing (with a pipe) reads stdin');
   addDbOption(cmd);
+  addWaitOption(cmd);
   addFormatOption(cmd);
   cmd
     .option('--topology <file>', 'kubectl get nodes,pods -A -o json output (repeatable)', collect, [])

@@ -4,7 +4,7 @@
 import { Option, type Command } from 'commander';
 import { untilSignal } from '../shutdown.js';
 import { runWatch, type WatchOptions } from '../watch/run.js';
-import { addClassifyOptions, addDbOption, addFormatOption } from './common.js';
+import { addClassifyOptions, addDbOption, addFormatOption, addWaitOption } from './common.js';
 
 export function registerWatch(program: Command): void {
   const cmd = program
@@ -22,6 +22,7 @@ export function registerWatch(program: Command): void {
     .option('--context <name>', 'kubeconfig context')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)');
   addDbOption(cmd);
+  addWaitOption(cmd);
   addFormatOption(cmd);
   addClassifyOptions(cmd);
   cmd

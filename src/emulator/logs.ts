@@ -46,6 +46,9 @@ export class LogWriter implements LogListener {
   private stalledUntil = 0;
   private stallTimer: NodeJS.Timeout | null = null;
   private bytesLeft: number;
+  private dripLines = 0;
+  private dripMs = 0;
+  private dripTimer: NodeJS.Timeout | null = null;
   private readonly fmt = new StampFormatter();
   /** Lines written so far (for tests and the benchmark). */
   linesWritten = 0;
@@ -83,10 +86,20 @@ export class LogWriter implements LogListener {
 
   flush(): void {
     this.scheduled = false;
-    if (this.done || this.stalledUntil > 0 || this.res.writableNeedDrain) return;
+    if (this.done || this.stalledUntil > 0 || this.res.writableNeedDrain || this.dripTimer) return;
     const log = this.log;
-    const end = log.end;
+    let end = log.end;
+    let caughtUp = true;
     let i = this.next < log.base ? log.base : this.next;
+    if (this.dripLines > 0 && end - i > this.dripLines) {
+      // A slow drip: at most dripLines lines now, the rest after dripMs.
+      end = i + this.dripLines;
+      caughtUp = false;
+      this.dripTimer = setTimeout(() => {
+        this.dripTimer = null;
+        this.request();
+      }, this.dripMs);
+    }
     if (i < end) {
       const { lines, times, subs, base } = log;
       const since = this.opts.sinceMs;
@@ -119,7 +132,13 @@ export class LogWriter implements LogListener {
         this.linesWritten += n;
       }
     }
-    if (!this.opts.follow || log.closed) this.finish();
+    if (caughtUp && (!this.opts.follow || log.closed)) this.finish();
+  }
+
+  /** From now on writes at most `lines` lines every `everyMs` (a slow drip: a backlog that takes long to drain). */
+  drip(lines: number, everyMs: number): void {
+    this.dripLines = Math.max(0, lines);
+    this.dripMs = everyMs;
   }
 
   /** Clean end of the stream (terminating chunk). */
@@ -152,6 +171,7 @@ export class LogWriter implements LogListener {
     if (this.done) return;
     this.done = true;
     if (this.stallTimer) clearTimeout(this.stallTimer);
+    if (this.dripTimer) clearTimeout(this.dripTimer);
     this.log.listeners.delete(this);
     this.registry.delete(this);
   }

@@ -66,6 +66,7 @@ export class ClusterModel extends EventEmitter {
   private readonly historySize: number;
   private readonly maxLogLines: number;
   private readonly tails = new Map<string, Set<FileTail>>();
+  private readonly clockOffsets = new Map<string, number>();
   private nextClusterIP = 10;
   private nextNodePortValue = 30080;
 
@@ -303,13 +304,30 @@ export class ClusterModel extends EventEmitter {
     return this.pods.get(key(namespace, name));
   }
 
-  /** Restarts a container: new containerID, restartCount+1, follow streams end, the old log becomes `previous`. */
-  restartContainer(namespace: string, pod: string, container: string, opts: { exitCode?: number; reason?: string } = {}): KubeObject {
+  /**
+   * Restarts a container: new containerID, restartCount+1, follow streams end, the old log becomes `previous`.
+   * `statusLagMs`: the pod's status (GET, list, watch) shows the change only that much later, as on a loaded
+   * cluster, while the log endpoint serves the new instance at once (follow) and the old one with previous=true.
+   */
+  restartContainer(namespace: string, pod: string, container: string,
+    opts: { exitCode?: number; reason?: string; statusLagMs?: number } = {}): KubeObject {
     const [p, c] = this.container(namespace, pod, container);
     this.newInstance(c, opts.exitCode ?? 0, opts.reason ?? 'Completed');
     c.waiting = null;
     c.log.started = true;
+    if (opts.statusLagMs && opts.statusLagMs > 0) {
+      const k = key(namespace, pod);
+      setTimeout(() => {
+        if (this.pods.get(k) === p) this.commitPod(p, 'MODIFIED');
+      }, opts.statusLagMs).unref();
+      return this.getPod(namespace, pod)!;
+    }
     return this.commitPod(p, 'MODIFIED');
+  }
+
+  /** The container's clock is off by offsetMs from now on (negative: stepped back); lines appended without a time use it. */
+  setClockOffset(namespace: string, pod: string, container: string, offsetMs: number): void {
+    this.clockOffsets.set(`${key(namespace, pod)}/${container}`, offsetMs);
   }
 
   private newInstance(c: ContainerState, exitCode: number, reason: string): void {
@@ -354,7 +372,7 @@ export class ClusterModel extends EventEmitter {
   appendLog(namespace: string, pod: string, container: string, text: string | readonly string[], timeMs?: number): boolean {
     const c = this.pods.get(key(namespace, pod))?.containers.find((x) => x.name === container);
     if (!c) return false;
-    c.log.append(toLines(text), timeMs ?? Date.now());
+    c.log.append(toLines(text), timeMs ?? Date.now() + (this.clockOffsets.get(`${key(namespace, pod)}/${container}`) ?? 0));
     return true;
   }
 

@@ -21,6 +21,7 @@ export interface FailRule {
   path?: RegExp;
   retryAfter?: number;
   message?: string;
+  reason?: string;
 }
 
 export interface RequestRecord {
@@ -50,6 +51,7 @@ export class Emulator {
   private readonly watches = new Set<WatchStream>();
   private readonly failRules: FailRule[] = [];
   private token: string | null = null;
+  private silent = false;
 
   constructor(model?: ClusterModel) {
     this.ownsModel = model === undefined;
@@ -115,6 +117,25 @@ export class Emulator {
     return hit.length;
   }
 
+  /** Matching log streams write at most `lines` lines every `everyMs` from now on (a slow drain). Returns how many. */
+  dripLogStreams(lines: number, everyMs: number, filter?: StreamFilter): number {
+    const hit = this.logsMatching(filter);
+    for (const l of hit) l.drip(lines, everyMs);
+    return hit.length;
+  }
+
+  /**
+   * Watches go silent (connected, sending nothing: no events, no bookmarks), new ones too; false ends the silence
+   * by cutting the silent watches, so their clients re-watch and get the events they missed replayed.
+   */
+  silenceWatches(on: boolean): void {
+    this.silent = on;
+    for (const w of [...this.watches]) {
+      if (on) w.silent = true;
+      else if (w.silent) w.cut();
+    }
+  }
+
   /** Open follow log streams (for assertions). */
   get openLogStreams(): number {
     return this.logStreams.size;
@@ -131,6 +152,11 @@ export class Emulator {
     for (const w of [...this.watches]) w.error('The resourceVersion for the provided watch is too old.');
   }
 
+  /** Sends every open watch an ERROR event with this Status (code, message, reason) and closes it. */
+  errorWatches(code: number, message: string, reason?: string): void {
+    for (const w of [...this.watches]) w.error(message, code, reason);
+  }
+
   /** Resets every open watch connection. */
   cutWatches(): void {
     for (const w of [...this.watches]) w.cut();
@@ -142,7 +168,7 @@ export class Emulator {
   }
 
   /** Answers the next n requests whose path+query matches with that status and a Status body. */
-  failNext(n: number, status: number, opts: { path?: RegExp; retryAfter?: number; message?: string } = {}): void {
+  failNext(n: number, status: number, opts: { path?: RegExp; retryAfter?: number; message?: string; reason?: string } = {}): void {
     this.failRules.push({ remaining: n, status, ...opts });
   }
 
@@ -171,7 +197,7 @@ export class Emulator {
     if (rule) {
       rule.remaining--;
       if (rule.remaining === 0) this.failRules.splice(this.failRules.indexOf(rule), 1);
-      const st = statusObject(rule.status, rule.message ?? `injected failure ${rule.status}`, undefined,
+      const st = statusObject(rule.status, rule.message ?? `injected failure ${rule.status}`, rule.reason,
         rule.retryAfter !== undefined ? { retryAfterSeconds: rule.retryAfter } : undefined);
       return sendStatus(res, st, rule.retryAfter !== undefined ? { 'Retry-After': String(rule.retryAfter) } : {});
     }
@@ -259,6 +285,7 @@ export class Emulator {
           namespace, labels, fields, table, resourceVersion: q.get('resourceVersion'),
           bookmarks: flag(q.get('allowWatchBookmarks')), bookmarkIntervalMs: this.bookmarkIntervalMs,
           timeoutSeconds: Number(q.get('timeoutSeconds') ?? '0') || 0, sendInitialEvents: flag(q.get('sendInitialEvents')),
+          silent: this.silent,
         }, this.watches);
         return;
       }

@@ -21,9 +21,13 @@ export interface WatchOptions {
   bookmarkIntervalMs: number;
   timeoutSeconds: number;
   sendInitialEvents: boolean;
+  /** Starts silent (see WatchStream.silent). */
+  silent?: boolean;
 }
 
 export class WatchStream {
+  /** A silent watch stays connected and sends nothing (no events, no bookmarks): a hung watch on a loaded server. */
+  silent = false;
   private done = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly onEvent = (ev: ModelEvent) => this.handle(ev);
@@ -34,6 +38,7 @@ export class WatchStream {
     res.flushHeaders();
     res.on('close', () => this.detach());
     registry.add(this);
+    this.silent = opts.silent ?? false;
     const rvText = opts.resourceVersion;
     if (rvText === null || rvText === '' || rvText === '0') {
       for (const o of model.list(resource.name, opts.namespace)) if (this.matches(o)) this.send('ADDED', o);
@@ -78,6 +83,7 @@ export class WatchStream {
   }
 
   private send(type: string, o: KubeObject): void {
+    if (this.silent) return;
     const object = this.opts.table
       ? toTable(this.resource.name, [o], this.opts.table, { resourceVersion: o.metadata.resourceVersion })
       : o;
@@ -85,17 +91,17 @@ export class WatchStream {
   }
 
   private bookmark(initialEnd: boolean): void {
-    if (this.done) return;
+    if (this.done || this.silent) return;
     const metadata: Record<string, unknown> = { resourceVersion: this.model.resourceVersion };
     if (initialEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
     const apiVersion = this.resource.group === '' ? 'v1' : `${this.resource.group}/v1`;
     this.res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind: this.resource.kind, apiVersion, metadata } }) + '\n');
   }
 
-  /** Sends the 410 Expired ERROR event and closes, as the apiserver does for a compacted resourceVersion. */
-  error(message: string): void {
+  /** Sends an ERROR event (default: 410 Expired, as the apiserver does for a compacted resourceVersion) and closes. */
+  error(message: string, code = 410, reason = code === 410 ? 'Expired' : undefined): void {
     if (this.done) return;
-    this.res.write(JSON.stringify({ type: 'ERROR', object: statusObject(410, message, 'Expired') }) + '\n');
+    this.res.write(JSON.stringify({ type: 'ERROR', object: statusObject(code, message, reason) }) + '\n');
     this.end();
   }
 

@@ -3,7 +3,7 @@
 // summary. SIGINT/SIGTERM stop at a chunk boundary, commit what was read and exit 130/143. Files of 16 MB or more are
 // parsed and classified in a worker thread while this thread writes SQLite (same result; hidden `--threads 1|2`
 // forces one path).
-import { openStore } from '../../db/cli-open.js';
+import { openWriter } from '../../db/cli-open.js';
 import { buildClassifier } from '../classify/flags.js';
 import { UserError } from '../errors.js';
 import { resolveFormat } from '../parse/index.js';
@@ -16,6 +16,8 @@ import { isStoreFailure, storeFailure } from '../../db/errors.js';
 
 export interface IngestFlags {
   db?: string;
+  /** Wait for another writer of the database instead of exiting 6. */
+  wait?: boolean;
   format: string;
   topology: string[];
   nodeIp: string[];
@@ -39,7 +41,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   resolveFormat(flags.format); // a UserError for an unknown preset or a malformed log_format
   for (const f of files) checkInput(f);
   const { topology, classifier } = buildClassifier(flags);
-  const store = openStore(flags.db, { role: 'ingest' });
+  const store = (await openWriter(flags.db, 'ingest', { wait: flags.wait, say: (m) => process.stderr.write(`snatscope: ${m}\n`) }))!;
   if (!flags.quiet && topology.nodes.size === 0 && flags.nodeIp.length === 0 && flags.podCidr.length === 0) {
     // Without nodes nothing can be classed `node`: say so rather than report a SNAT ratio of 0% as if it were measured.
     process.stderr.write(

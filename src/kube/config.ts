@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { safeText } from '../text.js';
 
 export interface KubeFlags {
   kubeconfig?: string;
@@ -160,4 +161,66 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** What went wrong while getting credentials, in words that never quote a plugin's output (it may be a token). */
+export interface CredentialProblem {
+  message: string;
+  hint: string;
+}
+
+const execStatus = new WeakMap<KubeConfig, { code: number | null; signal: string | null }>();
+
+/**
+ * Makes the exec credential plugin's exit status known to credentialProblem() (client-node keeps only its stderr,
+ * which is not shown either). Call once per KubeConfig before the first request.
+ */
+export function trackExecPlugin(kc: KubeConfig): void {
+  const auths = (kc as unknown as { authenticators?: unknown[] }).authenticators ?? [];
+  for (const a of auths) {
+    const ex = a as { execFn?: (...args: unknown[]) => { on(ev: string, f: (...a: unknown[]) => void): void } };
+    // client-node's ExecAuth (not exported): the authenticator that spawns the plugin through its execFn.
+    if (typeof ex.execFn !== 'function' || !('tokenCache' in (a as object))) continue;
+    const spawn = ex.execFn;
+    ex.execFn = (...args: unknown[]) => {
+      const child = spawn(...args);
+      child.on('close', (code, signal) => execStatus.set(kc, { code: code as number | null, signal: (signal as string | null) ?? null }));
+      return child;
+    };
+  }
+}
+
+/** Why applying the kubeconfig's credentials to a request failed: the exec plugin (by name) or plain HTTP. */
+export function credentialProblem(kc: KubeConfig, err: unknown): CredentialProblem {
+  const cluster = kc.getCurrentCluster();
+  const user = kc.getCurrentUser();
+  const msg = String((err as Error)?.message ?? err);
+  if (cluster?.server.startsWith('http:') && /HTTP protocol is not allowed/.test(msg)) {
+    const hasSecret = Boolean(user && (user.token || user.exec || user.authProvider || user.password || user.keyData || user.keyFile));
+    return {
+      message: hasSecret
+        ? `the API server ${cluster.server} is plain HTTP: snatscope does not send a token or other credentials over plain HTTP`
+        : `the API server ${cluster.server} is plain HTTP, which is allowed only when the kubeconfig says so`,
+      hint: `an https:// server, or insecure-skip-tls-verify: true on cluster "${cluster.name}" in the kubeconfig to allow plain HTTP (credentials then travel unencrypted)`,
+    };
+  }
+  const exec = user?.exec as { command?: string } | undefined;
+  if (exec?.command) {
+    const plugin = `exec credential plugin "${safeName(exec.command)}" of user "${safeName(user!.name)}"`;
+    const code = (err as { code?: unknown })?.code;
+    const st = execStatus.get(kc);
+    let what: string;
+    if (code === 'ENOENT') what = 'was not found';
+    else if (code === 'EACCES') what = 'is not executable';
+    else if (err instanceof SyntaxError) what = 'printed something that is not an ExecCredential (JSON); its output is not shown, it may hold a token';
+    else if (st && st.code !== 0) what = st.signal ? `was killed by ${st.signal}` : `exited with status ${st.code}`;
+    else what = 'failed';
+    return { message: `getting credentials failed: the ${plugin} ${what}`, hint: `running the plugin yourself, e.g. ${safeName(exec.command)} ..., or kubectl get pods to see its error` };
+  }
+  return { message: 'getting credentials failed (token file or auth provider)', hint: "refreshing the credentials, e.g. re-run your cloud's get-credentials" };
+}
+
+/** A name from the kubeconfig, shown escaped and short. */
+function safeName(s: string): string {
+  return safeText(s.length > 80 ? `${s.slice(0, 80)}...` : s);
 }

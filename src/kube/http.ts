@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { safeText } from '../text.js';
+import { credentialProblem, trackExecPlugin } from './config.js';
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
 
@@ -39,7 +40,8 @@ export class KubeError extends Error {
     /** What the user can do about it ("try ..."), kept apart so a UserError does not say it twice. */
     readonly hint: string | null = null,
   ) {
-    super(message);
+    // API-server text (Status reason and message, watch ERROR events) is hostile: escaped before any terminal.
+    super(safeText(message));
     this.name = 'KubeError';
   }
 
@@ -78,6 +80,7 @@ export class KubeClient {
     this.secure = this.base.protocol === 'https:';
     const agentOpts = { keepAlive: true, keepAliveMsecs: 30_000, scheduling: 'lifo' as const };
     this.agent = this.secure ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
+    trackExecPlugin(kc);
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.headerTimeoutMs = opts.headerTimeoutMs ?? 30_000;
     this.userAgent = opts.userAgent ?? 'snatscope';
@@ -97,9 +100,9 @@ export class KubeClient {
     try {
       await this.kc.applyToHTTPSOptions(options);
     } catch (err) {
-      // An exec credential plugin or token file failed: say so without quoting more than its first line.
-      const text = safeText(String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200));
-      throw new KubeError(401, 'CredentialsFailed', `getting credentials failed: ${text}`, null, '', REFRESH);
+      // An exec credential plugin, a token file or plain HTTP: said without quoting any plugin output (a token).
+      const p = credentialProblem(this.kc, err);
+      throw new KubeError(401, 'CredentialsFailed', p.message, null, '', p.hint);
     }
     if (opts.signal?.aborted) throw abortError();
     options.agent = this.agent;
@@ -214,7 +217,7 @@ export function errorFromResponse(status: number, retryAfter: string | string[] 
   let serverMessage = '';
   try {
     const s = JSON.parse(body) as { kind?: string; reason?: string; message?: string };
-    reason = s.reason ?? '';
+    reason = safeText(String(s.reason ?? '')).slice(0, 100);
     serverMessage = s.message ?? '';
   } catch {
     serverMessage = body.trim().slice(0, 300);

@@ -1,7 +1,10 @@
 // The target pods, kept current by list+watch (one watch per selection: label/field selector, optional name filter),
 // and one tail per running container instance (key namespace/pod/container/containerID). New pods and restarted
 // containers (a new containerID) get a tail; the old instance's tail reads what is left (previous=true) and ends;
-// tails of deleted pods end after draining. At most `maxStreams` tails read at once: the rest wait in a queue (said
+// tails of deleted pods drain until their stream ends or goes idle. An instance that ended while snatscope was not
+// running (its stored cursor is not at its end) is read to its end with previous=true when it is the one before the
+// current instance, and reported lost when it is older. Only instances running when the run starts get --tail /
+// --since; later ones are read from their start. At most `maxStreams` tails read at once: the rest wait in a queue (said
 // once, never an error) and start as others end. Pod lifecycle changes go to `onPodEvent`.
 import type { KubeClient, KubeError } from './http.js';
 import type { ResumeDecision, Tail } from './tail.js';
@@ -23,6 +26,8 @@ export interface ContainerInstance {
   container: string;
   containerId: string;
   nodeName: string | null;
+  /** Running when the run started (seen in the first pod list): --tail and --since apply to it. */
+  atStart?: boolean;
 }
 
 export interface PodEvent {
@@ -64,8 +69,10 @@ export interface PodStreamsOptions {
   onError?(err: KubeError, retryInMs: number): void;
   /** Watch tuning (tests). */
   watch?: Partial<ResourceWatchOptions>;
-  /** How long a deleted pod's streams may drain (default 5 s). */
-  drainMs?: number;
+  /** Container IDs of this container's instances stored with a cursor that is not at their end (an earlier run). */
+  unfinished?(namespace: string, pod: string, container: string): string[];
+  /** A stored instance that can no longer be read (it is older than previous=true reaches). */
+  onLost?(inst: ContainerInstance): void;
 }
 
 interface Pod {
@@ -99,6 +106,10 @@ export class PodStreams {
   private queuedSaid = 0;
   private idleWaiters: Array<() => void> = [];
   private syncedAll = false;
+  /** Instances whose tail ended: never opened again in this run. */
+  private readonly finished = new Set<string>();
+  /** Containers whose stored instances were looked at. */
+  private readonly storedChecked = new Set<string>();
   private readonly maxStreams: number;
   private readonly follow: boolean;
 
@@ -187,11 +198,12 @@ export class PodStreams {
     if (pod.sels.size > 0) return;
     this.pods.delete(key);
     for (const wk of this.waitingSeen.keys()) if (wk.startsWith(`${key}/`)) this.waitingSeen.delete(wk);
+    for (const fk of this.finished) if (fk.startsWith(`${key}/`)) this.finished.delete(fk);
     this.event('deleted', obj);
     // Streams of a deleted pod: a live one drains (its stream ends when the container stops), queued ones are dropped.
     for (const [k, r] of this.streams) {
       if (r.inst.namespace !== ns || r.inst.pod !== name) continue;
-      if (r.tail) r.tail.finish(this.opts.drainMs ?? 5000);
+      if (r.tail) r.tail.finish();
       else this.dropQueued(k);
     }
   }
@@ -208,18 +220,15 @@ export class PodStreams {
       if (waiting !== null && this.waitingSeen.get(wk) !== waiting) this.event('waiting', obj, c.name, cs?.containerID, waiting);
       if (waiting !== null) this.waitingSeen.set(wk, waiting);
       else this.waitingSeen.delete(wk);
+      const ns = obj.metadata.namespace ?? '';
+      const base = { namespace: ns, pod: obj.metadata.name, container: c.name, nodeName: obj.spec?.nodeName ?? null };
+      if (cs) this.resumeStored(obj, base, cs);
       if (!cs?.containerID) continue;
       const readable = cs.state?.running !== undefined || (cs.state?.terminated !== undefined);
       if (!readable) continue;
-      const inst: ContainerInstance = {
-        namespace: obj.metadata.namespace ?? '',
-        pod: obj.metadata.name,
-        container: c.name,
-        containerId: cs.containerID,
-        nodeName: obj.spec?.nodeName ?? null,
-      };
+      const inst: ContainerInstance = { ...base, containerId: cs.containerID, atStart: !this.syncedAll };
       const key = streamKey(inst);
-      if (this.streams.has(key) || this.refused.has(key)) continue;
+      if (this.streams.has(key) || this.finished.has(key) || this.refused.has(key)) continue;
       const restarted = [...this.streams.values()].some(
         (r) => r.inst.namespace === inst.namespace && r.inst.pod === inst.pod && r.inst.container === inst.container,
       );
@@ -228,6 +237,31 @@ export class PodStreams {
       this.queue.push(key);
     }
     this.pump();
+  }
+
+  /**
+   * Once per container and run: instances stored by an earlier run whose cursor is not at their end. The one before
+   * the current instance is read to its end (previous=true, from its cursor); an older one is lost, loudly.
+   */
+  private resumeStored(obj: KubeObject, base: Omit<ContainerInstance, 'containerId' | 'atStart'>, cs: ContainerStatus): void {
+    const ck = `${base.namespace}/${base.pod}/${base.container}`;
+    if (!this.opts.unfinished || this.storedChecked.has(ck)) return;
+    this.storedChecked.add(ck);
+    const prev = cs.lastState?.terminated?.containerID;
+    for (const id of this.opts.unfinished(base.namespace, base.pod, base.container)) {
+      if (id === cs.containerID) continue;
+      const inst: ContainerInstance = { ...base, containerId: id, atStart: false };
+      const key = streamKey(inst);
+      if (this.streams.has(key) || this.finished.has(key)) continue;
+      if (id !== prev) {
+        this.finished.add(key);
+        this.opts.onLost?.(inst);
+        continue;
+      }
+      this.event('restarted', obj, base.container, id, `ended while not watched; reading the rest (previous=true)`);
+      this.streams.set(key, { inst, tail: null });
+      this.queue.push(key);
+    }
   }
 
   private pump(): void {
@@ -259,6 +293,7 @@ export class PodStreams {
   private ended(key: string, r: Running): void {
     this.active--;
     this.streams.delete(key);
+    if (this.pods.has(`${r.inst.namespace}/${r.inst.pod}`)) this.finished.add(key);
     if (r.tail) this.opts.onTailEnded?.(r.inst, r.tail);
     this.pump();
     this.checkIdle();

@@ -4,13 +4,16 @@
 // said again); a view (the TUI) can follow each stream's state. An error retrying cannot fix before the pod list
 // first synced (credentials, permissions, DNS, TLS) goes to `onFatal`; later ones are said and retried.
 import { SourceBusyError, type StoreWriter } from '../../db/index.js';
-import { safeText } from '../text.js';
+import { safeText, shortContainerId } from '../text.js';
 import type { Pipeline, SourceFeed } from '../pipeline.js';
 import type { BackoffOptions } from './backoff.js';
 import type { KubeClient, KubeError } from './http.js';
 import { PodStreams, streamKey, type ContainerInstance, type PodEvent, type Selection } from './pods.js';
 import { fatalAtStart } from './startup.js';
-import { Tail, type ResumeDecision, type TailCursor } from './tail.js';
+import { parseCursor } from './cursor.js';
+import { Tail, type ResumeDecision } from './tail.js';
+
+export { parseCursor } from './cursor.js';
 import type { ResourceWatchOptions } from './watch.js';
 
 /** What a view is told about the streams (LiveFeed implements it for the TUI). */
@@ -29,7 +32,6 @@ export interface StreamTuning {
   endGraceMs?: number;
   backoff?: BackoffOptions;
   watch?: Partial<ResourceWatchOptions>;
-  drainMs?: number;
   syncTimeoutMs?: number;
 }
 
@@ -54,17 +56,6 @@ export interface WatchStreamsOptions {
 
 const EVENT_KIND = { added: 'watched', deleted: 'deleted', started: 'stream-start', restarted: 'restart', waiting: 'stream-error' } as const;
 
-/** A stored stream cursor (JSON), or null when there is none or it is not one. */
-export function parseCursor(json: string | null | undefined): TailCursor | null {
-  if (!json) return null;
-  try {
-    const c = JSON.parse(json) as Partial<TailCursor>;
-    return typeof c.sinceTime === 'string' && typeof c.skip === 'number' ? { sinceTime: c.sinceTime, skip: c.skip } : null;
-  } catch {
-    return null;
-  }
-}
-
 function streamName(i: ContainerInstance): string {
   return safeText(`${i.namespace}/${i.pod}/${i.container}`);
 }
@@ -77,6 +68,8 @@ export class WatchStreams {
   pods: PodStreams | null = null;
   private readonly feeds = new Map<Tail, SourceFeed>();
   private readonly lastReason = new Map<Tail, string | null>();
+  /** Streams that ended without reading their instance to the end, as "ns/pod/container: reason (N lines read)". */
+  readonly givenUp: string[] = [];
   private synced = false;
 
   constructor(private readonly o: WatchStreamsOptions) {}
@@ -99,7 +92,8 @@ export class WatchStreams {
       maxStreams: o.maxStreams,
       follow: o.follow,
       watch: o.tuning.watch,
-      drainMs: o.tuning.drainMs,
+      unfinished: (ns, pod, container) => o.store.unfinishedInstances(ns, pod, container),
+      onLost: (inst) => this.lost(inst),
       openTail: (inst, decide, onState) => this.openTail(inst, decide, onState),
       onTailState: (inst, t) => this.tailState(inst, t),
       onTailEnded: (inst, t) => this.tailEnded(inst, t),
@@ -168,7 +162,8 @@ export class WatchStreams {
       pod: inst.pod,
       container: inst.container,
       follow: o.follow,
-      start: { cursor: parseCursor(feed.storedCursor), sinceTime: o.sinceTime, tailLines: o.tailLines },
+      // --since / --tail only for instances running when the run started; later ones are read from their start.
+      start: inst.atStart ? { cursor: parseCursor(feed.storedCursor), sinceTime: o.sinceTime, tailLines: o.tailLines } : { cursor: parseCursor(feed.storedCursor) },
       onLine: (line) => feed.push(line),
       onTooLong: (head) => feed.tooLong(head),
       onState,
@@ -198,11 +193,28 @@ export class WatchStreams {
 
   /** A tail ended: its feed ends, the end is recorded, and said unless it is routine. */
   private tailEnded(inst: ContainerInstance, t: Tail): void {
-    this.feeds.get(t)?.end();
+    const feed = this.feeds.get(t);
+    // Read to its end: the cursor says so (committed with the last rows), so no later run reads it again.
+    if (feed && t.complete) feed.dirty = true;
+    feed?.end();
+    if (t.outOfOrder > 0) this.o.say(`${streamName(inst)}: ${t.outOfOrder} lines older than their stream's latest second (a clock stepped back), each stored once`);
+    if (t.gaveUp) this.givenUp.push(`${streamName(inst)}: ${t.reason ?? 'given up'} (${t.lines} lines read)`);
     this.feeds.delete(t);
     this.lastReason.delete(t);
-    this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-end', detail: t.reason });
+    // Coverage comes from the instances' cursors (src/report/coverage.ts); the events say when reading stopped. An
+    // instance read to its end changes nothing for the container (its next instance is read); one given up or gone
+    // before its end is an error, which does not end the reading of the container's current instance.
+    const event = t.gaveUp || t.reason === 'container gone' ? 'stream-error' : t.complete && t.reason === null ? null : 'stream-end';
+    if (event) this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event, detail: t.reason });
     if (t.reason && t.reason !== 'stopped' && t.reason !== 'pod deleted' && t.reason !== 'container gone') this.o.say(`${streamName(inst)}: ended: ${t.reason}`);
+  }
+
+  /** A stored instance older than previous=true reaches: what it still held is lost, recorded and said. */
+  private lost(inst: ContainerInstance): void {
+    const detail = `instance ${shortContainerId(inst.containerId)} ended while snatscope was not running and was replaced again; its remaining lines cannot be read`;
+    this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-error', detail });
+    this.o.say(`${streamName(inst)}: ${detail}`);
+    this.givenUp.push(`${streamName(inst)}: ${detail}`);
   }
 
   /** Every pod event is recorded; a container that waits (CrashLoopBackOff, ...) is said. */

@@ -2,13 +2,15 @@
 // (the timestamp prefix stays on each line: the line stage's kubectl-timestamps envelope reads it), with a cursor
 // that makes every drop resumable without a gap or a duplicate.
 //
-// Cursor: the last whole second seen and how many lines of that second were delivered. The API server cuts sinceTime
-// to whole seconds and is inclusive, so a resume asks for sinceTime=<that second> and skips that many lines of it
-// (what stern does). Drops that resume: a clean end while the container instance still runs, a socket reset, an idle
-// stream (no bytes for `idleMs`; a quiet pod costs one cheap reconnect), 5xx/429, and errors inside the 200 body
-// ("unable to retrieve container logs ..."): any line without a timestamp is such an error. Before each reconnect
-// `decide()` (the pod watch) says whether this container instance still runs, has stopped (read the rest and end),
-// was replaced by a restart (read the rest with previous=true and end) or is gone (end).
+// Every request names the instance it reads (see cursor.ts): a resume asks for the cursor's second and the replayed
+// lines verify that the stream serves this instance; a stream that serves another one (follow=true after a restart
+// whose status update lags) is dropped unread and the rest of this instance is read with previous=true. Drops that
+// resume: a clean end while the container instance still runs, a socket reset, an idle stream (no bytes for
+// `idleMs`; a quiet pod costs one cheap reconnect), 5xx/429, and errors inside the 200 body ("unable to retrieve
+// container logs ..."): any line without a timestamp is such an error. Before every connect `decide()` (the pod
+// watch) says whether this container instance still runs, has stopped (read the rest and end), was replaced by a
+// restart (read the rest with previous=true and end) or is gone (end; loud when nothing could be read).
+// A tail that could not read its instance to the end says so: `gaveUp` with the reason.
 // States: queued -> connecting -> live -> retrying (with reason) -> ... -> ended.
 import type { IncomingMessage } from 'node:http';
 import { LineSplitter } from '../sources/lines.js';
@@ -16,14 +18,12 @@ import { safeText } from '../text.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { KubeError, isAbort, type KubeClient } from './http.js';
 
+import { StreamCursor, type TailCursor } from './cursor.js';
+
+export type { TailCursor } from './cursor.js';
+
 /** A log stream's state (the TUI shows it per stream). */
 export type StreamState = 'queued' | 'connecting' | 'live' | 'retrying' | 'ended';
-
-/** Where a stream resumes: `sinceTime` is a whole second (RFC3339, UTC), `skip` the lines of it already delivered. */
-export interface TailCursor {
-  sinceTime: string;
-  skip: number;
-}
 
 /** What the container instance is doing now: keep following, read what is left and end, read the previous instance, end. */
 export type ResumeDecision = 'resume' | 'final' | 'previous' | 'end';
@@ -52,7 +52,7 @@ export interface TailOptions {
   decide?(): ResumeDecision;
   /** No bytes for this long -> reconnect from the cursor (default 5 min). */
   idleMs?: number;
-  /** Wait after a clean end before asking decide(), so the pod watch can catch up (default 750 ms). */
+  /** Wait after a clean end before asking decide() again (default 750 ms); a lagging status is caught by the cursor. */
   endGraceMs?: number;
   backoff?: BackoffOptions;
   maxLineLength?: number;
@@ -68,24 +68,25 @@ export class Tail {
   reason: string | null = null;
   /** Lines delivered. */
   lines = 0;
-  /** Lines dropped on resume because an earlier connection delivered them already. */
-  skipped = 0;
   connects = 0;
   retries = 0;
   /** The current retry is routine (a clean end, an idle reconnect of a quiet stream): not worth telling anyone. */
   quietRetry = false;
+  /** It ended without reading its instance to the end (`reason` says why): lines may be missing. */
+  gaveUp = false;
+  /** A stream served another container instance's log (dropped unread; the rest was read with previous=true). */
+  foreignStreams = 0;
   readonly done: Promise<void>;
   private resolveDone!: () => void;
   private readonly key: string;
-  private sec = '';
-  private count = 0;
-  private resumeSec = '';
-  private skipLeft = 0;
+  private readonly cur: StreamCursor;
   private connDead = false;
   private conn: AbortController | null = null;
   private stopping = false;
   private finishing = false;
   private started = false;
+  /** The current read without follow reaches the instance's end (it has stopped). */
+  private toEnd = false;
   private readonly backoff: Backoff;
   private readonly path: string;
   private failure: KubeError | null = null;
@@ -97,11 +98,8 @@ export class Tail {
     this.path = `/api/v1/namespaces/${encodeURIComponent(opts.namespace)}/pods/${encodeURIComponent(opts.pod)}/log`;
     this.backoff = new Backoff(opts.backoff);
     this.done = new Promise((r) => (this.resolveDone = r));
-    const c = opts.start?.cursor;
-    if (c && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(c.sinceTime) && c.skip >= 0) {
-      this.sec = c.sinceTime.slice(0, 19);
-      this.count = c.skip;
-    }
+    const st = opts.start;
+    this.cur = new StreamCursor(st?.cursor, !st?.sinceTime && (st?.tailLines === undefined || st.tailLines < 0));
     this.onLineBound = (line) => this.handle(line, false);
     this.onLongBound = (head) => this.handle(head, true);
   }
@@ -110,13 +108,28 @@ export class Tail {
     return this.key;
   }
 
+  /** Lines dropped on resume because an earlier connection delivered them already. */
+  get skipped(): number {
+    return this.cur.skipped;
+  }
+
+  /** Lines older than the cursor (the container's clock stepped back), delivered once. */
+  get outOfOrder(): number {
+    return this.cur.outOfOrder;
+  }
+
+  /** The instance was read to its end. */
+  get complete(): boolean {
+    return this.cur.complete;
+  }
+
   /** The resume point covering every line delivered so far, or null before the first line. */
   cursor(): TailCursor | null {
-    return this.sec ? { sinceTime: `${this.sec}Z`, skip: this.count } : null;
+    return this.cur.value;
   }
 
   cursorJson(): string | null {
-    return this.sec ? `{"sinceTime":"${this.sec}Z","skip":${this.count}}` : null;
+    return this.cur.json();
   }
 
   start(): void {
@@ -125,15 +138,14 @@ export class Tail {
     void this.run();
   }
 
-  /** The pod is gone: let a live stream end by itself (at most `drainMs`), never reconnect. */
-  finish(drainMs = 5000): void {
+  /**
+   * The pod is gone: a live stream drains until it ends or is idle for `idleMs`, and is never followed again; a
+   * stream between two connections reads what is left once without follow.
+   */
+  finish(): void {
     if (this.state === 'ended') return;
     this.finishing = true;
-    if (!this.started || this.state !== 'live') {
-      void this.stop('pod deleted');
-      return;
-    }
-    setTimeout(() => void this.stop('pod deleted'), drainMs).unref();
+    if (!this.started) void this.stop('pod deleted');
   }
 
   /** Ends now. */
@@ -154,25 +166,55 @@ export class Tail {
     this.opts.onState?.(this);
   }
 
-  private end(reason: string | null): void {
+  private end(reason: string | null, complete = false): void {
     if (this.state === 'ended') return;
+    if (complete) this.cur.complete = true;
     this.setState('ended', reason);
     this.resolveDone();
   }
 
+  private giveUp(reason: string): void {
+    this.gaveUp = true;
+    this.end(reason);
+  }
+
+  /** Which request comes next: from decide() (the pod status), unless a foreign stream forced previous=true. */
+  private nextMode(follow: boolean, first: boolean, forced: Mode | null, lastClean: boolean): Mode | 'done' {
+    if (forced) {
+      this.toEnd = true;
+      return forced;
+    }
+    if (this.finishing) {
+      // Deleted: a stream that ended cleanly was read to its end; after a drop, read what is left once.
+      if (lastClean && !first) {
+        this.end('pod deleted', true);
+        return 'done';
+      }
+      this.toEnd = true;
+      return 'final';
+    }
+    const d = this.opts.decide?.() ?? 'resume';
+    // A read without follow reaches the instance's end only when it has stopped (a --no-follow read of a running one does not).
+    this.toEnd = d === 'final' || d === 'previous' || forced === 'previous';
+    if (d === 'end') {
+      if (first) this.giveUp('the container instance was replaced before its log could be read');
+      else this.end('container gone');
+      return 'done';
+    }
+    if (d === 'previous') return 'previous';
+    return d === 'final' || !follow ? 'final' : 'follow';
+  }
+
   private async run(): Promise<void> {
     const follow = this.opts.follow ?? true;
-    let mode: Mode = follow ? 'follow' : 'final';
     let first = true;
     let failures = 0;
+    let forced: Mode | null = null;
+    let lastClean = false;
     while (!this.stopping) {
-      if (!first && follow) {
-        const d = this.opts.decide?.() ?? 'resume';
-        if (d === 'end') return this.end(this.finishing ? 'pod deleted' : 'container gone');
-        mode = d === 'resume' ? 'follow' : d;
-      }
+      const mode = this.nextMode(follow, first, forced, lastClean);
+      if (mode === 'done') return;
       first = false;
-      if (this.finishing && mode === 'follow') return this.end('pod deleted');
       this.setState('connecting', this.reason);
       const t0 = Date.now();
       const before = this.lines;
@@ -183,8 +225,9 @@ export class Tail {
         const clean = await this.consume(res, mode !== 'follow');
         if (!clean) throw this.failure ?? new KubeError(0, 'ECONNRESET', 'log stream dropped');
         failures = 0;
-        if (mode !== 'follow') return this.end(null);
-        if (this.finishing) return this.end('pod deleted');
+        lastClean = true;
+        if (mode !== 'follow') return this.end(this.finishing ? 'pod deleted' : null, this.toEnd);
+        if (this.finishing) return this.end('pod deleted', true);
         // A follow stream ended cleanly: the container stopped, or something in between closed it.
         const healthy = this.lines > before || Date.now() - t0 > 10_000;
         if (healthy) this.backoff.reset();
@@ -195,13 +238,26 @@ export class Tail {
       } catch (err) {
         if (this.stopping || isAbort(err)) break;
         if (!(err instanceof KubeError)) throw err;
-        if (this.finishing) return this.end('pod deleted');
+        lastClean = false;
+        if (err.reason === 'Foreign') {
+          this.foreignStreams++;
+          // follow=true (or a lagging "terminated" status) served the NEXT instance: read ours with previous=true.
+          if (mode !== 'previous') {
+            forced = 'previous';
+            continue;
+          }
+          return this.giveUp(`previous=true serves another container instance; lines after ${this.cur.value?.sinceTime ?? 'its start'} could not be read`);
+        }
+        if (this.finishing) {
+          if (err.reason === 'Idle') return this.end(`pod deleted; its stream was idle for ${Math.round((this.opts.idleMs ?? 300_000) / 1000)}s, stopped draining`, true);
+          if (!err.retryable) return this.giveUp(`pod deleted before its log was read to the end: ${err.text}`);
+        }
         failures++;
         if (this.lines > before || Date.now() - t0 > 10_000) this.backoff.reset();
-        if (!follow && (failures >= (this.opts.maxAttempts ?? 5) || (err.status >= 400 && err.status < 500 && err.status !== 429))) {
-          return this.end(err.text);
+        const limited = !follow || this.finishing || mode === 'previous';
+        if (limited && (failures >= (this.opts.maxAttempts ?? 5) || (err.status >= 400 && err.status < 500 && err.status !== 429))) {
+          return this.giveUp(mode === 'previous' && err.status === 400 ? 'previous container log unavailable' : err.text);
         }
-        if (mode === 'previous' && err.status === 400) return this.end('previous container log unavailable');
         this.retries++;
         const delay = err.reason === 'Idle' ? 0 : this.backoff.next(err.retryAfterMs ?? 0);
         this.quietRetry = err.reason === 'Idle';
@@ -227,13 +283,9 @@ export class Tail {
     const q: Record<string, string | number | boolean | undefined> = { container: this.opts.container, timestamps: true };
     if (mode === 'follow') q.follow = true;
     if (mode === 'previous') q.previous = true;
-    this.skipLeft = 0;
-    this.resumeSec = '';
-    if (this.sec) {
-      q.sinceTime = `${this.sec}Z`;
-      this.resumeSec = this.sec;
-      this.skipLeft = this.count;
-    } else if (this.opts.start?.sinceTime) q.sinceTime = this.opts.start.sinceTime;
+    const since = this.cur.resume();
+    if (since) q.sinceTime = since;
+    else if (this.opts.start?.sinceTime) q.sinceTime = this.opts.start.sinceTime;
     else if (this.opts.start?.tailLines !== undefined && this.opts.start.tailLines >= 0) q.tailLines = this.opts.start.tailLines;
     return q;
   }
@@ -271,6 +323,7 @@ export class Tail {
       res.on('end', () => {
         // A partial last line is delivered only when nothing follows; a resume re-reads it whole.
         if (!settled && flushTail) splitter.end();
+        if (!settled && !this.failure && !this.cur.replayComplete()) this.failure = foreign();
         settle(!this.failure);
       });
       res.on('error', () => settle(false));
@@ -280,7 +333,7 @@ export class Tail {
 
   private onFail: (err: KubeError) => void = () => {};
 
-  /** Per line: check the timestamp, skip what a previous connection delivered, count, hand on. */
+  /** Per line: check the timestamp, skip what a previous connection delivered, verify the instance, count, hand on. */
   private handle(line: string, tooLong: boolean): void {
     if (this.connDead) return;
     if (
@@ -296,25 +349,12 @@ export class Tail {
       this.onFail(new KubeError(0, 'StreamError', text ? `log stream error: ${text}` : 'log stream error'));
       return;
     }
-    let fast = line.charCodeAt(19) === 46 /* . */ || line.charCodeAt(19) === 90; /* Z */
-    if (fast) {
-      const sp = line.indexOf(' ', 19);
-      fast = sp > 19 && line.charCodeAt(sp - 1) === 90;
-    }
-    if (this.resumeSec !== '') {
-      const sec = fast ? line.slice(0, 19) : utcSecond(line);
-      if (sec < this.resumeSec || (sec === this.resumeSec && this.skipLeft > 0)) {
-        if (sec === this.resumeSec) this.skipLeft--;
-        this.skipped++;
-        return;
-      }
-      this.resumeSec = '';
-      this.skipLeft = 0;
-    }
-    if (fast ? line.startsWith(this.sec) && this.sec !== '' : utcSecond(line) === this.sec) this.count++;
-    else {
-      this.sec = fast ? line.slice(0, 19) : utcSecond(line);
-      this.count = 1;
+    const verdict = this.cur.classify(line);
+    if (verdict === 'seen') return;
+    if (verdict === 'foreign') {
+      this.connDead = true;
+      this.onFail(foreign());
+      return;
     }
     this.lines++;
     if (tooLong) this.opts.onTooLong?.(line);
@@ -322,9 +362,6 @@ export class Tail {
   }
 }
 
-/** The whole UTC second of a timestamp with an offset (slow path: kubelet normally writes Z). */
-function utcSecond(line: string): string {
-  const sp = line.indexOf(' ');
-  const ms = Date.parse(sp === -1 ? line : line.slice(0, sp));
-  return Number.isNaN(ms) ? line.slice(0, 19) : new Date(ms).toISOString().slice(0, 19);
+function foreign(): KubeError {
+  return new KubeError(0, 'Foreign', 'the log stream served another container instance');
 }

@@ -3,6 +3,7 @@
 // -> watch again from the last resourceVersion; 410 Gone / ERROR event with code 410 -> re-list (objects gone
 // in between are reported DELETED); reset, 5xx, 429, idle stream (no bytes for `idleMs`, bookmarks included)
 // -> back off with jitter and watch again. It never gives up until stop().
+import { safeText } from '../text.js';
 import type { IncomingMessage } from 'node:http';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { KubeError, isAbort, type KubeClient, type Query } from './http.js';
@@ -234,7 +235,7 @@ export class ResourceWatch<T extends KubeObject> {
         return;
       case 'ERROR':
         if (obj.code === 410) throw new Gone();
-        throw new KubeError(obj.code ?? 500, obj.reason ?? 'WatchError', `watch ${this.opts.path}: ${String(obj.message ?? 'error event')}`);
+        throw new KubeError(Number(obj.code) || 500, safeText(String(obj.reason ?? 'WatchError')), `watch ${this.opts.path}: ${safeText(String(obj.message ?? 'error event'))}`);
       case 'ADDED':
       case 'MODIFIED':
       case 'DELETED': {

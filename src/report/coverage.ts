@@ -1,31 +1,24 @@
-// Coverage of an audit window per pod, so an audit never claims completeness it does not have.
-// A pod is covered while one of its log streams is open (stream-start/restart .. stream-end/stream-error/deleted;
-// after a stream error, again from its reconnect (a stream-start 'reconnected') or its next stored request, whichever
-// is first; databases written before watch recorded reconnects have only the latter)
-// or inside the first..last request time of a saved log (file/stdin sources). After `deleted` the pod is gone,
-// which is not a gap. Everything else in the window is a gap, with the reason the state at its start gives.
-// Gaps shorter than a second (a watch opening its stream) are not reported.
+// Coverage of an audit window per pod, so an audit never claims completeness it does not have, and never reports
+// a gap where nothing is missing. It is computed from what was actually stored per container instance (each live
+// stream source is one instance, and its cursor is continuous: a stream that dropped resumes exactly where it
+// stopped, also across restarts of snatscope), not from stream lifecycle events alone:
+// - an instance read from its first line ("whole" in its cursor) covers everything before its stored lines; one
+//   started with --tail/--since covers from its first stored line;
+// - an instance read to its end ("end" in its cursor) covers everything after; the latest instance of a container
+//   covers up to its last stored line, and on while a stream of it is open (the last lifecycle event is a start);
+// - an older instance that was not read to its end leaves a gap from its last stored line to the next instance;
+// - a saved log (file/stdin) covers its first..last request time.
+// After `deleted` the pod is gone, which is not a gap. A pod is covered where every one of its containers is.
+// Gaps shorter than a second are not reported, except a known loss (an instance not read to its end). A pod whose
+// stream cursors predate this (no instance facts) is covered from its lifecycle events as before (coverage-events.ts).
 import type { Readable } from '../../db/sql.js';
-import { firstRequestAfter, podEvents, sourceSpans, type SourceSpan, type StoredPodEvent } from '../../db/audit.js';
+import { podEvents, sourceSpans, type SourceSpan, type StoredPodEvent } from '../../db/audit.js';
 import type { PodInfo } from '../classify/kube-objects.js';
+import { shortContainerId } from '../text.js';
+import type { Gap, PodCoverage } from './coverage-types.js';
+import { eventCoverage } from './coverage-events.js';
 
-export interface Gap {
-  from: number;
-  until: number;
-  reason: string;
-}
-
-export interface PodCoverage {
-  namespace: string;
-  pod: string;
-  /** Kinds of sources seen for the pod: stream (watch), file, stdin. */
-  sources: string[];
-  /** Covered milliseconds of the window. */
-  coveredMs: number;
-  gaps: Gap[];
-  /** Set when the pod was deleted inside the window. */
-  deletedAt: number | null;
-}
+export type { Gap, PodCoverage } from './coverage-types.js';
 
 type Span = [number, number];
 
@@ -62,8 +55,168 @@ function complement(spans: Span[], from: number, until: number): Span[] {
   return out;
 }
 
+interface Cursor {
+  whole?: boolean;
+  end?: boolean;
+}
+
+function cursorOf(s: SourceSpan): Cursor {
+  try {
+    return s.cursor ? (JSON.parse(s.cursor) as Cursor) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A cursor written since cursors carry instance facts (the last line's stamp, whole, end). */
+function hasInstanceFacts(s: SourceSpan): boolean {
+  const c = cursorOf(s) as Cursor & { last?: unknown };
+  return c.last !== undefined || c.whole !== undefined || c.end !== undefined;
+}
+
+const hhmmss = (t: number) => new Date(t).toISOString().slice(11, 19);
+
+/** A covered span and what a hole right after it (or right before it) means. */
+interface Claim {
+  span: Span;
+  /** Why the time after span[1] is missing, when nothing else covers it. */
+  after: string;
+  /** Why the time before span[0] is missing. */
+  before: string;
+  /** The time after span[1] is a known loss (reported however short). */
+  loss: boolean;
+}
+
+/** What one container's instances (stream sources, oldest first) cover. */
+function containerClaims(instances: SourceSpan[], events: StoredPodEvent[]): Claim[] {
+  const claims: Claim[] = [];
+  let prevEnd = -Infinity;
+  let prevComplete = true;
+  for (let i = 0; i < instances.length; i++) {
+    const s = instances[i];
+    const c = cursorOf(s);
+    const latest = i === instances.length - 1;
+    const firstLine = s.first ?? s.firstSeen;
+    const start = c.whole ? (prevComplete ? prevEnd : Math.min(firstLine, s.firstSeen)) : firstLine;
+    let end: number;
+    let after: string;
+    let loss = false;
+    if (c.end) {
+      end = Infinity;
+      after = '';
+    } else if (latest) {
+      // Being read while a stream of the container is open; else up to the last line stored.
+      const last = events.at(-1);
+      const open = last !== undefined && (last.event === 'stream-start' || last.event === 'restart' || last.event === 'stream-error');
+      end = open ? Infinity : Math.max(s.last ?? s.firstSeen, last?.time ?? -Infinity) + 1;
+      after = last?.event === 'stream-end' ? `not read since the log stream ended${last.detail ? `: ${last.detail}` : ''}` : 'not read since';
+    } else {
+      end = (s.last ?? s.firstSeen) + 1;
+      after = `container instance ${shortContainerId(s.containerId)} was not read to its end (nothing stored after ${hhmmss(end - 1)})`;
+      loss = true;
+    }
+    const before = c.whole ? after : s.first === null ? 'nothing stored from this container instance' : 'before the first line read (the stream started with --tail or --since)';
+    claims.push({ span: [start, end], after, before, loss });
+    prevEnd = end;
+    prevComplete = c.end === true;
+  }
+  return claims;
+}
+
+/** Coverage of one pod over [from, until). `events` are the pod's events before `until`, oldest first. */
+export function podCoverage(
+  db: Readable,
+  pod: { namespace: string; pod: string },
+  from: number,
+  until: number,
+  events: StoredPodEvent[],
+  spans: SourceSpan[],
+): PodCoverage {
+  const mine = spans.filter((s) => s.namespace === pod.namespace && s.pod === pod.pod);
+  const streams = mine.filter((s) => s.kind === 'stream');
+  if (streams.length > 0 && !streams.some(hasInstanceFacts)) return eventCoverage(db, pod, from, until, events, spans);
+  const files = mine.filter((s) => s.kind !== 'stream' && s.first !== null && s.last !== null);
+  const fileSpans: Span[] = files.map((s) => [s.first!, s.last! + 1]);
+
+  // Deleted periods are not gaps (from a deletion until the pod is watched again).
+  const excluded: Span[] = [];
+  let deletedAt: number | null = null;
+  let deletedInWindow: number | null = null;
+  for (const e of events) {
+    if (e.event === 'deleted') {
+      if (deletedAt === null) deletedAt = e.time;
+      if (e.time >= from) deletedInWindow = e.time;
+    } else if (deletedAt !== null && (e.event === 'watched' || e.event === 'stream-start' || e.event === 'restart')) {
+      excluded.push([deletedAt, e.time]);
+      deletedAt = null;
+    }
+  }
+  if (deletedAt !== null) excluded.push([deletedAt, until]);
+
+  // Per container: its instances' claims; the pod's holes are where any container has one.
+  const byContainer = new Map<string, SourceSpan[]>();
+  for (const s of mine) {
+    if (s.kind !== 'stream') continue;
+    const k = s.container ?? '';
+    const l = byContainer.get(k);
+    if (l) l.push(s);
+    else byContainer.set(k, [s]);
+  }
+  const holes: Array<Span & { reason?: string; loss?: boolean }> = [];
+  const covered: Span[] = [...fileSpans];
+  const containers = [...byContainer.entries()];
+  if (containers.length === 0) {
+    for (const h of complement(merge(clip([...fileSpans, ...excluded], from, until)), from, until)) holes.push(h);
+  }
+  for (const [name, list] of containers) {
+    list.sort((a, b) => a.firstSeen - b.firstSeen || a.id - b.id);
+    const claims = containerClaims(list, events.filter((e) => (e.container ?? '') === name));
+    const spansOf = claims.map((c) => c.span);
+    covered.push(...spansOf);
+    for (const h of complement(merge(clip([...spansOf, ...fileSpans, ...excluded], from, until)), from, until)) {
+      const before = claims.find((c) => c.span[0] >= h[1]);
+      const after = [...claims].reverse().find((c) => c.span[1] <= h[0]);
+      holes.push(Object.assign([h[0], h[1]] as Span, { reason: after?.after || before?.before, loss: after?.loss === true }));
+    }
+  }
+  const pieces = holes.sort((a, b) => a[0] - b[0]);
+  const gaps: Array<Gap & { loss: boolean }> = [];
+  for (const h of pieces) {
+    const prev = gaps.at(-1);
+    if (prev && h[0] <= prev.until) {
+      prev.until = Math.max(prev.until, h[1]);
+      prev.loss ||= h.loss === true;
+      continue;
+    }
+    gaps.push({ from: h[0], until: h[1], reason: h.reason ?? reasonAt(h[0], events, files), loss: h.loss === true });
+  }
+  const realGaps = gaps.filter((g) => g.loss || g.until - g.from >= MIN_GAP_MS).map(({ loss: _loss, ...g }) => g);
+  const window = until - from;
+  const kinds = [...new Set([...(events.length ? ['stream'] : []), ...mine.map((s) => s.kind)])].sort();
+  return {
+    namespace: pod.namespace,
+    pod: pod.pod,
+    sources: kinds,
+    coveredMs: window - gaps.reduce((n, g) => n + (g.until - g.from), 0) - excludedMs(excluded, from, until, gaps),
+    gaps: realGaps,
+    deletedAt: deletedInWindow,
+  };
+}
+
+/** Deleted time inside the window that is neither covered nor a gap. */
+function excludedMs(excluded: Span[], from: number, until: number, gaps: Gap[]): number {
+  const ex = merge(clip(excluded, from, until));
+  let n = 0;
+  for (const [a, b] of ex) {
+    n += b - a;
+    for (const g of gaps) n -= Math.max(0, Math.min(b, g.until) - Math.max(a, g.from));
+  }
+  return n;
+}
+
 const fmtSpan = (s: SourceSpan) => `${s.path ?? s.key}`;
 
+/** Why nothing covers `t` when no stream source says (a pod only watched, or only saved logs). */
 function reasonAt(t: number, events: StoredPodEvent[], files: SourceSpan[]): string {
   let last: StoredPodEvent | undefined;
   for (const e of events) {
@@ -86,75 +239,6 @@ function reasonAt(t: number, events: StoredPodEvent[], files: SourceSpan[]): str
     default:
       return `no log stream open (last event ${last.event}${detail(last)})`;
   }
-}
-
-/** Coverage of one pod over [from, until). `events` are the pod's events before `until`, oldest first. */
-export function podCoverage(
-  db: Readable,
-  pod: { namespace: string; pod: string },
-  from: number,
-  until: number,
-  events: StoredPodEvent[],
-  spans: SourceSpan[],
-): PodCoverage {
-  const mine = spans.filter((s) => s.namespace === pod.namespace && s.pod === pod.pod);
-  const files = mine.filter((s) => s.kind !== 'stream' && s.first !== null && s.last !== null);
-  const covered: Span[] = files.map((s) => [s.first!, s.last! + 1]);
-  const excluded: Span[] = [];
-  const live = new Map<string, number>();
-  let deletedAt: number | null = null;
-  let deletedInWindow: number | null = null;
-  for (const e of events) {
-    const key = e.container ?? '';
-    switch (e.event) {
-      case 'stream-start':
-      case 'restart': {
-        const cur = live.get(key);
-        if (cur === undefined || cur > e.time) live.set(key, e.time);
-        if (deletedAt !== null) excluded.push([deletedAt, e.time]);
-        deletedAt = null;
-        break;
-      }
-      case 'stream-end':
-      case 'stream-error': {
-        const start = live.get(key);
-        if (start !== undefined && e.time > start) covered.push([start, e.time]);
-        live.delete(key);
-        if (e.event === 'stream-error') {
-          const resumed = firstRequestAfter(db, pod.namespace, pod.pod, e.time, until);
-          if (resumed !== null) live.set(key, resumed);
-        }
-        break;
-      }
-      case 'deleted':
-        for (const start of live.values()) if (e.time > start) covered.push([start, e.time]);
-        live.clear();
-        if (deletedAt === null) deletedAt = e.time;
-        if (e.time >= from) deletedInWindow = e.time;
-        break;
-      case 'watched':
-        if (deletedAt !== null) excluded.push([deletedAt, e.time]);
-        deletedAt = null;
-        break;
-    }
-  }
-  for (const start of live.values()) covered.push([start, until]);
-  if (deletedAt !== null) excluded.push([deletedAt, until]);
-
-  const cov = merge(clip(covered, from, until));
-  const holes = complement(merge(clip([...covered, ...excluded], from, until)), from, until);
-  const gaps: Gap[] = holes
-    .filter(([a, b]) => b - a >= MIN_GAP_MS)
-    .map(([a, b]) => ({ from: a, until: b, reason: reasonAt(a, events, files) }));
-  const kinds = [...new Set([...(events.length ? ['stream'] : []), ...mine.map((s) => s.kind)])].sort();
-  return {
-    namespace: pod.namespace,
-    pod: pod.pod,
-    sources: kinds,
-    coveredMs: cov.reduce((n, [a, b]) => n + (b - a), 0),
-    gaps,
-    deletedAt: deletedInWindow,
-  };
 }
 
 /**

@@ -1,6 +1,8 @@
 // CSV (RFC 4180: CRLF line ends, fields quoted only when needed, quotes doubled) of the main report table, one
-// row per pod or group, no totals row (a spreadsheet sums columns itself). Ratios as plain decimals.
+// row per pod or group, no totals row (a spreadsheet sums columns itself). Ratios as plain decimals. To a terminal
+// (`terminal`), control characters in the text cells are shown escaped; to a file or a pipe the values are exact.
 import { CLASSES } from '../classes.js';
+import { safeText } from '../text.js';
 import { csvField } from './escape.js';
 import type { ClassCounts } from '../../db/index.js';
 import type { ReportView } from './model.js';
@@ -12,7 +14,7 @@ function nums(r: { requests: number; snatRatio: number; classes: ClassCounts; re
   return [r.requests, Number(r.snatRatio.toFixed(6)), ...CLASSES.map((k) => c[k]), r.recovered];
 }
 
-export function renderReportCsv(v: ReportView): string {
+export function renderReportCsv(v: ReportView, opts: { terminal?: boolean } = {}): string {
   const lines: (string | number)[][] = [];
   if (v.by === 'pod') {
     lines.push(['namespace', 'pod', 'node_name', ...NUM_COLS]);
@@ -21,5 +23,6 @@ export function renderReportCsv(v: ReportView): string {
     lines.push([v.by, 'pods', ...NUM_COLS]);
     for (const g of v.groups) lines.push([g.key, g.pods.length, ...nums(g)]);
   }
-  return lines.map((l) => l.map(csvField).join(',')).join('\r\n') + '\r\n';
+  const field = opts.terminal ? (x: string | number) => csvField(typeof x === 'string' ? safeText(x) : x) : csvField;
+  return lines.map((l) => l.map(field).join(',')).join('\r\n') + '\r\n';
 }

@@ -56,12 +56,13 @@ export function parseRatio(text: string): number {
   return r;
 }
 
-export function renderReport(v: ReportView, format: ReportFormat, failAbove?: number, findings?: string[]): string {
+/** `terminal`: the text goes to a terminal (CSV then escapes control characters; the other formats always do). */
+export function renderReport(v: ReportView, format: ReportFormat, failAbove?: number, findings?: string[], terminal = false): string {
   switch (format) {
     case 'json':
       return JSON.stringify(reportJson(v), null, 2) + '\n';
     case 'csv':
-      return renderReportCsv(v);
+      return renderReportCsv(v, { terminal });
     case 'markdown':
       return renderReportMarkdown(v);
     case 'html':
@@ -72,7 +73,7 @@ export function renderReport(v: ReportView, format: ReportFormat, failAbove?: nu
 }
 
 /** Builds and renders one report; `failing` lists "namespace/pod ratio" above --fail-above. */
-export function runReport(flags: ReportFlags, now = Date.now()): { text: string; failing: string[] } {
+export function runReport(flags: ReportFlags, now = Date.now(), terminal = flags.out === undefined && process.stdout.isTTY === true): { text: string; failing: string[] } {
   const window = windowOf(flags, now);
   const failAbove = flags.failAbove === undefined ? undefined : parseRatio(flags.failAbove);
   const store = openStore(flags.db, { readonly: true, mustExist: true });
@@ -82,7 +83,7 @@ export function runReport(flags: ReportFlags, now = Date.now()): { text: string;
     const format = (flags.format ?? 'table') as ReportFormat;
     // The HTML report carries the audit's findings for the same window and filter.
     const findings = format === 'html' ? reportFindings(store, v, { namespace: flags.namespace, pod: flags.pod }) : undefined;
-    return { text: renderReport(v, format, failAbove, findings), failing };
+    return { text: renderReport(v, format, failAbove, findings, terminal), failing };
   } finally {
     store.close();
   }

@@ -1,6 +1,7 @@
 // What every live run (watch, agent) shares: how it ends (the caller's signal, the user quitting the TUI, a fatal
 // start-up problem, a failed commit), the pod selections of TARGET / -l / -n / -A, where notices go, and the view's
 // sinks.
+import { safeText } from '../text.js';
 import { UserError } from '../errors.js';
 import { LinesSink } from '../output/lines.js';
 import { JsonSink } from '../output/json.js';
@@ -84,7 +85,7 @@ export async function resolveSelections(
 export function noticesTo(live: LiveFeed | null, stderr: TextOut): (message: string) => void {
   return (msg) => {
     if (live) live.stats.notice(msg);
-    else stderr.write(`snatscope: ${msg}\n`);
+    else stderr.write(`snatscope: ${safeText(msg)}\n`); // API-server text in a notice is never raw on a terminal
   };
 }
 

@@ -24,6 +24,8 @@ export interface WatchOptions {
   context?: string;
   kubeconfig?: string;
   db?: string;
+  /** Wait for another writer of the database instead of exiting 6 (--wait). */
+  wait?: boolean;
   format?: string;
   trust?: string[];
   internalCidr?: string[];
@@ -41,7 +43,6 @@ export interface WatchTuning {
   watch?: Partial<ResourceWatchOptions>;
   flushMs?: number;
   syncTimeoutMs?: number;
-  drainMs?: number;
 }
 
 /** The view to use: the requested one, else the TUI on a terminal and lines otherwise. */

@@ -17,7 +17,7 @@ import { WatchStreams } from '../kube/streams.js';
 import { TopologySync } from '../kube/topology-sync.js';
 import type { LiveFeed } from '../live/feed.js';
 import { buildClassifier } from '../classify/flags.js';
-import { defaultDbPath, openStore } from '../../db/cli-open.js';
+import { defaultDbPath, openWriter } from '../../db/cli-open.js';
 import { isStoreFailure } from '../../db/errors.js';
 import { RunEnd, noticesTo, resolveSelections, viewSinks } from './lifecycle.js';
 import { runMetrics, type RunMetrics } from '../metrics/attach.js';
@@ -45,6 +45,9 @@ export interface WatchRun {
   pods: PodStreams;
   client: KubeClient;
 }
+
+/** Exit code of a --no-follow run that gave up on at least one stream (README: exit codes). */
+export const EXIT_STREAMS_GIVEN_UP = 5;
 
 export interface WatchResult {
   exitCode: number;
@@ -114,9 +117,19 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
   const client = new KubeClient(kube.kc);
   const selections = await resolveSelections(client, o, kube);
   const namespace = o.allNamespaces ? null : kube.namespace;
-  const store = openStore(o.db ?? defaultDbPath(), { role: 'watch' });
-  // The file path, or the PostgreSQL URL without its password: what every message and the header show.
-  const dbPath = store.path;
+  const dbPath = o.db ?? defaultDbPath();
+  let store: StoreWriter | null;
+  try {
+    store = await openWriter(dbPath, 'watch', { wait: o.wait, signal: rt.signal, say });
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+  if (!store) {
+    // Stopped while waiting for the other writer: nothing was read or written.
+    client.close();
+    return { exitCode: 0, lines: 0, requests: 0, unparsed: 0, streams: 0 };
+  }
   const sinks = viewSinks(view, live, stdout, o.allNamespaces, env);
   const end = new RunEnd(rt.signal, dbPath);
   const metrics = runMetrics(c.metrics, {
@@ -194,5 +207,11 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
   const s = pipeline.stats;
   const opened = streams.opened;
   stderr.write(`snatscope: ${s.lines} lines, ${s.requests} requests, ${s.unparsed} unparsed from ${opened} streams (stored in ${safeText(dbPath)})\n`);
+  // --no-follow (a CronJob) with a stream given up: the data is partial, and the exit code says so.
+  if (!c.follow && streams.givenUp.length > 0) {
+    for (const g of streams.givenUp) stderr.write(`snatscope: not read to the end: ${g}\n`);
+    stderr.write(`snatscope: ${streams.givenUp.length} of ${opened} streams were given up; the stored data is incomplete (the API does not say how many lines were left unread)\n`);
+    return { exitCode: EXIT_STREAMS_GIVEN_UP, lines: s.lines, requests: s.requests, unparsed: s.unparsed, streams: opened };
+  }
   return { exitCode: 0, lines: s.lines, requests: s.requests, unparsed: s.unparsed, streams: opened };
 }
