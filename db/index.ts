@@ -17,12 +17,13 @@ export { openStoreAt } from './connect.js';
 export { parseLocation, isPostgresUrl, redactUrl, type StoreLocation } from './location.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 export { INSERT_COLUMNS, requestsViewSql } from './row-columns.js';
-export { report, unparsedSummary, sources, REQUESTS_IN_WINDOW } from './queries.js';
+export { report, unparsedSummary, sources, setRatios, zeroCounts, REQUESTS_IN_WINDOW } from './queries.js';
 export type {
   Report,
   ReportFilter,
   ReportPod,
   ReportTotals,
+  RequestCounts,
   ClassCounts,
   UnparsedEntry,
   SourceRow,

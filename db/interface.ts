@@ -99,6 +99,10 @@ export interface StoreWriter {
    * sources and events, and recording what each source covered. Commits the open batch first.
    */
   prune(cutoff: number, opts?: PruneOptions): PruneResult;
+  /** The classification flags (src/classify/flags.ts flagsRecord) the stored rows were classified with (null: never recorded). */
+  classifyFlags(): string | null;
+  /** Record the classification flags of the rows just stored or reclassified. */
+  setClassifyFlags(record: string): void;
   /** Flush and close. */
   close(): void;
   /** Close without committing: the open batch is rolled back (for a write that failed; a re-run stores it once). */

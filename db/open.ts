@@ -148,7 +148,7 @@ function migrate(db: Database.Database, file: string, readonly: boolean): void {
   check(v);
   if (v === SCHEMA_VERSION) return;
   if (readonly && v >= READ_COMPATIBLE.from) {
-    db.exec(READ_COMPATIBLE.shim);
+    db.exec(READ_COMPATIBLE.shim(v));
     return;
   }
   if (readonly) {

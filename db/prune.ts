@@ -4,10 +4,14 @@
 
 import type { PruneOptions, PruneResult } from './interface.js';
 import { PRUNED_KEY, SPAN_KEY } from './meta.js';
-import { NODE_ID } from '../src/classes.js';
+import { CLASS_ID, NODE_ID } from '../src/classes.js';
 import { perSql, type Sql } from './sql.js';
 
+const EXTERNAL_ID = CLASS_ID.external;
+
 const MIN_T = -8.64e15;
+/** 1 for a row whose client is known external (itself, or its recovered client), else 0 (on both backends). */
+const KNOWN_OF_ROW = `CASE WHEN class = ${EXTERNAL_ID} OR client_class = ${EXTERNAL_ID} THEN 1 ELSE 0 END`;
 /** floor(time / 1000) in SQL (integer division truncates toward zero, on both backends). */
 const SECOND_OF_TIME = 'CASE WHEN time >= 0 THEN time / 1000 ELSE -((999 - time) / 1000) END';
 
@@ -19,12 +23,13 @@ const statements = perSql((db) => ({
   // every row is counted exactly once (as a row or in pruned_seconds), whatever interrupts prune.
   lastOfBatch: db.prepare('SELECT max(id) FROM (SELECT id FROM requests WHERE time < ? ORDER BY id LIMIT ?) b').pluck(),
   keep: db.prepare(
-    `INSERT INTO pruned_seconds (second, pod, class, owner, addr, requests, recovered)
+    `INSERT INTO pruned_seconds (second, pod, class, owner, addr, requests, recovered, known)
      SELECT ${SECOND_OF_TIME}, pod, class, CASE WHEN class = ${NODE_ID} THEN coalesce(owner, 0) ELSE 0 END,
-            CASE WHEN class = ${NODE_ID} THEN remote_addr ELSE '' END, count(*), count(client)
+            CASE WHEN class = ${NODE_ID} THEN remote_addr ELSE '' END, count(*), count(client), sum(${KNOWN_OF_ROW})
      FROM requests WHERE time < @edge AND id <= @last GROUP BY 1, 2, 3, 4, 5
      ON CONFLICT (second, pod, class, owner, addr) DO UPDATE SET
-       requests = pruned_seconds.requests + excluded.requests, recovered = pruned_seconds.recovered + excluded.recovered`,
+       requests = pruned_seconds.requests + excluded.requests, recovered = pruned_seconds.recovered + excluded.recovered,
+       known = pruned_seconds.known + excluded.known`,
   ),
   del: db.prepare('DELETE FROM requests WHERE time < @edge AND id <= @last'),
 }));

@@ -2,7 +2,7 @@
 // Reports read the per-minute rollups when the window is whole minutes (or open), the request rows otherwise;
 // both give the same numbers for the same window.
 
-import { classOfId, zeroPerClass, type PerClass } from '../src/classes.js';
+import { CLASS_ID, classOfId, clientRatioOf, snatRatioOf, zeroPerClass, type PerClass } from '../src/classes.js';
 import { perSql, type Readable, type Stmt } from './sql.js';
 import type { SourceKind } from './interface.js';
 import { PRUNED_KEY } from './meta.js';
@@ -21,25 +21,40 @@ export interface ReportFilter {
 /** Requests per class. */
 export type ClassCounts = PerClass<number>;
 
-export interface ReportTotals {
+/** Counts of a set of requests and the two ratios over its client traffic (requests - classes.probe). */
+export interface RequestCounts {
   requests: number;
   classes: ClassCounts;
-  /** classes.node / requests, 0 when there are no requests. */
-  snatRatio: number;
+  /** classes.node / (requests - classes.probe); null when there is no client traffic. */
+  snatRatio: number | null;
   /** Requests whose client was recovered from X-Forwarded-For. */
   recovered: number;
+  /** Requests whose genuine client is known: class external, or a recovered client that is external. */
+  clientKnown: number;
+  /** clientKnown / (requests - classes.probe); null when there is no client traffic. */
+  clientRatio: number | null;
+}
+
+export interface ReportTotals extends RequestCounts {
   /** `recovered` by the class of the address the request came from (the trusted proxy's class). */
   recoveredByClass: ClassCounts;
 }
 
-export interface ReportPod {
+export interface ReportPod extends RequestCounts {
   namespace: string;
   pod: string;
   nodeName: string | null;
-  requests: number;
-  classes: ClassCounts;
-  snatRatio: number;
-  recovered: number;
+}
+
+/** Zero counts (ratios null). */
+export function zeroCounts(): RequestCounts {
+  return { requests: 0, classes: zeroPerClass(), snatRatio: null, recovered: 0, clientKnown: 0, clientRatio: null };
+}
+
+/** Sets both ratios from the counts. */
+export function setRatios(c: RequestCounts): void {
+  c.snatRatio = snatRatioOf(c.requests, c.classes);
+  c.clientRatio = clientRatioOf(c.requests, c.classes, c.clientKnown);
 }
 
 export interface Report {
@@ -92,6 +107,7 @@ export interface SourceRow {
 export const REQUESTS_IN_WINDOW =
   'batches b JOIN requests r ON r.id BETWEEN b.first_id AND b.last_id AND b.max_time >= @from AND b.min_time < @until';
 
+const EXTERNAL_ID = CLASS_ID.external;
 const MIN_T = -8.64e15;
 const MAX_T = 8.64e15;
 const POD_FILTER = '(CAST(@ns AS TEXT) IS NULL OR p.namespace = @ns) AND (CAST(@pod AS TEXT) IS NULL OR p.pod = @pod)';
@@ -131,19 +147,20 @@ export function prunedEdges(db: Readable, from: number | null, until: number | n
 
 const statements = perSql((db, d): Statements => ({
   rollup: db.prepare(
-    `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec FROM (
-       SELECT r.pod, r.class, sum(r.requests) AS n, sum(r.recovered) AS rec FROM rollups r
+    `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec, x.known FROM (
+       SELECT r.pod, r.class, sum(r.requests) AS n, sum(r.recovered) AS rec, sum(r.known) AS known FROM rollups r
        WHERE r.minute >= @fromMin AND r.minute < @untilMin GROUP BY r.pod, r.class
      ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER}`,
   ),
   rows: db.prepare(
-    `SELECT p.namespace, p.pod, p.node, x.class, sum(x.n) AS n, sum(x.rec) AS rec FROM (
-       SELECT r.pod, r.class, count(*) AS n, count(r.client) AS rec
+    `SELECT p.namespace, p.pod, p.node, x.class, sum(x.n) AS n, sum(x.rec) AS rec, sum(x.known) AS known FROM (
+       SELECT r.pod, r.class, count(*) AS n, count(r.client) AS rec,
+              sum(CASE WHEN r.class = ${EXTERNAL_ID} OR r.client_class = ${EXTERNAL_ID} THEN 1 ELSE 0 END) AS known
        FROM ${d.requestsInWindow}
        WHERE r.time >= @from AND r.time < @until
        GROUP BY r.pod, r.class
        UNION ALL
-       SELECT s.pod, s.class, sum(s.requests), sum(s.recovered) FROM pruned_seconds s
+       SELECT s.pod, s.class, sum(s.requests), sum(s.recovered), sum(s.known) FROM pruned_seconds s
        WHERE s.second >= @fromSec AND s.second < @untilSec GROUP BY s.pod, s.class
      ) x JOIN pods p ON p.id = x.pod WHERE ${POD_FILTER} GROUP BY x.pod, x.class`,
   ),
@@ -194,15 +211,15 @@ export function report(db: Readable, filter: ReportFilter = {}): Report {
     useRollups
       ? st.rollup.all({ fromMin, untilMin, ns, pod: podName })
       : st.rows.all({ ...windowParams(from ?? MIN_T, until ?? MAX_T), ns, pod: podName })
-  ) as { namespace: string; pod: string; node: string; class: number; n: number; rec: number }[];
+  ) as { namespace: string; pod: string; node: string; class: number; n: number; rec: number; known: number }[];
 
   const byPod = new Map<string, ReportPod>();
-  const totals: ReportTotals = { requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0, recoveredByClass: zeroClasses() };
+  const totals: ReportTotals = { ...zeroCounts(), recoveredByClass: zeroClasses() };
   for (const r of rows) {
     const key = `${r.namespace}\u0000${r.pod}`;
     let p = byPod.get(key);
     if (p === undefined) {
-      p = { namespace: r.namespace, pod: r.pod, nodeName: null, requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
+      p = { namespace: r.namespace, pod: r.pod, nodeName: null, ...zeroCounts() };
       byPod.set(key, p);
     }
     if (r.node !== '' && (p.nodeName === null || r.node > p.nodeName)) p.nodeName = r.node;
@@ -210,16 +227,18 @@ export function report(db: Readable, filter: ReportFilter = {}): Report {
     p.requests += r.n;
     p.classes[cls] += r.n;
     p.recovered += r.rec;
+    p.clientKnown += r.known;
     totals.requests += r.n;
     totals.classes[cls] += r.n;
     totals.recovered += r.rec;
     totals.recoveredByClass[cls] += r.rec;
+    totals.clientKnown += r.known;
   }
   const pods = [...byPod.values()].sort((a, b) =>
     a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0,
   );
-  for (const p of pods) p.snatRatio = p.requests === 0 ? 0 : p.classes.node / p.requests;
-  totals.snatRatio = totals.requests === 0 ? 0 : totals.classes.node / totals.requests;
+  for (const p of pods) setRatios(p);
+  setRatios(totals);
 
   let lo = from;
   let hi = until;

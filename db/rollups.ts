@@ -17,6 +17,8 @@ export class SnatAgg {
 export class Agg {
   requests = 0;
   recovered = 0;
+  /** Requests whose genuine client is known (clientKnown in src/classes.ts). */
+  known = 0;
   bytes = 0;
   constructor(readonly minute: number, readonly pod: number, readonly cls: number) {}
 }
@@ -38,9 +40,9 @@ export class RollupBatch extends RefInterner {
     if (this.readonly) return;
     this.rollupSt = {
       upRollup: db.prepare(
-        'INSERT INTO rollups (minute, pod, class, requests, recovered, bytes) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'INSERT INTO rollups (minute, pod, class, requests, recovered, known, bytes) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (minute, pod, class) DO UPDATE SET requests = requests + excluded.requests, ' +
-          'recovered = recovered + excluded.recovered, bytes = bytes + excluded.bytes',
+          'recovered = recovered + excluded.recovered, known = known + excluded.known, bytes = bytes + excluded.bytes',
       ),
       upSnat: db.prepare(
         'INSERT INTO snat_rollups (minute, pod, owner, addr, requests) VALUES (?, ?, ?, ?, ?) ' +
@@ -70,7 +72,7 @@ export class RollupBatch extends RefInterner {
   protected writeRollups(): void {
     const st = this.rollupSt;
     for (const inner of this.aggs.values()) {
-      for (const a of inner.values()) st.upRollup.run(a.minute, a.pod, a.cls, a.requests, a.recovered, a.bytes);
+      for (const a of inner.values()) st.upRollup.run(a.minute, a.pod, a.cls, a.requests, a.recovered, a.known, a.bytes);
     }
     for (const byOwner of this.snatAggs.values()) {
       for (const inner of byOwner.values()) {

@@ -11,7 +11,9 @@
 // - sources: one per file/stdin/container stream, with the committed line count and resume cursor.
 // - unparsed + unparsed_samples, topology, services, pod_events (for audits), meta.
 
-import { NODE_ID } from '../src/classes.js';
+import { CLASS_ID, NODE_ID } from '../src/classes.js';
+
+const EXTERNAL_ID = CLASS_ID.external;
 
 // Migrations are history: once released, an entry's meaning never changes (NODE_ID is a stored id, fixed forever).
 // Views are not data: requests_v is (re)created on open from the field table (db/row-columns.ts).
@@ -191,16 +193,40 @@ export const MIGRATIONS: readonly string[] = [
   WHERE s.requests > coalesce(x.n, 0)
     AND s.minute * 60000 < coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pruned_before'), -8640000000000000);
   `,
+  // 4: rollups.known and pruned_seconds.known, the requests whose genuine client is known (class external, or a recovered client that is
+  // external): the numerator of clientRatio. Backfilled from the rows still stored; a minute pruned before this
+  // migration counts only its external-class requests. Class `probe` (id 5) needs no schema change: an older
+  // database simply has no probe rows until `snatscope reclassify` recomputes its classes from the stored user agents.
+  `
+  ALTER TABLE rollups ADD COLUMN known INTEGER NOT NULL DEFAULT 0;
+  UPDATE rollups SET known = requests WHERE class = ${EXTERNAL_ID};
+  UPDATE rollups SET known = k.n FROM (
+    SELECT CASE WHEN time >= 0 THEN time / 60000 ELSE -((59999 - time) / 60000) END AS minute, pod, class, count(*) AS n
+    FROM requests WHERE client_class = ${EXTERNAL_ID} AND class <> ${EXTERNAL_ID} GROUP BY 1, 2, 3
+  ) k WHERE rollups.minute = k.minute AND rollups.pod = k.pod AND rollups.class = k.class;
+  ALTER TABLE pruned_seconds ADD COLUMN known INTEGER NOT NULL DEFAULT 0;
+  UPDATE pruned_seconds SET known = requests WHERE class = ${EXTERNAL_ID};
+  `,
 ];
 
 /**
- * A read-only open (report, audit) of a database one migration behind reads it as it is: migration 3 only adds
- * pruned_seconds, so an empty temporary stand-in lets every query run (a read-only open cannot migrate).
+ * A read-only open (report, audit) of an older database reads it as it is (a read-only open cannot migrate): temporary
+ * stand-ins, which unqualified names resolve to before the file's own tables, let every query run. Before 3 an empty
+ * pruned_seconds; before 4 a `known` column counting the external-class requests only (recovered external clients
+ * count once the file is opened writable and migrated).
  */
-export const READ_COMPATIBLE: { from: number; shim: string } = {
+export const READ_COMPATIBLE: { from: number; shim: (version: number) => string } = {
   from: 2,
-  shim: `CREATE TEMP TABLE IF NOT EXISTS pruned_seconds (second INTEGER NOT NULL, pod INTEGER NOT NULL, class INTEGER NOT NULL,
-    owner INTEGER NOT NULL, addr TEXT NOT NULL, requests INTEGER NOT NULL, recovered INTEGER NOT NULL)`,
+  shim: (v) =>
+    [
+      v < 3
+        ? `CREATE TEMP TABLE IF NOT EXISTS pruned_seconds (second INTEGER NOT NULL, pod INTEGER NOT NULL, class INTEGER NOT NULL,
+    owner INTEGER NOT NULL, addr TEXT NOT NULL, requests INTEGER NOT NULL, recovered INTEGER NOT NULL, known INTEGER NOT NULL)`
+        : `CREATE TEMP VIEW IF NOT EXISTS pruned_seconds AS
+    SELECT *, CASE WHEN class = ${EXTERNAL_ID} THEN requests ELSE 0 END AS known FROM main.pruned_seconds`,
+      `CREATE TEMP VIEW IF NOT EXISTS rollups AS
+    SELECT *, CASE WHEN class = ${EXTERNAL_ID} THEN requests ELSE 0 END AS known FROM main.rollups`,
+    ].join(';\n'),
 };
 
 /** The user_version a fully migrated database has. */

@@ -27,6 +27,8 @@ import { unfinishedInstances } from './instances.js';
 import { openDatabase } from './open.js';
 import { sqliteSql, type Sql } from './sql.js';
 import { pruneRequests } from './prune.js';
+import { reclassifyRequests, type ReclassifyFn, type ReclassifyOptions, type ReclassifyResult } from './reclassify.js';
+import { readClassifyFlags, writeClassifyFlags } from './meta.js';
 import { Snapshots } from './samples.js';
 import { BatchWriter } from './writer.js';
 
@@ -97,6 +99,24 @@ export class Store extends BatchWriter implements StoreWriter {
     this.writable();
     this.flush();
     return pruneRequests(this.sql, cutoff, opts);
+  }
+
+  /** Recompute the stored rows' classes with `fn` (db/reclassify.ts). Commits the open batch first. */
+  reclassify(fn: ReclassifyFn, opts: ReclassifyOptions = {}): ReclassifyResult {
+    this.writable();
+    this.flush();
+    return reclassifyRequests(this.db, fn, opts);
+  }
+
+  /** The classification flags the stored rows were classified with (null: never recorded). */
+  classifyFlags(): string | null {
+    return readClassifyFlags(this.sql);
+  }
+
+  /** Record the classification flags of the rows just stored or reclassified. */
+  setClassifyFlags(record: string): void {
+    this.writable();
+    writeClassifyFlags(this.sql, record);
   }
 
   close(): void {

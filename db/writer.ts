@@ -14,6 +14,8 @@ import type { RequestRow } from '../src/fields.js';
 import type { StoreOptions } from './interface.js';
 import { Agg, RollupBatch } from './rollups.js';
 import { CLASS_COUNT, CLASS_ID, FALLBACK_ID, NODE_ID } from '../src/classes.js';
+
+const EXTERNAL_ID = CLASS_ID.external;
 import { ROW_PARAMS as COLS, insertSql } from './row-columns.js';
 import { SourcePositions } from './sources.js';
 import { UnparsedCounts } from './samples.js';
@@ -101,7 +103,8 @@ export class BatchWriter extends RollupBatch {
     const owner = row.owner === null ? null : this.intern(row.owner);
     b[i++] = owner;
     b[i++] = row.client;
-    b[i++] = row.clientCls === null ? null : (CLASS_ID[row.clientCls] ?? FALLBACK_ID);
+    const clientCls = row.clientCls === null ? -1 : (CLASS_ID[row.clientCls] ?? FALLBACK_ID);
+    b[i++] = clientCls < 0 ? null : clientCls;
     b[i++] = row.method === null ? null : this.intern(row.method);
     b[i++] = row.target;
     b[i++] = row.protocol === null ? null : this.intern(row.protocol);
@@ -134,6 +137,7 @@ export class BatchWriter extends RollupBatch {
     if (a === undefined) inner.set(k, (a = new Agg(minute, pod, cls)));
     a.requests++;
     if (row.client !== null) a.recovered++;
+    if (cls === EXTERNAL_ID || clientCls === EXTERNAL_ID) a.known++; // clientKnown() in src/classes.ts
     a.bytes += row.bytes;
     if (cls === NODE_ID) this.addSnat(minute, pod, owner ?? 0, row.remoteAddr);
   }

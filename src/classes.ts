@@ -42,6 +42,18 @@ export const CLASS_TABLE = [
     muted: false,
   },
   {
+    name: 'probe',
+    id: 5,
+    label: 'probe',
+    color: 'gray',
+    ansi: '\x1b[2;37m',
+    hex: '#c9a227',
+    meaning: "a kubelet probe (user agent kube-probe/) from a node's address: a health check, not client traffic",
+    header: 'PRB%',
+    keep: 2,
+    muted: true,
+  },
+  {
     name: 'pod',
     id: 1,
     label: 'pod',
@@ -124,6 +136,39 @@ export const NODE_ID = CLASS_ID[SNAT_CLASS];
 export type ShareClass = Exclude<AddressClass, typeof SNAT_CLASS>;
 export const SHARE_CLASSES: readonly ShareClass[] = CLASSES.filter((c): c is ShareClass => c !== SNAT_CLASS);
 export const FALLBACK_ID = CLASS_ID[FALLBACK_CLASS];
+
+/** The class of kubelet health checks: not client traffic, so outside every ratio's denominator. */
+export const PROBE_CLASS = 'probe' satisfies AddressClass;
+
+/** Client traffic: every request but the kubelet's probes (the denominator of both ratios). */
+export function clientTraffic(requests: number, classes: PerClass<number>): number {
+  return requests - classes[PROBE_CLASS];
+}
+
+/** SNAT ratio over client traffic: node / (requests - probe); null when there is no client traffic. */
+export function snatRatioOf(requests: number, classes: PerClass<number>): number | null {
+  const d = clientTraffic(requests, classes);
+  return d > 0 ? classes[SNAT_CLASS] / d : null;
+}
+
+/**
+ * Share of client traffic whose genuine client is known: `known` counts requests of class external or whose
+ * recovered client is external. Null when there is no client traffic.
+ */
+export function clientRatioOf(requests: number, classes: PerClass<number>, known: number): number | null {
+  const d = clientTraffic(requests, classes);
+  return d > 0 ? known / d : null;
+}
+
+/** The class of a request's address: a probe's is its node's (`node`); every other class is its address's. */
+export function addressClassOf(cls: AddressClass): AddressClass {
+  return cls === PROBE_CLASS ? SNAT_CLASS : cls;
+}
+
+/** True when a request's genuine client is known (counted by clientRatioOf). */
+export function clientKnown(cls: AddressClass, clientCls: AddressClass | null): boolean {
+  return cls === 'external' || clientCls === 'external';
+}
 
 /** The class a stored id stands for (NULL and ids this build does not know read as the fallback). */
 export function classOfId(id: number | null): AddressClass {

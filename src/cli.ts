@@ -27,6 +27,8 @@ const LAZY = [
   { name: 'demo', module: './commands/demo.js', register: 'registerDemo', description: 'run the SNAT experiment on a built-in simulated cluster (what npm start runs)' },
   { name: 'audit', module: './commands/audit.js', register: 'registerAudit', description: 'post-incident audit of a time window: timeline, top clients, SNAT sources, gaps, findings' },
   { name: 'prune', module: './commands/prune.js', register: 'registerPrune', description: 'delete old request rows, keeping the per-minute rollups' },
+  { name: 'unparsed', module: './commands/unparsed.js', register: 'registerUnparsed', description: 'show the stored samples of lines that were not parsed' },
+  { name: 'reclassify', module: './commands/reclassify.js', register: 'registerReclassify', description: "recompute the stored requests' classes and recovered clients with new --trust/--topology/... flags" },
 ] as const;
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {

@@ -3,7 +3,7 @@
 //
 // A feed's position (lines consumed) and its stream cursor are handed to the store at flush time, in the same
 // transaction as the rows they cover: after a crash a source resumes exactly after its last committed line.
-import type { Classifier, Topology } from './classify/index.js';
+import { requestClass, type Classifier, type Topology } from './classify/index.js';
 import { LineStage } from './parse/index.js';
 import type { StoreWriter } from '../db/index.js';
 import { zeroPerClass, type AddressClass } from './classes.js';
@@ -289,8 +289,9 @@ export class SourceFeed {
       namespace = known?.namespace ?? namespace;
       nodeName = known?.nodeName ?? null;
     }
+    const cls = requestClass(c.cls, line.userAgent);
     p.stats.requests++;
-    p.stats.classes[c.cls]++;
+    p.stats.classes[cls]++;
     const time = Number.isNaN(line.time) ? Date.now() : line.time;
     const row = this.scratch;
     if (row !== null) {
@@ -300,7 +301,7 @@ export class SourceFeed {
       row.container = container;
       row.nodeName = nodeName;
       row.remoteAddr = c.addr;
-      row.cls = c.cls;
+      row.cls = cls;
       row.owner = c.owner;
       row.client = client;
       row.clientCls = clientCls;
@@ -323,7 +324,7 @@ export class SourceFeed {
       container,
       nodeName,
       remoteAddr: c.addr,
-      cls: c.cls,
+      cls,
       owner: c.owner,
       client,
       clientCls,

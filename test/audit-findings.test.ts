@@ -116,7 +116,7 @@ describe('audit across a policy change', () => {
 
   it('marks the change on the timeline', () => {
     const text = audit('table');
-    expect(text).toMatch(/^2026-11-27T02:10:00\+00:00 +\d+ +\d+ +\d+ +\d+ +\d+ +shop\/web -> Local at 02:10:06$/m);
+    expect(text).toMatch(/^2026-11-27T02:10:00\+00:00 +\d+ +\d+ +\d+ +\d+ +\d+ +\d+ +shop\/web -> Local at 02:10:06$/m); // one count per class, probe included
     expect(text).toContain('shop/web NodePort: Cluster until 02:10:06: SNAT 100% of 90 requests');
   });
 });

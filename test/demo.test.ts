@@ -101,9 +101,10 @@ describe('snatscope demo in-process (emulator + watch + store)', () => {
     expect(a / cc).toBeGreaterThan(1.6);
     expect(a / cc).toBeLessThan(2.5);
 
-    // Probes and the in-cluster client are classified too: node (cni0) and pod (curl on ydzs-node3).
+    // Probes and the in-cluster client are classified too: probe (from the node's cni0, owned by that node) and pod
+    // (curl on ydzs-node3).
     const probes = all.filter((r) => r.ua?.startsWith('kube-probe/'));
-    for (const r of probes) expect([r.cls, r.owner]).toEqual(['node', r.pod.endsWith('7xkqp') ? 'ydzs-node1' : 'ydzs-node2']);
+    for (const r of probes) expect([r.cls, r.owner]).toEqual(['probe', r.pod.endsWith('7xkqp') ? 'ydzs-node1' : 'ydzs-node2']);
     const curl = all.filter((r) => r.ua === 'curl/8.7.1');
     expect(curl.length).toBeGreaterThan(3);
     for (const r of curl) expect(r.cls).toBe('pod');

@@ -27,7 +27,7 @@ describe('LiveStats', () => {
     const p1 = snap.pods.find((p) => p.pod === 'web-1')!;
     expect(p1.requests).toBe(10);
     expect(p1.snatRatio).toBeCloseTo(0.6);
-    expect(p1.shares).toEqual({ external: 0.2, pod: 0.1, private: 0.1, unknown: 0 });
+    expect(p1.shares).toEqual({ probe: 0, external: 0.2, pod: 0.1, private: 0.1, unknown: 0 });
     expect(p1.node).toBe('node1');
     const p2 = snap.pods.find((p) => p.pod === 'web-2')!;
     expect(p2.snatRatio).toBe(0);

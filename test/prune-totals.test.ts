@@ -96,7 +96,8 @@ describe('a database pruned by an older snatscope (schema 2, no per-second count
     const whole = minutes(old);
     // What the old prune left: rows gone, rollups kept, the cutoff in meta, schema 2.
     const raw = new Database(old);
-    raw.exec("DELETE FROM requests; DROP TABLE pruned_seconds; INSERT INTO meta (key, value) VALUES ('pruned_before', '1796169600000') ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    // (rollups.known came with schema 4.)
+    raw.exec("DELETE FROM requests; DROP TABLE pruned_seconds; ALTER TABLE rollups DROP COLUMN known; INSERT INTO meta (key, value) VALUES ('pruned_before', '1796169600000') ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     raw.pragma('user_version = 2');
     raw.close();
     expect(minutes(old).totals).toEqual(whole.totals); // read-only, from the rollups

@@ -143,9 +143,12 @@ describe.runIf(run)('html report in headless Chromium', { timeout: 120_000 }, ()
   it('puts the Service periods and the audit findings at the top, and marks the policy change on the timeline', () => {
     const dom = dumpDom().stdout;
     const top = dom.slice(0, dom.indexOf('<h2>SNAT ratio</h2>'));
-    expect(top).toContain('<li>default/nginx NodePort: Cluster until 02:25:00: SNAT 94% of 256 requests, load 38/33/29; Local since 02:25:00: SNAT 13% of 72 requests, load 40/35/25</li>');
+    // Under Local the only node-addressed requests are the kubelet's probes: class probe, so SNAT 0% (was 13%).
+    expect(top).toContain('<li>default/nginx NodePort: Cluster until 02:25:00: SNAT 93% of 221 requests (and 35 kubelet probes), load 38/33/29; Local since 02:25:00: SNAT 0% of 63 requests (and 9 kubelet probes), load 40/35/25</li>');
     expect(top).toContain('Service default/nginx (NodePort) changed in this window: Cluster until 02:25:00');
-    expect(top).toMatch(/<li>Service default\/nginx \(Local since 02:25:00\) is NodePort with externalTrafficPolicy Local, yet 13% of 72 requests carry node addresses/);
+    // ... and no finding sends the user looking for a hidden proxy because of them.
+    expect(top).not.toContain('yet 13% of 72 requests carry node addresses');
+    expect(top).toContain('<li>Service default/nginx (Local since 02:25:00) (NodePort, externalTrafficPolicy Local): no request carried a node address; client addresses are preserved.</li>');
     expect(top).toContain('<code>--trust 10.151.40.10/32');
     const timeline = (dom.match(/<svg [\s\S]*?<\/svg>/g) ?? [])[1];
     expect(timeline).toMatch(/<line class="marker" x1="[\d.]+"/);

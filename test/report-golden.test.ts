@@ -105,7 +105,7 @@ describe('report contents', () => {
 
   it('quotes CSV fields per RFC 4180', () => {
     const csv = runCli(['report', '--db', db, ...WINDOW, '--format', 'csv'], { env: ENV }).stdout;
-    expect(csv.split('\r\n')[0]).toBe('namespace,pod,node_name,requests,snat_ratio,class_node,class_pod,class_private,class_external,class_unknown,recovered');
+    expect(csv.split('\r\n')[0]).toBe('namespace,pod,node_name,requests,snat_ratio,class_node,class_probe,class_pod,class_private,class_external,class_unknown,recovered,client_ratio');
     expect(csv.endsWith('\r\n')).toBe(true);
   });
 

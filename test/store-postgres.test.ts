@@ -97,6 +97,19 @@ describe.skipIf(pgb.skip)('PostgreSQL store', () => {
     expect(pgb.rows(foreign, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).toEqual(['1']);
   });
 
+  it('counts known clients in the rollups, records the classification flags, and refuses reclassify in one line', () => {
+    const db = pgb.fresh('classify');
+    const r = runCli(['ingest', logs[0], '--pod', 'web-0', '--db', db, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    // Every request of the log is external: each one's client is known, in the rollups as in the rows.
+    expect(pgb.num(db, 'SELECT sum(known) FROM rollups')).toBe(N);
+    expect(pgb.rows(db, "SELECT count(*) FROM meta WHERE key = 'classify_flags'")).toEqual(['1']);
+    const again = runCli(['reclassify', '--db', db, '--node-ip', '192.0.2.1']);
+    expect(again.code).toBe(2);
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expect(again.stderr).toMatch(/^snatscope: reclassify works on SQLite databases only for now, .*\(try /);
+  }, 120_000);
+
   it('a commit that fails is thrown by the next flush, and nothing after it commits', () => {
     const db = pgb.fresh('failing');
     const s = openPg(db);

@@ -125,13 +125,13 @@ describe('batches, rollups and the report', () => {
       from: '2025-01-01T12:00:00.000Z',
       to: '2025-01-01T12:03:00.000Z',
       totals: {
-        requests: 8, classes: { node: 3, pod: 1, private: 1, external: 2, unknown: 1 }, snatRatio: 3 / 8, recovered: 2,
-        recoveredByClass: { node: 2, pod: 0, private: 0, external: 0, unknown: 0 },
+        requests: 8, classes: { node: 3, probe: 0, pod: 1, private: 1, external: 2, unknown: 1 }, snatRatio: 3 / 8, recovered: 2,
+        clientKnown: 4, clientRatio: 4 / 8, recoveredByClass: { node: 2, probe: 0, pod: 0, private: 0, external: 0, unknown: 0 },
       },
       pods: [
-        { namespace: 'api', pod: 'api-0', nodeName: 'node-b', requests: 1, classes: { node: 0, pod: 0, private: 0, external: 1, unknown: 0 }, snatRatio: 0, recovered: 0 },
-        { namespace: 'shop', pod: 'web-1', nodeName: 'node-a', requests: 4, classes: { node: 2, pod: 1, private: 0, external: 1, unknown: 0 }, snatRatio: 0.5, recovered: 1 },
-        { namespace: 'shop', pod: 'web-2', nodeName: 'node-b', requests: 3, classes: { node: 1, pod: 0, private: 1, external: 0, unknown: 1 }, snatRatio: 1 / 3, recovered: 1 },
+        { namespace: 'api', pod: 'api-0', nodeName: 'node-b', requests: 1, classes: { node: 0, probe: 0, pod: 0, private: 0, external: 1, unknown: 0 }, snatRatio: 0, recovered: 0, clientKnown: 1, clientRatio: 1 },
+        { namespace: 'shop', pod: 'web-1', nodeName: 'node-a', requests: 4, classes: { node: 2, probe: 0, pod: 1, private: 0, external: 1, unknown: 0 }, snatRatio: 0.5, recovered: 1, clientKnown: 2, clientRatio: 0.5 },
+        { namespace: 'shop', pod: 'web-2', nodeName: 'node-b', requests: 3, classes: { node: 1, probe: 0, pod: 0, private: 1, external: 0, unknown: 1 }, snatRatio: 1 / 3, recovered: 1, clientKnown: 1, clientRatio: 1 / 3 },
       ],
       unparsed: 1,
       notes: [],
@@ -143,9 +143,10 @@ describe('batches, rollups and the report', () => {
     expect(report(s.db)).toEqual({
       from: null,
       to: null,
+      // No client traffic: both ratios are null (not 0%, which would claim a measurement).
       totals: {
-        requests: 0, classes: { node: 0, pod: 0, private: 0, external: 0, unknown: 0 }, snatRatio: 0, recovered: 0,
-        recoveredByClass: { node: 0, pod: 0, private: 0, external: 0, unknown: 0 },
+        requests: 0, classes: { node: 0, probe: 0, pod: 0, private: 0, external: 0, unknown: 0 }, snatRatio: null, recovered: 0,
+        clientKnown: 0, clientRatio: null, recoveredByClass: { node: 0, probe: 0, pod: 0, private: 0, external: 0, unknown: 0 },
       },
       pods: [],
       unparsed: 0,

@@ -26,17 +26,20 @@ export function filterPods(pods: PodRow[], filter: string): PodRow[] {
 
 /** Totals over a subset of rows (when filtered). */
 export function totalsOf(pods: PodRow[]): Totals {
-  let requests = 0, rps = 0, recovered = 0, snat = 0;
+  let requests = 0, rps = 0, recovered = 0, snat = 0, client = 0;
   const sum = perShare(() => 0);
   for (const p of pods) {
     requests += p.requests;
     rps += p.rps;
     recovered += p.recovered;
     if (p.requests > 0) {
-      snat += p.snatRatio * p.requests;
       for (const c of SHARE_CLASSES) sum[c] += p.shares[c] * p.requests;
+      // The SNAT ratio is over client traffic (every request but the probes): weight it by that.
+      const clientRequests = p.requests - Math.round(p.shares.probe * p.requests);
+      if (clientRequests > 0) snat += p.snatRatio * clientRequests;
+      client += clientRequests;
     }
   }
   const r = (x: number) => (requests > 0 ? x / requests : NaN);
-  return { requests, rps, recovered, snatRatio: r(snat), shares: perShare((c) => r(sum[c])) };
+  return { requests, rps, recovered, snatRatio: client > 0 ? snat / client : NaN, shares: perShare((c) => r(sum[c])) };
 }

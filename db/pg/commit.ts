@@ -7,6 +7,9 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { INSERT_COLUMNS } from '../row-columns.js';
 import type { Batch } from './batch.js';
+import { CLASS_ID } from '../../src/classes.js';
+
+const EXTERNAL_ID = CLASS_ID.external;
 
 /** The columns copyText() writes, in its order. */
 const COPY_COLUMNS = [
@@ -127,7 +130,7 @@ async function copyRows(client: pg.Client, b: Batch, d: Dictionaries): Promise<v
 
 /** The per-minute rollups and SNAT rollups of the batch, keys sorted. */
 function rollups(b: Batch, d: Dictionaries) {
-  const agg = new Map<string, [number, number, number, number, number, number]>();
+  const agg = new Map<string, [number, number, number, number, number, number, number]>();
   const snat = new Map<string, [number, number, number, string, number]>();
   for (let i = 0; i < b.rows; i++) {
     const minute = Math.floor(b.time[i] / 60000);
@@ -135,10 +138,12 @@ function rollups(b: Batch, d: Dictionaries) {
     const cls = b.cls[i];
     const k = `${minute}|${pod}|${cls}`;
     let a = agg.get(k);
-    if (a === undefined) agg.set(k, (a = [minute, pod, cls, 0, 0, 0]));
+    if (a === undefined) agg.set(k, (a = [minute, pod, cls, 0, 0, 0, 0]));
     a[3]++;
     if (b.client[i] !== null) a[4]++;
     a[5] += b.bytes[i];
+    // known: the genuine client is known (clientKnown in src/classes.ts), as db/rollups.ts counts it for SQLite
+    if (cls === EXTERNAL_ID || b.clientCls[i] === EXTERNAL_ID) a[6]++;
     if (cls === 0) {
       const owner = b.owner[i] < 0 ? 0 : d.strings[b.owner[i]];
       const addr = pgText(b.remote[i]);
@@ -165,11 +170,12 @@ export async function commitBatch(client: pg.Client, b: Batch, d: Dictionaries, 
   const { agg, snat } = rollups(b, d);
   if (agg.length) {
     await client.query(
-      `INSERT INTO rollups (minute, pod, class, requests, recovered, bytes)
-       SELECT * FROM unnest($1::bigint[], $2::int[], $3::smallint[], $4::bigint[], $5::bigint[], $6::bigint[])
+      `INSERT INTO rollups (minute, pod, class, requests, recovered, bytes, known)
+       SELECT * FROM unnest($1::bigint[], $2::int[], $3::smallint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
        ON CONFLICT (minute, pod, class) DO UPDATE SET requests = rollups.requests + excluded.requests,
-         recovered = rollups.recovered + excluded.recovered, bytes = rollups.bytes + excluded.bytes`,
-      [0, 1, 2, 3, 4, 5].map((c) => col(agg, c)),
+         recovered = rollups.recovered + excluded.recovered, bytes = rollups.bytes + excluded.bytes,
+         known = rollups.known + excluded.known`,
+      [0, 1, 2, 3, 4, 5, 6].map((c) => col(agg, c)),
     );
   }
   if (snat.length) {

@@ -17,6 +17,7 @@ import type { Notice } from './worker.js';
 import { SourceBusyError } from '../errors.js';
 import { pruneRequests } from '../prune.js';
 import { unfinishedInstances } from '../instances.js';
+import { readClassifyFlags, writeClassifyFlags } from '../meta.js';
 
 const MAX_SAMPLES = 3;
 const PEEK = query(() => 'SELECT id, lines, cursor FROM sources WHERE key = @key');
@@ -184,6 +185,16 @@ export class PgStore implements StoreWriter {
   sync(): void {
     this.flush();
     this.bridge.settle(0);
+  }
+
+  classifyFlags(): string | null {
+    return readClassifyFlags(this.sql);
+  }
+
+  setClassifyFlags(record: string): void {
+    this.writable();
+    this.sync();
+    writeClassifyFlags(this.sql, record);
   }
 
   prune(cutoff: number, opts: PruneOptions = {}): PruneResult {

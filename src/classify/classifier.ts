@@ -1,5 +1,6 @@
 // Classifies a remote address against the topology (first match wins):
 //   node     an address a cluster node owns (kube-proxy SNAT'd the request); owner = node name
+//   (probe   a node-addressed request with a kube-probe/ user agent: requestClass(), per request, not per address)
 //   pod      a known pod IP (owner "namespace/name"), else inside a node's podCIDR (owner = node) or a --pod-cidr
 //   private  RFC 1918, CGNAT, loopback, link-local, ULA, and each --internal-cidr
 //   external every other address
@@ -17,6 +18,14 @@ import { CLASS_INFO } from '../classes.js';
 import type { AddressClass, Classification } from '../types.js';
 import { ADDR, ADDR_SPAN, CANONICAL, Cidr, CidrTable, formatIp, formatParsed, formatV4, hash6, parseAddr, parseAddrPort, parseIp } from './ip.js';
 import type { Topology } from './topology.js';
+
+/** What a request's stored fields classify as. */
+export interface RequestClassification {
+  cls: AddressClass;
+  owner: string | null;
+  client: string | null;
+  clientCls: AddressClass | null;
+}
 
 export interface ClassifierOptions {
   /** --internal-cidr: extra networks counted as `private`. */
@@ -44,6 +53,18 @@ export const PRIVATE_CIDRS: readonly string[] = [
   'fc00::/7',
   'fe80::/10',
 ];
+
+/** The user agent the kubelet's HTTP probes send (`kube-probe/1.32`). */
+export const PROBE_USER_AGENT = 'kube-probe/';
+
+/**
+ * The class of a request from its address's class (`classify(addr).cls`, memoised per address) and its user agent:
+ * a kubelet probe comes from its node's own address, so a `node` request whose user agent starts with `kube-probe/`
+ * is `probe` (a health check, not SNAT'd client traffic). Every other request keeps its address's class.
+ */
+export function requestClass(addrCls: AddressClass, userAgent: string | null): AddressClass {
+  return addrCls === 'node' && userAgent !== null && userAgent.startsWith(PROBE_USER_AGENT) ? 'probe' : addrCls;
+}
 
 /** One line describing an address class, for help texts and legends. */
 export function describeClass(cls: AddressClass): string {
@@ -167,6 +188,16 @@ export class Classifier {
     }
     this.textCache.set(addr, r);
     return r;
+  }
+
+  /**
+   * Class, owner and recovered client of one request from its stored fields (what reclassify recomputes). The
+   * pipeline's toRow (src/pipeline.ts) does the same inline, without allocating, on the hot path.
+   */
+  request(remoteAddr: string, xff: string | null, userAgent: string | null): RequestClassification {
+    const c = this.classify(remoteAddr);
+    const client = xff === null ? null : this.recover(remoteAddr, xff);
+    return { cls: requestClass(c.cls, userAgent), owner: c.owner, client, clientCls: client === null ? null : this.classify(client).cls };
   }
 
   /** Number of memoised results (for stats and tests). */

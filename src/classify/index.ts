@@ -1,7 +1,7 @@
 // The classify module: topology (nodes, pods, services, flag addresses), the address classifier with
 // realip, topology files, and the IP helpers they share.
 
-export { Classifier, describeClass, PRIVATE_CIDRS, type ClassifierOptions } from './classifier.js';
+export { Classifier, describeClass, requestClass, PROBE_USER_AGENT, PRIVATE_CIDRS, type ClassifierOptions } from './classifier.js';
 export { loadTopologyFiles } from './load.js';
 export { Topology, type TopologySnapshot } from './topology.js';
 export {
@@ -19,3 +19,4 @@ export {
   type ServicePortInfo,
 } from './kube-objects.js';
 export { Cidr, CidrTable, canonicalIp, formatIp, formatParsed, parseAddrPort, parseIp, type Ip } from './ip.js';
+export { trustHint, expandTrust, PROXY_CLASSES, type UntrustedProxy } from './trust-hint.js';

@@ -21,7 +21,7 @@ export function addFormatOption(cmd: Command): Command {
 
 export function addClassifyOptions(cmd: Command): Command {
   return cmd
-    .option('--trust <cidr>', 'trusted proxy: recover the client from X-Forwarded-For like nginx realip (repeatable)', collect, [])
+    .option('--trust <cidr>', 'trusted proxy: recover the client from X-Forwarded-For like nginx realip (repeatable; nodes = every node address)', collect, [])
     .option('--internal-cidr <cidr>', 'an internal network counted as private (repeatable)', collect, []);
 }
 

@@ -4,15 +4,22 @@
 // parsed and classified in a worker thread while this thread writes SQLite (same result; hidden `--threads 1|2`
 // forces one path).
 import { openWriter } from '../../db/cli-open.js';
-import { buildClassifier } from '../classify/flags.js';
+import { buildClassifier, flagsDiffer, flagsRecord } from '../classify/flags.js';
 import { UserError } from '../errors.js';
 import { resolveFormat } from '../parse/index.js';
 import { Pipeline } from '../pipeline.js';
 import { formatRatio } from '../report/table.js';
+import { snatRatioOf } from '../classes.js';
+import { unparsedNotes } from './unparsed.js';
+import { hasRequests, lastRequestId, untrustedProxies } from '../../db/ingest-queries.js';
+import { trustHint, type UntrustedProxy } from '../classify/trust-hint.js';
 import { SIGNAL_EXIT, untilSignal, type StopSignal } from '../shutdown.js';
 import { checkInput, ingestInput } from '../sources/file.js';
 import { safeText } from '../text.js';
 import { isStoreFailure, storeFailure } from '../../db/errors.js';
+
+/** Exit code of an ingest in which a source had lines but no request (README, exit codes). */
+export const NO_REQUESTS_EXIT = 4;
 
 export interface IngestFlags {
   db?: string;
@@ -42,6 +49,10 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   for (const f of files) checkInput(f);
   const { topology, classifier } = buildClassifier(flags);
   const store = (await openWriter(flags.db, 'ingest', { wait: flags.wait, say: (m) => process.stderr.write(`snatscope: ${m}\n`) }))!;
+  const flagsNow = flagsRecord(flags);
+  const flagsStored = store.classifyFlags();
+  const hadRows = hasRequests(store.sql);
+  const firstNewId = lastRequestId(store.sql);
   if (!flags.quiet && topology.nodes.size === 0 && flags.nodeIp.length === 0 && flags.podCidr.length === 0) {
     // Without nodes nothing can be classed `node`: say so rather than report a SNAT ratio of 0% as if it were measured.
     process.stderr.write(
@@ -61,14 +72,22 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
       if (!flags.quiet) err.write(`${tty ? '\r\x1b[K' : ''}${safeText(feed.meta.path ?? 'stdin')}: ${description}\n`);
     },
   });
-  if (topology.nodes.size || topology.pods.size) store.topology(topology.snapshot());
+  if (topology.nodes.size || topology.pods.size || topology.nodeIps.size || topology.podCidrs.size) store.topology(topology.snapshot());
+  // The flags the stored rows were classified with: recorded for a database without rows (or without a record),
+  // so a later ingest with other flags can say that reclassify is needed.
+  if (flagsStored === null || !hadRows) store.setClassifyFlags(flagsNow);
 
   let skippedTotal = 0;
+  let untrustedRows: UntrustedProxy[] = [];
+  /** Sources that had new lines and not one request among them: the run exits 4. */
+  const noRequests: string[] = [];
   let failed: unknown = null;
   let stopped: StopSignal | null = null;
   try {
     ({ received: stopped } = await untilSignal(async (signal) => {
       for (const path of files) {
+        const linesBefore = pipeline.stats.lines;
+        const requestsBefore = pipeline.stats.requests;
         let last = 0;
         const started = Date.now();
         const res = await ingestInput(pipeline, { path, pod: flags.pod, namespace: flags.namespace }, {
@@ -89,7 +108,20 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
         if (res.skipped > 0 && !flags.quiet) {
           err.write(`${safeText(path)}: skipped ${res.skipped} lines already stored\n`);
         }
+        const differ = res.skipped > 0 && flagsStored !== null ? flagsDiffer(flagsStored, flagsNow) : [];
+        if (differ.length > 0) {
+          // Re-ingesting does not classify stored lines again: say so, and how to.
+          err.write(
+            `snatscope: ${safeText(path)} is already stored, classified with other ${differ.join(', ')} than now: its stored ` +
+              `rows keep their classes (try snatscope reclassify${flags.db ? ` --db ${safeText(flags.db)}` : ''}${reclassifyArgs(flags, differ)})\n`,
+          );
+        }
         pipeline.flush();
+        if (res.feed !== null) {
+          const name = path === '-' ? 'stdin' : path;
+          for (const note of unparsedNotes(store.sql, res.feed.sourceId, name, flags.format)) err.write(`${note}\n`);
+          if (pipeline.stats.lines > linesBefore && pipeline.stats.requests === requestsBefore) noRequests.push(name);
+        }
         if (res.interrupted) break;
       }
     }));
@@ -103,6 +135,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
     } else {
       try {
         await pipeline.close();
+        untrustedRows = untrustedProxies(store.sql, firstNewId);
         store.close(); // PostgreSQL: waits for the commits still in flight, and throws one that failed
       } catch (err) {
         if (failed === null && isStoreFailure(err)) throw storeFailure(err, store.path);
@@ -113,14 +146,37 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   const s = pipeline.stats;
   const summary = summaryLine(s.lines, s.requests, s.unparsed, skippedTotal, pipeline);
   process.stdout.write(summary + '\n');
+  const hint = trustHint(untrustedRows);
+  if (hint !== null) process.stdout.write(`hint: ${hint}\n`);
   if (stopped) return SIGNAL_EXIT[stopped];
+  if (noRequests.length > 0) {
+    process.stderr.write(`snatscope: no request in ${noRequests.map(safeText).join(', ')}: every line was unparsed (see the notes above, or snatscope unparsed)\n`);
+    return NO_REQUESTS_EXIT;
+  }
   return 0;
 }
 
 function summaryLine(lines: number, requests: number, unparsed: number, skipped: number, pipeline: Pipeline): string {
-  const nodeShare = requests ? pipeline.stats.classes.node / requests : 0;
+  const nodeShare = snatRatioOf(requests, pipeline.stats.classes);
   const parts = [`${lines} lines`, `${requests} requests`, `${unparsed} unparsed`];
   if (skipped) parts.push(`${skipped} already stored`);
   parts.push(`SNAT ratio ${formatRatio(nodeShare)}`);
+  if (pipeline.stats.classes.probe > 0) parts.push(`${pipeline.stats.classes.probe} kubelet probes (not client traffic)`);
   return `ingested: ${parts.join(', ')}`;
+}
+
+/** The flags of a `reclassify` command line that applies what changed (`differ`: flag names from flagsDiffer). */
+function reclassifyArgs(flags: IngestFlags, differ: string[]): string {
+  const lists: Record<string, string[]> = {
+    '--topology': flags.topology,
+    '--node-ip': flags.nodeIp,
+    '--pod-cidr': flags.podCidr,
+    '--internal-cidr': flags.internalCidr,
+    '--trust': flags.trust,
+  };
+  const out: string[] = [];
+  for (const [flag, values] of Object.entries(lists)) {
+    if (differ.includes(flag) || (flag === '--topology' && values.length > 0)) for (const v of values) out.push(` ${flag} ${safeText(v)}`);
+  }
+  return out.length ? out.join('') : ' with the new flags';
 }

@@ -5,6 +5,14 @@
 
 import { safeText } from '../text.js';
 import { CLASS_BY_ID, CLASS_COUNT, CLASS_ID, FALLBACK_ID, NODE_ID, perShare, type AddressClass } from '../classes.js';
+
+const PROBE_ID = CLASS_ID.probe;
+
+/** node / (requests - probe) over a counter array by class id; NaN when there is no client traffic. */
+function snatOf(byCls: Float64Array, requests: number): number {
+  const d = requests - byCls[PROBE_ID];
+  return d > 0 ? byCls[NODE_ID] / d : NaN;
+}
 import type { RequestRow } from '../fields.js';
 import { SlotRing, TopK, type TopEntry } from './counters.js';
 import type {
@@ -124,7 +132,7 @@ export class LiveStats {
       this.totalRecovered++;
     }
     p.rate.add(t, 1, 0);
-    p.spark.add(t, 1, snat);
+    p.spark.add(t, ci === PROBE_ID ? 0 : 1, snat); // probes are not client traffic: outside the SNAT ratio
     const r = p.recent[p.recentNext];
     r.time = row.time;
     r.client = row.remoteAddr;
@@ -229,7 +237,7 @@ export class LiveStats {
           node: p.node,
           requests: p.requests,
           rps: p.rate.sumA(t, win) / win,
-          snatRatio: p.requests > 0 ? p.byCls[NODE_ID] / p.requests : NaN,
+          snatRatio: snatOf(p.byCls, p.requests),
           snatRecent: recentRatio(p.spark, t),
           shares: shares(p.byCls, p.requests),
           recovered: p.recovered,
@@ -254,7 +262,7 @@ export class LiveStats {
       totals: {
         requests: this.totalRequests,
         rps: requestsPerSec,
-        snatRatio: this.totalRequests > 0 ? this.totalByCls[NODE_ID] / this.totalRequests : NaN,
+        snatRatio: snatOf(this.totalByCls, this.totalRequests),
         shares: shares(this.totalByCls, this.totalRequests),
         recovered: this.totalRecovered,
       },

@@ -96,7 +96,7 @@ function sections(a: Audit, limit: number): Section[] {
   out.push({
     title: 'Pods',
     header: ['POD', 'NODE', 'REQUESTS', 'SNAT', ...CLASS_HEADER, 'RECOVERED'],
-    right: [false, false, true, true, true, true, true, true, true, true],
+    right: [false, false, true, true, ...CLASSES.map(() => true), true],
     ...(() => {
       const t = top([...a.pods].sort((x, y) => y.requests - x.requests), limit, 'pods');
       return { rows: t.shown.map((p) => [`${p.namespace}/${p.pod}`, p.node ?? '-', ...numberCells(p)]), lines: t.lines };
@@ -106,7 +106,7 @@ function sections(a: Audit, limit: number): Section[] {
   out.push({
     title: `Timeline (${tl.minutes === 1 ? 'per minute' : `per ${tl.minutes} minutes`})`,
     header: [tl.minutes === 1 ? 'MINUTE' : 'FROM', ...CLASSES.map((c) => c.toUpperCase()), ...(tl.marked ? ['POLICY CHANGE'] : [])],
-    right: [false, true, true, true, true, true],
+    right: [false, ...CLASSES.map(() => true)],
     rows: tl.rows,
   });
   const remoteLines: string[] = [];

@@ -38,7 +38,8 @@ export interface AuditPod {
   node: string | null;
   requests: number;
   classes: ClassCounts;
-  snatRatio: number;
+  /** node / (requests - probe); null when there is no client traffic. */
+  snatRatio: number | null;
   recovered: number;
 }
 
@@ -46,7 +47,7 @@ export interface Audit {
   from: number;
   until: number;
   filter: { namespace: string | null; pod: string | null; node: string | null; client: string | null };
-  totals: { requests: number; classes: ClassCounts; snatRatio: number; recovered: number };
+  totals: { requests: number; classes: ClassCounts; snatRatio: number | null; recovered: number };
   pods: AuditPod[];
   timeline: { minute: number; classes: ClassCounts }[];
   topRemotes: Record<string, AddrCount[]>;

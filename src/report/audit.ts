@@ -6,7 +6,7 @@ import type { Readable } from '../../db/sql.js';
 import { Cidr } from '../classify/ip.js';
 import { UserError } from '../errors.js';
 import type { ClassCounts } from '../../db/index.js';
-import { CLASSES, classOfId } from '../classes.js';
+import { addressClassOf, CLASSES, classOfId, snatRatioOf } from '../classes.js';
 import { auditRows, hintCounts, minuteClasses, prunedBefore, prunedCounts } from '../../db/audit.js';
 import type { ReportView } from './model.js';
 import { formatLocal as local } from '../time.js';
@@ -33,7 +33,7 @@ export function parseClientFilter(spec: string): Cidr {
 export function buildAudit(db: Readable, q: AuditQuery): Audit {
   const cidr = q.client ? parseClientFilter(q.client) : null;
   const f = { from: q.from, until: q.until, namespace: q.namespace, pod: q.pod, node: q.node };
-  const totals = { requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
+  const totals: Audit['totals'] = { requests: 0, classes: zeroClasses(), snatRatio: null, recovered: 0 };
   const pods = new Map<string, AuditPod>();
   const minutes = new Map<number, ClassCounts>();
   const remotes = CLASSES.map(() => new Map<string, AddrCount>());
@@ -54,7 +54,7 @@ export function buildAudit(db: Readable, q: AuditQuery): Audit {
     totals.classes[cls]++;
     const pk = `${r.namespace}/${r.pod}`;
     let p = pods.get(pk);
-    if (!p) pods.set(pk, (p = { namespace: r.namespace, pod: r.pod, node: null, requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 }));
+    if (!p) pods.set(pk, (p = { namespace: r.namespace, pod: r.pod, node: null, requests: 0, classes: zeroClasses(), snatRatio: null, recovered: 0 }));
     if (r.node !== '') p.node = r.node;
     p.requests++;
     p.classes[cls]++;
@@ -91,7 +91,7 @@ export function buildAudit(db: Readable, q: AuditQuery): Audit {
     const who = r.client ?? r.remoteAddr;
     let c = clients.get(who);
     if (!c) {
-      const ccls = r.client !== null ? (classOfId(r.clientCls)) : cls;
+      const ccls = r.client !== null ? classOfId(r.clientCls) : addressClassOf(cls);
       clients.set(who, (c = { addr: who, cls: ccls, recovered: r.client !== null, requests: 0, first: r.time, last: r.time, pods: [] }));
     }
     c.requests++;
@@ -161,9 +161,9 @@ export function buildAudit(db: Readable, q: AuditQuery): Audit {
     }
   }
 
-  totals.snatRatio = totals.requests ? totals.classes.node / totals.requests : 0;
+  totals.snatRatio = snatRatioOf(totals.requests, totals.classes);
   const podList = [...pods.values()].sort((a, b) => (`${a.namespace}/${a.pod}` < `${b.namespace}/${b.pod}` ? -1 : 1));
-  for (const p of podList) p.snatRatio = p.requests ? p.classes.node / p.requests : 0;
+  for (const p of podList) p.snatRatio = snatRatioOf(p.requests, p.classes);
 
   const topRemotes: Record<string, AddrCount[]> = {};
   CLASSES.forEach((cls, i) => {

@@ -4,14 +4,19 @@
 import { CLASSES } from '../classes.js';
 import { safeText } from '../text.js';
 import { csvField } from './escape.js';
-import type { ClassCounts } from '../../db/index.js';
+import type { RequestCounts } from '../../db/index.js';
 import type { ReportView } from './model.js';
 
-const NUM_COLS = ['requests', 'snat_ratio', ...CLASSES.map((c) => `class_${c}`), 'recovered'];
+const NUM_COLS = ['requests', 'snat_ratio', ...CLASSES.map((c) => `class_${c}`), 'recovered', 'client_ratio'];
 
-function nums(r: { requests: number; snatRatio: number; classes: ClassCounts; recovered: number }): number[] {
+/** A ratio as a plain decimal; empty when there is no client traffic (null). */
+function ratio(x: number | null): number | string {
+  return x === null ? '' : Number(x.toFixed(6));
+}
+
+function nums(r: RequestCounts): (number | string)[] {
   const c = r.classes;
-  return [r.requests, Number(r.snatRatio.toFixed(6)), ...CLASSES.map((k) => c[k]), r.recovered];
+  return [r.requests, ratio(r.snatRatio), ...CLASSES.map((k) => c[k]), r.recovered, ratio(r.clientRatio)];
 }
 
 export function renderReportCsv(v: ReportView, opts: { terminal?: boolean } = {}): string {

@@ -7,6 +7,7 @@ import { whatIf } from '../live/whatif.js';
 import type { Audit } from './audit-types.js';
 import { hintFindings } from './hints.js';
 import { isExternal, periodName, periodsText, periodWhen, type PeriodStats } from './periods.js';
+import { clientTraffic } from '../classes.js';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
@@ -75,7 +76,9 @@ function serviceFindings(periods: PeriodStats[], a: FindingsInput, out: string[]
       return;
     }
     for (const x of p.pods) if (x.classes.node > 0) explained.add(`${x.namespace}/${x.pod}`);
-    const share = `${pct(node / p.requests)} of ${p.requests} requests`;
+    // Over client traffic: the kubelet's probes come from node addresses but are not SNAT'd clients.
+    const client = clientTraffic(p.requests, p.classes);
+    const share = `${pct(node / client)} of ${client} requests`;
     if (external && p.policy !== 'Local') {
       const split = localSplit(p);
       out.push(
@@ -129,7 +132,7 @@ export function auditFindings(a: FindingsInput): string[] {
     const unexplained = a.pods.filter((p) => p.classes.node > 0 && !explained.has(`${p.namespace}/${p.pod}`));
     if (unexplained.length > 0) {
       const node = unexplained.reduce((s, p) => s + p.classes.node, 0);
-      const n = unexplained.reduce((s, p) => s + p.requests, 0);
+      const n = unexplained.reduce((s, p) => s + clientTraffic(p.requests, p.classes), 0);
       out.push(
         `${pct(node / n)} of the requests to ${list(unexplained.map((p) => p.pod))} carry node addresses (kube-proxy SNAT), and no stored Service selects ` +
           `${unexplained.length === 1 ? 'it' : 'them'}: run \`snatscope watch\` to record Services, or check the Service's externalTrafficPolicy.`,

@@ -3,6 +3,7 @@
 // (a proxy inside the pod, such as a service mesh's sidecar: 127.0.0.6 is the source Istio's Envoy uses), with
 // the cause and the header to log.
 import { Cidr } from '../classify/ip.js';
+import { hostCidr } from '../classify/trust-hint.js';
 
 export interface TrustHint {
   addr: string;
@@ -28,7 +29,6 @@ const isLoopback = (addr: string) => (addr.startsWith('127.') || addr.startsWith
 const HINTED_CLASSES = new Set(['node', 'pod', 'private']);
 const SHOWN = 3;
 
-const hostCidr = (addr: string) => `${addr}/${addr.includes(':') ? 128 : 32}`;
 const trustFlags = (addrs: string[]) => `\`${addrs.slice(0, SHOWN).map((a) => `--trust ${hostCidr(a)}`).join(' ')}\``;
 
 /** Collects, in the audit's pass over the rows, what the hints need. */

@@ -3,7 +3,7 @@
 // Service lines (policy periods) and the audit's findings at the top, then SNAT ratio per pod, requests per time
 // bucket stacked by class with policy-change markers, SNAT sources per node, and the tables. Every chart has a
 // legend and an axis with ticks; print styles keep charts and tables whole on paper/PDF. Every text is escaped.
-import { CLASSES } from '../classes.js';
+import { CLASSES, clientTraffic } from '../classes.js';
 import { formatLocal, formatReadable } from '../time.js';
 import { escapeHtml as h } from './escape.js';
 import { clock, periodName } from './periods.js';
@@ -49,8 +49,8 @@ function ratioChart(v: ReportView, failAbove: number | undefined): string {
   const rows = v.by === 'pod' ? r.pods.map((p) => ({ key: `${p.namespace}/${p.pod}`, g: p })) : v.groups.map((g) => ({ key: g.key, g }));
   const bars: Bar[] = rows.map(({ key, g }) => ({
     label: key,
-    parts: [{ value: g.snatRatio, color: CLASS_COLORS.node, title: `${key}: ${ratioCell(g.requests, g.snatRatio)} of ${g.requests} requests with a node address` }],
-    note: `${ratioCell(g.requests, g.snatRatio)} of ${g.requests}`,
+    parts: [{ value: g.snatRatio ?? 0, color: CLASS_COLORS.node, title: `${key}: ${ratioCell(g.requests, g.snatRatio)} of ${clientTraffic(g.requests, g.classes)} client requests with a node address` }],
+    note: `${ratioCell(g.requests, g.snatRatio)} of ${clientTraffic(g.requests, g.classes)}`,
   }));
   const legend: LegendItem[] = [{ label: 'requests from a node address (SNAT)', color: CLASS_COLORS.node }];
   if (failAbove !== undefined) legend.push({ label: `--fail-above ${formatRatio(failAbove)}`, color: '#000', dashed: true });

@@ -2,7 +2,7 @@
 // --by pod|node|service|class, requests per time bucket by class (from the rollups) and the SNAT sources
 // (node addresses seen, per owning node). Built once per report from the store; pure past the queries.
 import type { Readable } from '../../db/sql.js';
-import { report, unparsedSummary, type ClassCounts, type Report, type ReportPod } from '../../db/index.js';
+import { report, setRatios, unparsedSummary, zeroCounts, type ClassCounts, type Report, type ReportPod, type RequestCounts } from '../../db/index.js';
 import { CLASSES, classOfId } from '../classes.js';
 import { minuteClasses, snatSources } from '../../db/audit.js';
 import { servicesOfPods, storedCluster } from './services.js';
@@ -12,15 +12,11 @@ import { addClasses, zeroClasses } from './counts.js';
 export type GroupBy = 'pod' | 'node' | 'service' | 'class';
 export const GROUP_BY: readonly GroupBy[] = ['pod', 'node', 'service', 'class'];
 
-export interface ReportGroup {
+export interface ReportGroup extends RequestCounts {
   /** The node, service ("namespace/name", or "(none)"), class name, or "namespace/pod". */
   key: string;
   /** "namespace/pod" of the pods in the group. */
   pods: string[];
-  requests: number;
-  classes: ClassCounts;
-  snatRatio: number;
-  recovered: number;
 }
 
 export interface TimeBucket {
@@ -68,14 +64,15 @@ export function podKey(p: { namespace: string; pod: string }): string {
 }
 
 function groupOf(key: string, pods: ReportPod[]): ReportGroup {
-  const g: ReportGroup = { key, pods: [], requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
+  const g: ReportGroup = { key, pods: [], ...zeroCounts() };
   for (const p of pods) {
     g.pods.push(podKey(p));
     g.requests += p.requests;
     g.recovered += p.recovered;
+    g.clientKnown += p.clientKnown;
     addClasses(g.classes, p.classes);
   }
-  g.snatRatio = g.requests === 0 ? 0 : g.classes.node / g.requests;
+  setRatios(g);
   return g;
 }
 
@@ -87,11 +84,12 @@ export function groupRows(db: Readable, r: Report, by: GroupBy, at?: number): Re
   if (by === 'class') {
     return CLASSES.map((cls) => {
       const withCls = r.pods.filter((p) => p.classes[cls] > 0);
-      const g: ReportGroup = { key: cls, pods: withCls.map(podKey), requests: 0, classes: zeroClasses(), snatRatio: 0, recovered: 0 };
+      const g: ReportGroup = { key: cls, pods: withCls.map(podKey), ...zeroCounts() };
       for (const p of withCls) g.classes[cls] += p.classes[cls];
       g.requests = g.classes[cls];
       g.recovered = r.totals.recoveredByClass[cls];
-      g.snatRatio = cls === 'node' && g.requests > 0 ? 1 : 0;
+      if (cls === 'external') g.clientKnown = g.requests;
+      setRatios(g);
       return g;
     });
   }
@@ -207,5 +205,5 @@ export function reportJson(v: ReportView): Record<string, unknown> {
 
 /** Pods whose SNAT ratio is above the threshold. */
 export function podsAbove(r: Report, ratio: number): ReportPod[] {
-  return r.pods.filter((p) => p.requests > 0 && p.snatRatio > ratio);
+  return r.pods.filter((p) => p.snatRatio !== null && p.snatRatio > ratio);
 }

@@ -2,6 +2,7 @@
 // Service snapshots (db/history.ts), split at every change; and the numbers of each period (requests by class,
 // SNAT share, load per pod) so report, audit and the HTML report say "Cluster until 19:38:06: SNAT 100%; Local
 // since 19:38:06: SNAT 0%, load 50/25/25" instead of one average over both.
+import { clientTraffic, snatRatioOf } from '../classes.js';
 import type { Readable } from '../../db/sql.js';
 import { report, snapshotsFor, type ClassCounts } from '../../db/index.js';
 import type { PodInfo, ServiceInfo } from '../classify/kube-objects.js';
@@ -42,7 +43,7 @@ export interface PeriodStats extends PolicyPeriod {
   service: string;
   requests: number;
   classes: ClassCounts;
-  /** classes.node / requests, null when there are no requests. */
+  /** classes.node / (requests - classes.probe), null when there is no client traffic. */
   snatRatio: number | null;
   /** Share of the period's requests per pod, largest first. */
   pods: (PeriodPod & { share: number })[];
@@ -179,7 +180,7 @@ export function periodStats(
       const list = [...pods.values()]
         .map((m) => ({ ...m, share: requests > 0 ? m.requests / requests : 0 }))
         .sort((a, b) => b.requests - a.requests || (a.pod < b.pod ? -1 : 1));
-      periods.push({ ...p, service: h.key, requests, classes, snatRatio: requests > 0 ? classes.node / requests : null, pods: list });
+      periods.push({ ...p, service: h.key, requests, classes, snatRatio: snatRatioOf(requests, classes), pods: list });
     }
     if (periods.some((p) => p.requests > 0)) out.push(periods);
   }
@@ -233,12 +234,20 @@ export function periodWhen(periods: readonly PolicyPeriod[], i: number, from: nu
   return ` ${clock(p.from, from, until)}..${clock(p.until, from, until)}`;
 }
 
+/** "SNAT 64% of 221 requests", the denominator being client traffic (probes left out, and said). */
+function snatOf(requests: number, classes: ClassCounts, ratio: number | null): string {
+  const client = clientTraffic(requests, classes);
+  if (ratio === null) return `no client requests (${requests} kubelet probes)`;
+  const probes = requests - client;
+  return `SNAT ${pct(ratio)} of ${client} requests${probes > 0 ? ` (and ${probes} kubelet probes)` : ''}`;
+}
+
 /** "Cluster until 19:38:06: SNAT 100% of 120 requests; Local since 19:38:06: SNAT 0% of 80 requests, load 50/25/25" */
 export function periodsText(periods: PeriodStats[], from: number, until: number): string {
   return periods
     .map((p, i) => {
       const when = periodWhen(periods, i, from, until);
-      const nums = p.requests === 0 ? 'no requests' : `SNAT ${pct(p.snatRatio ?? 0)} of ${p.requests} requests${loadText(p)}`;
+      const nums = p.requests === 0 ? 'no requests' : `${snatOf(p.requests, p.classes, p.snatRatio)}${loadText(p)}`;
       return `${periodName(p)}${when}: ${nums}`;
     })
     .join('; ');

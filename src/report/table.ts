@@ -6,12 +6,12 @@ import type { Report } from '../../db/index.js';
 import { CLASSES, type AddressClass } from '../classes.js';
 import { serviceLines, unparsedLine, type ReportGroup, type ReportView } from './model.js';
 
-export function formatRatio(r: number): string {
-  return `${(r * 100).toFixed(1)}%`;
+export function formatRatio(r: number | null): string {
+  return r === null ? '-' : `${(r * 100).toFixed(1)}%`;
 }
 
 /** A ratio over `requests` for a cell: `-` when there is nothing to divide (0 requests is no ratio, not 0.0%). */
-export function ratioCell(requests: number, r: number): string {
+export function ratioCell(requests: number, r: number | null): string {
   return requests === 0 ? '-' : formatRatio(r);
 }
 
