@@ -110,6 +110,22 @@ describe.skipIf(pgb.skip)('PostgreSQL store', () => {
     expect(again.stderr).toMatch(/^snatscope: reclassify works on SQLite databases only for now, .*\(try /);
   }, 120_000);
 
+  it('upgrades a database from before migration 4: known backfilled from the stored rows, the report unchanged', () => {
+    const db = pgb.fresh('before4');
+    expect(runCli(['ingest', logs[1], '--pod', 'web-0', '--db', db, '-q']).code).toBe(0);
+    const before = runCli(['report', '--db', db, '--format', 'json']).stdout;
+    // What migration 3 left: no known columns, version 3.
+    pgb.rows(db, 'ALTER TABLE rollups DROP COLUMN known; ALTER TABLE pruned_seconds DROP COLUMN known; DELETE FROM snatscope_migrations WHERE version = 4');
+    // A reader says it needs an upgrade; the next writer (here the same ingest again, storing nothing twice) applies it.
+    expect(runCli(['report', '--db', db]).stderr).toMatch(/needs an upgrade \(schema 3 -> 4\)/);
+    expect(runCli(['ingest', logs[1], '--pod', 'web-0', '--db', db, '-q']).code).toBe(0);
+    expect(pgb.rows(db, 'SELECT max(version) FROM snatscope_migrations')).toEqual(['4']);
+    const after = runCli(['report', '--db', db, '--format', 'json']);
+    expect(after.code, after.stderr).toBe(0);
+    expect(pgb.num(db, 'SELECT sum(known) FROM rollups')).toBe(N);
+    expect(after.stdout).toBe(before);
+  }, 120_000);
+
   it('a commit that fails is thrown by the next flush, and nothing after it commits', () => {
     const db = pgb.fresh('failing');
     const s = openPg(db);
