@@ -84,8 +84,8 @@ export async function benchReport(db: string, home: string): Promise<ReportResul
   const start = await measure(process.execPath, [bin, '--version'], { cwd: root, env });
   const table = await measure(process.execPath, [bin, 'report', '--db', db], { cwd: root, env });
   if (table.code !== 0) throw new Error(`snatscope report exited ${table.code}: ${table.stderr.trim()}`);
-  const json = await measure(process.execPath, [bin, 'report', '--db', db, '--format', 'json'], { cwd: root, env });
-  if (json.code !== 0) throw new Error(`snatscope report --format json exited ${json.code}: ${json.stderr.trim()}`);
+  const json = await measure(process.execPath, [bin, 'report', '--db', db, '-o', 'json'], { cwd: root, env });
+  if (json.code !== 0) throw new Error(`snatscope report -o json exited ${json.code}: ${json.stderr.trim()}`);
   return {
     seconds: table.seconds,
     jsonSeconds: json.seconds,

@@ -1,11 +1,12 @@
 // The command line: parses flags (commander), runs one command, and turns errors into exit codes.
 // A UserError is printed as one line with a hint; anything else is a bug and is printed with its stack.
 // Commands that pull in heavy modules (Ink, the Kubernetes client) are loaded only when they run.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { UserError, formatUserError } from './errors.js';
 import { safeText } from './text.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerReport } from './commands/report.js';
+import { normalizeArgv } from './commands/argv.js';
 import { version } from './version.js';
 
 /** Text that quotes user input (an unknown option, a stack), line by line through safeText. */
@@ -21,14 +22,17 @@ function usageLine(text: string, command: string | undefined): string {
   return `snatscope: ${problem} (try ${hint})\n`;
 }
 
-const LAZY = [
-  { name: 'watch', module: './commands/watch.js', register: 'registerWatch', description: 'follow the nginx logs of matching pods through the Kubernetes API, classify and store every request' },
-  { name: 'agent', module: './commands/agent.js', register: 'registerAgent', description: 'on one node (a DaemonSet): read the kubelet\'s log files of the node\'s pods, classify and store every request' },
-  { name: 'demo', module: './commands/demo.js', register: 'registerDemo', description: 'run the SNAT experiment on a built-in simulated cluster (what npm start runs)' },
-  { name: 'audit', module: './commands/audit.js', register: 'registerAudit', description: 'post-incident audit of a time window: timeline, top clients, SNAT sources, gaps, findings' },
-  { name: 'prune', module: './commands/prune.js', register: 'registerPrune', description: 'delete old request rows, keeping the per-minute rollups' },
-  { name: 'unparsed', module: './commands/unparsed.js', register: 'registerUnparsed', description: 'show the stored samples of lines that were not parsed' },
-  { name: 'reclassify', module: './commands/reclassify.js', register: 'registerReclassify', description: "recompute the stored requests' classes and recovered clients with new --trust/--topology/... flags" },
+/** The commands in the order help lists them (watch, the main job, first); `module` ones load only when they run. */
+const COMMANDS = [
+  { name: 'watch', args: '[targets...]', module: './commands/watch.js', register: 'registerWatch', description: 'follow the nginx logs of matching pods through the Kubernetes API, classify and store every request' },
+  { name: 'demo', args: '', module: './commands/demo.js', register: 'registerDemo', description: 'run the SNAT experiment on a built-in simulated cluster (what npm start runs)' },
+  { name: 'agent', args: '', module: './commands/agent.js', register: 'registerAgent', description: 'on one node (a DaemonSet): read the kubelet\'s log files of the node\'s pods, classify and store every request' },
+  { name: 'ingest', args: '', register: registerIngest },
+  { name: 'report', args: '', register: registerReport },
+  { name: 'audit', args: '', module: './commands/audit.js', register: 'registerAudit', description: 'post-incident audit of a time window: timeline, top clients, SNAT sources, gaps, findings' },
+  { name: 'prune', args: '', module: './commands/prune.js', register: 'registerPrune', description: 'delete old request rows, keeping the per-minute rollups' },
+  { name: 'unparsed', args: '', module: './commands/unparsed.js', register: 'registerUnparsed', description: 'show the stored samples of lines that were not parsed' },
+  { name: 'reclassify', args: '', module: './commands/reclassify.js', register: 'registerReclassify', description: "recompute the stored requests' classes and recovered clients with new --trust/--topology/... flags" },
 ] as const;
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {
@@ -40,21 +44,24 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     )
     .version(version())
     .showSuggestionAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', '\nStart with `npx snatscope demo` (a simulated cluster), then `npx snatscope watch deploy/NAME -n NAMESPACE`.\nEvery command: npx snatscope COMMAND --help');
   // Commands with heavy dependencies (the Kubernetes client, Ink) are imported only when they run; for every
   // other invocation they are registered as a stub with their description, so `--help` still lists them.
   const positional = argv.filter((a) => !a.startsWith('-'));
   const invoked = positional[0] === 'help' ? positional[1] : positional[0];
-  const known = ['ingest', 'report', ...LAZY.map((l) => l.name)].includes(invoked ?? '') ? invoked : undefined;
+  const known = COMMANDS.some((c) => c.name === invoked) ? invoked : undefined;
   program.configureOutput({ outputError: (str, write) => write(usageLine(str, known)) });
-  registerIngest(program);
-  registerReport(program);
-  for (const lazy of LAZY) {
-    if (invoked === lazy.name) {
-      const mod = (await import(lazy.module)) as Record<string, (p: Command) => void>;
-      mod[lazy.register](program);
+  for (const c of COMMANDS) {
+    if (!('module' in c)) c.register(program);
+    else if (invoked === c.name) {
+      const mod = (await import(c.module)) as Record<string, (p: Command) => void>;
+      mod[c.register](program);
     } else {
-      program.command(lazy.name).description(lazy.description).allowUnknownOption().helpOption(false);
+      // A stub: its options are not known here, but help says it has some, like every other command.
+      const stub = program.command(c.name).description(c.description).allowUnknownOption().helpOption(false)
+        .addOption(new Option('--options').hideHelp());
+      if (c.args) stub.argument(c.args);
     }
   }
   return program;
@@ -72,8 +79,9 @@ function bugText(err: unknown): string {
 }
 
 /** Runs the CLI; resolves to the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(rawArgv: string[]): Promise<number> {
   process.exitCode = 0;
+  const argv = normalizeArgv(rawArgv);
   // `snatscope watch | head`: a reader that goes away ends the run quietly, as with any Unix tool.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);

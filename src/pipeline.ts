@@ -52,6 +52,8 @@ export interface PipelineOptions {
   onFailure?: (err: unknown) => void;
   /** After each successful commit, with its duration (metrics: the committed requests count from here). */
   onCommit?: (seconds: number) => void;
+  /** Which lines the sinks see (watch --include/--exclude, stern's); the store keeps every line. Default all. */
+  showLine?: (raw: string) => boolean;
 }
 
 export interface PipelineStats {
@@ -218,7 +220,7 @@ export class SourceFeed {
       return;
     }
     if (!this.described) this.describe();
-    p.store.add(this.sourceId, this.toRow(line));
+    p.store.add(this.sourceId, this.toRow(line, true, p.options.showLine ? p.options.showLine(raw) : true));
     // After the row: the position (and a live stream's cursor) already include this line.
     if (p.store.pending >= p.flushRows) p.commit();
   }
@@ -229,6 +231,18 @@ export class SourceFeed {
    */
   skip(): void {
     this.pipeline.stats.skipped++;
+  }
+
+  /**
+   * A line an earlier run stored already (a live stream the user started before its committed cursor): parsed and
+   * shown by the sinks, counted as skipped, not stored again.
+   */
+  show(raw: string): void {
+    const p = this.pipeline;
+    p.stats.skipped++;
+    if (p.failure !== null || p.sinks.length === 0) return;
+    const line = this.stage.push(raw);
+    if (line !== null && (!p.options.showLine || p.options.showLine(raw))) this.toRow(line, false);
   }
 
   /** A line longer than the maximum: cut by the splitter, counted, not stored. */
@@ -267,7 +281,7 @@ export class SourceFeed {
 
   // Both copies below are hand-unrolled for speed, in the field table's order (src/fields.ts); test/fields.test.ts
   // fails when either misses or reorders a field.
-  private toRow(line: ParsedLine): RequestRow {
+  private toRow(line: ParsedLine, count = true, visible = true): RequestRow {
     const p = this.pipeline;
     const { classifier, topology } = p.options;
     const c = classifier.classify(line.remoteAddr);
@@ -290,8 +304,10 @@ export class SourceFeed {
       nodeName = known?.nodeName ?? null;
     }
     const cls = requestClass(c.cls, line.userAgent);
-    p.stats.requests++;
-    p.stats.classes[cls]++;
+    if (count) {
+      p.stats.requests++;
+      p.stats.classes[cls]++;
+    }
     const time = Number.isNaN(line.time) ? Date.now() : line.time;
     const row = this.scratch;
     if (row !== null) {
@@ -340,7 +356,7 @@ export class SourceFeed {
       upstreamAddr: line.upstreamAddr,
     };
     const sinks = p.sinks;
-    for (let i = 0; i < sinks.length; i++) sinks[i].write(fresh);
+    if (visible) for (let i = 0; i < sinks.length; i++) sinks[i].write(fresh);
     return fresh;
   }
 }

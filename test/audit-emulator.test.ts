@@ -34,7 +34,7 @@ const logRequests = (pod: string, after: number) =>
   c.emu.requestLog.filter((r) => r.time >= after && r.url.includes(`/pods/${pod}/log`));
 
 function audit(format: 'json' | 'table' | 'markdown') {
-  const r = runCli(['audit', '--db', c.db, '--from', new Date(t.from).toISOString(), '--until', new Date(t.until).toISOString(), '--format', format], {
+  const r = runCli(['audit', '--db', c.db, '--from', new Date(t.from).toISOString(), '--until', new Date(t.until).toISOString(), '-o', format], {
     env: { TZ: 'UTC' },
   });
   expect(r.stderr).toBe('');

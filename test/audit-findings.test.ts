@@ -85,7 +85,7 @@ beforeAll(() => {
 afterAll(() => tmp.cleanup());
 
 function audit(format: 'json' | 'table', ...extra: string[]): string {
-  const r = runCli(['audit', '--db', db, '--from', '2026-11-27T02:00:00Z', '--until', '2026-11-27T02:20:00Z', '--format', format, ...extra], { env: ENV });
+  const r = runCli(['audit', '--db', db, '--from', '2026-11-27T02:00:00Z', '--until', '2026-11-27T02:20:00Z', '-o', format, ...extra], { env: ENV });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return r.stdout;
@@ -148,7 +148,7 @@ describe('a database with the logs of one pod of three', () => {
     for (let i = 0; i < 20; i++) s.add(src, row('a', T0 + i * 20_000, '10.244.2.1', 'node'));
     s.flush();
     s.close();
-    const r = runCli(['audit', '--db', one, '--from', '2026-11-27T02:00:00Z', '--until', '2026-11-27T02:10:00Z', '--format', 'json'], { env: ENV });
+    const r = runCli(['audit', '--db', one, '--from', '2026-11-27T02:00:00Z', '--until', '2026-11-27T02:10:00Z', '-o', 'json'], { env: ENV });
     const f = (JSON.parse(r.stdout) as { findings: string[] }).findings;
     expect(f).toContain('Service shop/web has 3 endpoints in the stored topology; no requests are stored in this window for web-b and web-c, so its numbers here are of web-a only.');
     expect(f.find((x) => x.includes('with Local'))).toContain('web-a (alone on node-1) would take 50% and web-b, web-c (sharing node-2) 25% each');

@@ -43,7 +43,7 @@ afterAll(() => tmp.cleanup());
 interface Cov { pod: string; gaps: { from: string; until: string; reason: string }[]; deletedAt: string | null; coveredMs: number }
 
 function audit(...extra: string[]): { coverage: Cov[]; findings: string[] } {
-  const r = runCli(['audit', '--db', db, '--from', '2026-11-27T02:00:00Z', '--until', '2026-11-27T02:30:00Z', '--format', 'json', ...extra]);
+  const r = runCli(['audit', '--db', db, '--from', '2026-11-27T02:00:00Z', '--until', '2026-11-27T02:30:00Z', '-o', 'json', ...extra]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as { coverage: Cov[]; findings: string[] };

@@ -141,7 +141,8 @@ describe('counters and columns per class', () => {
     const p = snap.pods[0];
     expect(p.snatRatio).toBeCloseTo(1 / (CLASSES.length - 1)); // over client traffic: not the probe
     expect(Object.keys(p.shares).sort()).toEqual([...SHARE_CLASSES].sort());
-    for (const c of SHARE_CLASSES) expect(p.shares[c]).toBeCloseTo(1 / CLASSES.length);
+    // Shares are over client traffic too; the probe's own share is over all requests.
+    for (const c of SHARE_CLASSES) expect(p.shares[c]).toBeCloseTo(c === 'probe' ? 1 / CLASSES.length : 1 / (CLASSES.length - 1));
     for (const c of CLASSES) expect(snap.detail!.top[c].map((e) => e.addr)).toEqual([addressOf(c)]);
   });
 

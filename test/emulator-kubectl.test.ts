@@ -80,6 +80,59 @@ describe.skipIf(!run)('real kubectl against the emulator', () => {
     expect(svc.stdout).toMatch(/web\s+NodePort\s+10\.96\.\S+\s+<none>\s+80:30080\/TCP/);
   });
 
+  it('`kubectl get ep` lists each Service\'s ready pod addresses with the target port, and follows pod changes', async () => {
+    emu.model.addService({ namespace: 'default', name: 'eps', type: 'ClusterIP', selector: { app: 'nginx' },
+      ports: [{ name: 'http', port: 80, targetPort: 8080 }] });
+    const r = await runKubectl(env, ['get', 'ep', 'eps']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0].split(/\s+/)).toEqual(['NAME', 'ENDPOINTS', 'AGE']);
+    expect(lines[1]).toMatch(/^eps\s+10\.244\.0\.5:8080,10\.244\.1\.5:8080\s+\S+$/);
+    emu.model.addPod({ namespace: 'default', name: 'web-3', nodeName: 'node-a', ip: '10.244.0.7', labels: { app: 'nginx' },
+      containers: ['nginx'] });
+    const json = JSON.parse((await runKubectl(env, ['get', 'endpoints', 'eps', '-o', 'json'])).stdout);
+    expect(json.kind).toBe('Endpoints');
+    expect(json.subsets[0].addresses.map((a: { ip: string; targetRef: { name: string } }) => `${a.ip} ${a.targetRef.name}`))
+      .toEqual(['10.244.0.5 web-1', '10.244.1.5 web-2', '10.244.0.7 web-3']);
+    emu.model.deletePod('default', 'web-3');
+    const after = await runKubectl(env, ['get', 'ep', 'eps', '--no-headers']);
+    expect(after.stdout).toMatch(/^eps\s+10\.244\.0\.5:8080,10\.244\.1\.5:8080\s/);
+  });
+
+  it('`kubectl get endpointslices -l kubernetes.io/service-name=eps` shows the slice with its address type, ports and endpoints', async () => {
+    const r = await runKubectl(env, ['get', 'endpointslices', '-l', 'kubernetes.io/service-name=eps']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0].split(/\s+/)).toEqual(['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE']);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^eps-[a-z0-9]{5}\s+IPv4\s+8080\s+10\.244\.0\.5,10\.244\.1\.5\s+\S+$/);
+    const list = JSON.parse((await runKubectl(env, ['get', 'endpointslices.discovery.k8s.io', '-o', 'json'])).stdout);
+    const slice = list.items.find((i: { metadata: { labels: Record<string, string> } }) => i.metadata.labels['kubernetes.io/service-name'] === 'eps');
+    expect(slice.apiVersion).toBe('discovery.k8s.io/v1');
+    expect(slice.endpoints[0]).toMatchObject({ addresses: ['10.244.0.5'], conditions: { ready: true }, nodeName: 'node-a' });
+  });
+
+  it('`kubectl get ds -n kube-system` lists a DaemonSet and `kubectl get pods -l` its pods, which it owns', async () => {
+    emu.model.addDaemonSet({ namespace: 'kube-system', name: 'kube-proxy', selector: { 'k8s-app': 'kube-proxy' },
+      image: 'registry.k8s.io/kube-proxy:v1.32.4', hostNetwork: true });
+    for (const n of ['node-a', 'node-b']) {
+      emu.model.addPod({ namespace: 'kube-system', name: `kube-proxy-${n}`, nodeName: n, ip: '', hostNetwork: true,
+        labels: { 'k8s-app': 'kube-proxy' }, containers: ['kube-proxy'], ownerKind: 'DaemonSet', ownerName: 'kube-proxy' });
+    }
+    const r = await runKubectl(env, ['get', 'ds', '-n', 'kube-system']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0].split(/\s{2,}/)).toEqual(['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE']);
+    expect(lines[1]).toMatch(/^kube-proxy\s+2\s+2\s+2\s+2\s+2\s+<none>\s+\S+$/);
+    const pods = JSON.parse((await runKubectl(env, ['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-proxy', '-o', 'json'])).stdout);
+    const ds = JSON.parse((await runKubectl(env, ['get', 'daemonset', 'kube-proxy', '-n', 'kube-system', '-o', 'json'])).stdout);
+    expect(pods.items.map((p: { metadata: { ownerReferences: { kind: string; uid: string }[] } }) => p.metadata.ownerReferences[0]))
+      .toEqual([expect.objectContaining({ kind: 'DaemonSet', uid: ds.metadata.uid }), expect.objectContaining({ kind: 'DaemonSet', uid: ds.metadata.uid })]);
+  });
+
   it('`kubectl logs -f POD` prints lines appended while it runs and exits 0 when the pod is deleted', async () => {
     emu.model.addPod({ namespace: 'default', name: 'follow-me', nodeName: 'node-a', ip: '10.244.0.8', containers: ['nginx'] });
     emu.model.appendLog('default', 'follow-me', 'nginx', 'before start');

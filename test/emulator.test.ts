@@ -104,7 +104,7 @@ describe('emulator', () => {
       expect(byName.get('namespaces')).toMatchObject({ shortNames: ['ns'] });
       expect(byName.get('pods/log')).toMatchObject({ verbs: ['get'] });
       const apis = await json('/apis');
-      expect(apis.body.groups.map((g: { name: string }) => g.name)).toEqual(['apps', 'batch']);
+      expect(apis.body.groups.map((g: { name: string }) => g.name)).toEqual(['apps', 'batch', 'discovery.k8s.io']);
       const apps = await json('/apis/apps/v1');
       expect(apps.body.resources.map((r: { name: string }) => r.name))
         .toEqual(['deployments', 'replicasets', 'statefulsets', 'daemonsets']);

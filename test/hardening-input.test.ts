@@ -18,7 +18,7 @@ afterAll(() => tmp.cleanup());
 /** The store is sound and the report reads it. */
 function expectSound(db: string, requests: number): void {
   expect(integrity(db)).toBe('ok');
-  const rep = runCli(['report', '--db', db, '--format', 'json']);
+  const rep = runCli(['report', '--db', db, '-o', 'json']);
   expect(rep.code, rep.stderr).toBe(0);
   expect((JSON.parse(rep.stdout) as { totals: { requests: number } }).totals.requests).toBe(requests);
 }

@@ -118,7 +118,7 @@ describe.runIf(mounts)('read-only and full file systems (tmpfs)', () => {
     const fresh = runCli(['ingest', medium, '--db', join(dir, 'new.db'), '-q']);
     expect(fresh.code).toBe(2);
     expect(fresh.stderr).toMatch(/^snatscope: cannot create database .*new\.db: directory .* is not writable/);
-    const report = runCli(['report', '--db', db, '--format', 'json']);
+    const report = runCli(['report', '--db', db, '-o', 'json']);
     expect(report.stderr).not.toMatch(/internal error/);
     expect(report.stderr).toMatch(/^snatscope: cannot read database .*: its directory is read-only/);
     expect(report.code).toBe(2);
@@ -138,7 +138,7 @@ describe.runIf(mounts)('read-only and full file systems (tmpfs)', () => {
     const stored = requestCount(db);
     expect(stored).toBeLessThan(MEDIUM);
     expect(committedLines(db)).toBe(stored); // every committed batch has its position; the failed one has neither
-    expect(runCli(['report', '--db', db, '--format', 'json']).code).toBe(0);
+    expect(runCli(['report', '--db', db, '-o', 'json']).code).toBe(0);
     execFileSync('mount', ['-o', 'remount,size=64m', dir]);
     const again = runCli(['ingest', medium, '--db', db, '-q']);
     expect(again.code, again.stderr).toBe(0);

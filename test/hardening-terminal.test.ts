@@ -66,30 +66,30 @@ function parseCsv(text: string): string[][] {
 
 describe('hostile text in the views', () => {
   it.each(['table', 'markdown'])('report --format %s shows no raw control character', (format) => {
-    const r = runCli(['report', '--db', db, '--from', FROM, '--until', UNTIL, '--format', format]);
+    const r = runCli(['report', '--db', db, '--from', FROM, '--until', UNTIL, '-o', format]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/ev\\{1,2}e\\?\[2Jil/); // shown escaped (markdown also escapes the bracket)
     expectNoRaw(r.stdout + r.stderr);
   });
 
   it.each(['table', 'markdown'])('audit --format %s shows no raw control character', (format) => {
-    const r = runCli(['audit', '--db', db, '--from', FROM, '--until', UNTIL, '--format', format]);
+    const r = runCli(['audit', '--db', db, '--from', FROM, '--until', UNTIL, '-o', format]);
     expect(r.code, r.stderr).toBe(0);
     expectNoRaw(r.stdout + r.stderr);
   });
 
   it('report and audit JSON parse back to the exact pod name', () => {
-    const rep = runCli(['report', '--db', db, '--from', FROM, '--until', UNTIL, '--format', 'json']);
+    const rep = runCli(['report', '--db', db, '--from', FROM, '--until', UNTIL, '-o', 'json']);
     expect(rep.code, rep.stderr).toBe(0);
     expect((JSON.parse(rep.stdout) as { pods: Array<{ pod: string }> }).pods.map((p) => p.pod)).toContain(POD);
     expectNoRaw(rep.stdout); // JSON escapes control characters as \u00XX
-    const audit = runCli(['audit', '--db', db, '--from', FROM, '--until', UNTIL, '--format', 'json']);
+    const audit = runCli(['audit', '--db', db, '--from', FROM, '--until', UNTIL, '-o', 'json']);
     expect(audit.code, audit.stderr).toBe(0);
     expect(JSON.stringify(JSON.parse(audit.stdout))).toContain(JSON.stringify(POD).slice(1, -1));
   });
 
   it('report CSV parses back to the exact pod name (quotes, comma, CR and ESC inside one field)', () => {
-    const r = runCli(['report', '--db', db, '--from', FROM, '--until', UNTIL, '--format', 'csv']);
+    const r = runCli(['report', '--db', db, '--from', FROM, '--until', UNTIL, '-o', 'csv']);
     expect(r.code, r.stderr).toBe(0);
     const rows = parseCsv(r.stdout);
     const header = rows[0];
@@ -108,7 +108,7 @@ describe('hostile text in the views', () => {
   });
 
   it.runIf(existsSync(join(ROOT, 'src/report/html.ts')))('report --format html keeps <script> and escapes as text', () => {
-    const r = runCli(['report', '--db', db, '--from', FROM, '--until', UNTIL, '--format', 'html']);
+    const r = runCli(['report', '--db', db, '--from', FROM, '--until', UNTIL, '-o', 'html']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('<script>x</script>');
     expect(r.stdout).not.toContain('<script>alert');

@@ -59,7 +59,7 @@ function ingest(dbName: string, threads: 1 | 2, args: string[], input?: string |
 }
 
 function reportOf(db: string): unknown {
-  const r = runCli(['report', '--db', db, '--format', 'json']);
+  const r = runCli(['report', '--db', db, '-o', 'json']);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
 }

@@ -38,7 +38,7 @@ function db(name: string): string {
   return join(tmp.dir, `${name}.db`);
 }
 function reportJson(dbPath: string, ...extra: string[]): Report {
-  const r = runCli(['report', '--db', dbPath, '--format', 'json', ...extra]);
+  const r = runCli(['report', '--db', dbPath, '-o', 'json', ...extra]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Report;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TopK } from '../src/live/counters.js';
-import { LiveStats } from '../src/live/stats.js';
+import { LiveStats, NON_CLIENT } from '../src/live/stats.js';
+import { CLASSES } from '../src/classes.js';
+import { totalsOf } from '../ui/podlist.js';
 import type { AddressClass, RequestRow } from '../src/types.js';
 import { requestRow } from './helpers/rows.js';
 
@@ -175,8 +177,74 @@ describe('LiveStats', () => {
     s.setHeader({ dbPath: '/tmp/x.db' });
     s.setServices([{ namespace: 'default', name: 'web', type: 'NodePort', externalTrafficPolicy: 'Cluster', ports: [{ nodePort: 30080 }, { nodePort: null }] }]);
     const snap = s.snapshot();
-    expect(snap.header).toEqual({ context: 'kind-demo', cluster: null, namespace: 'default', selector: null, dbPath: '/tmp/x.db' });
+    expect(snap.header).toEqual({ context: 'kind-demo', cluster: null, namespace: 'default', selector: null, dbPath: '/tmp/x.db', follow: true });
     expect(snap.services[0]).toMatchObject({ name: 'web', type: 'NodePort', externalTrafficPolicy: 'Cluster', nodePorts: [30080] });
+  });
+
+  it('gives the SNAT ratio of the last minute beside the since-start one, per pod and in total', () => {
+    const c = clock();
+    const s = new LiveStats({ now: c.now });
+    for (let i = 0; i < 8; i++) s.write(row('web-1', '10.0.0.2', 'node'));
+    for (let i = 0; i < 2; i++) s.write(row('web-1', '203.0.113.7', 'external'));
+    expect(s.snapshot().totals.snatRecent).toBeCloseTo(0.8);
+    c.t += 61_000; // the first requests are over a minute old
+    for (let i = 0; i < 10; i++) s.write(row('web-1', '203.0.113.7', 'external'));
+    const snap = s.snapshot();
+    expect(snap.totals.snatRatio).toBeCloseTo(0.4);
+    expect(snap.totals.snatRecent).toBe(0);
+    expect(snap.pods[0]).toMatchObject({ snatRecent: 0, recentRequests: 10 });
+    c.t += 61_000;
+    expect(s.snapshot().totals.snatRecent).toBeNaN();
+  });
+
+  it('counts requests from node, pod or private addresses whose X-Forwarded-For no --trust covers, by address', () => {
+    const s = new LiveStats({ now: clock().now });
+    for (let i = 0; i < 3; i++) s.write(row('web-1', '10.151.40.10', 'private', { xff: '203.0.113.9' }));
+    s.write(row('web-1', '10.0.0.2', 'node', { xff: '203.0.113.9' }));
+    s.write(row('web-1', '10.151.40.11', 'private', { xff: '203.0.113.9', client: '203.0.113.9', clientCls: 'external' }));
+    s.write(row('web-1', '203.0.113.7', 'external', { xff: '198.51.100.1' }));
+    s.write(row('web-1', '10.151.40.12', 'private', { xff: '-' }));
+    expect(s.snapshot().untrustedXff).toEqual({
+      requests: 4,
+      recent: 4,
+      top: [
+        { addr: '10.151.40.10', cls: 'private', count: 3 },
+        { addr: '10.0.0.2', cls: 'node', count: 1 },
+      ],
+    });
+  });
+
+  it('takes the SNAT ratio and the shares over client traffic: requests minus the non-client class (the probes)', () => {
+    // The registry's probe class is what NON_CLIENT holds once it exists; any class stands in for it here.
+    const c = clock();
+    const s = new LiveStats({ now: c.now, nonClient: ['unknown'] });
+    for (let i = 0; i < 6; i++) s.write(row('web-1', '10.0.0.2', 'node'));
+    for (let i = 0; i < 2; i++) s.write(row('web-1', '203.0.113.7', 'external'));
+    for (let i = 0; i < 2; i++) s.write(row('web-1', '10.0.0.2', 'unknown', { userAgent: 'kube-probe/1.32' }));
+    for (let i = 0; i < 4; i++) s.write(row('web-2', '10.0.0.3', 'unknown', { userAgent: 'kube-probe/1.32' }));
+    const snap = s.snapshot();
+    const [p1, p2] = snap.pods;
+    expect(p1).toMatchObject({ requests: 10, clientRequests: 8, snatRatio: 0.75, snatRecent: 0.75 });
+    expect(p1.shares.external).toBe(0.25);
+    expect(p1.shares.unknown).toBe(0.2); // of all requests
+    // Only probes: no client traffic, so no ratio (shown as -), not 0%.
+    expect(p2.snatRatio).toBeNaN();
+    expect(p2.shares.unknown).toBe(1);
+    expect(snap.totals).toMatchObject({ requests: 14, clientRequests: 8, snatRatio: 0.75 });
+    expect(snap.nonClient).toEqual(['unknown']);
+    // The table's totals over a filtered subset weigh the same way.
+    const t = totalsOf(snap.pods, snap.nonClient);
+    expect(t.snatRatio).toBeCloseTo(snap.totals.snatRatio);
+    expect(t.shares.external).toBeCloseTo(snap.totals.shares.external);
+    expect(t.shares.unknown).toBeCloseTo(snap.totals.shares.unknown);
+    expect(t.snatRecent).toBeCloseTo(snap.totals.snatRecent);
+  });
+
+  it('leaves exactly the non-client classes (the probes) out of client traffic', () => {
+    expect(NON_CLIENT.every((c) => CLASSES.includes(c))).toBe(true);
+    const s = new LiveStats({ now: clock().now });
+    for (const cls of CLASSES) s.write(row('web-1', '10.0.0.2', cls));
+    expect(s.snapshot().totals.clientRequests).toBe(CLASSES.length - NON_CLIENT.length);
   });
 
   it('never holds more addresses than its top-k capacity', () => {

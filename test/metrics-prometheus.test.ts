@@ -84,7 +84,7 @@ describe('metrics scraped by a real Prometheus', () => {
       const prom1 = ratios(series, t1, t2);
       demo!.kill('SIGINT');
       expect(await demoExit).toBe(0);
-      const r = runCli(['report', '--db', db, '--from', new Date(t1 * 1000).toISOString(), '--until', new Date(t2 * 1000).toISOString(), '--format', 'json']);
+      const r = runCli(['report', '--db', db, '--from', new Date(t1 * 1000).toISOString(), '--until', new Date(t2 * 1000).toISOString(), '-o', 'json']);
       expect(r.code).toBe(0);
       const report = JSON.parse(r.stdout) as { pods: { pod: string; requests: number; snatRatio: number }[] };
       expect(report.pods.map((p) => p.pod).sort()).toEqual([...prom1.keys()].sort());

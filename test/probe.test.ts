@@ -54,7 +54,7 @@ function ingestAndReport(name: string, lines: string[]): { stdout: string; json:
   writeFileSync(log, lines.join('\n') + '\n');
   const ing = runCli(['ingest', log, '--db', db, '--node-ip', '10.0.0.11=node1', '--pod', name]);
   expect(ing.code, ing.stderr).toBe(0);
-  const rep = runCli(['report', '--db', db, '--format', 'json']);
+  const rep = runCli(['report', '--db', db, '-o', 'json']);
   expect(rep.code, rep.stderr).toBe(0);
   const table = runCli(['report', '--db', db]);
   return { stdout: ing.stdout, json: JSON.parse(rep.stdout), table: table.stdout };

@@ -25,8 +25,8 @@ const json = (args: string[]) => {
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 };
-const report = (from: string, until: string) => json(['report', '--db', db, '--from', from, '--until', until, '--format', 'json']);
-const audit = () => json(['audit', '--db', db, '--from', '2026-11-27 02:10:30', '--until', '2026-11-27 02:30:30', '--format', 'json']) as unknown as typeof auditBefore & { notes: string[] };
+const report = (from: string, until: string) => json(['report', '--db', db, '--from', from, '--until', until, '-o', 'json']);
+const audit = () => json(['audit', '--db', db, '--from', '2026-11-27 02:10:30', '--until', '2026-11-27 02:30:30', '-o', 'json']) as unknown as typeof auditBefore & { notes: string[] };
 
 beforeAll(() => {
   tmp = tempDir();
@@ -81,7 +81,7 @@ describe('audit over a pruned period', () => {
   });
 
   it('says that --client cannot select pruned requests instead of reporting none', () => {
-    const a = json(['audit', '--db', db, '--from', '2026-11-27 02:10:30', '--until', '2026-11-27 02:30:30', '--client', '203.0.113.0/24', '--format', 'json']) as { notes: string[] };
+    const a = json(['audit', '--db', db, '--from', '2026-11-27 02:10:30', '--until', '2026-11-27 02:30:30', '--client', '203.0.113.0/24', '-o', 'json']) as { notes: string[] };
     expect(a.notes[0]).toMatch(/were pruned and their addresses not kept, so --client cannot select them: 2026-11-27T02:10:30\+00:00 \.\. 2026-11-27T02:30:30\+00:00 is not in this audit$/);
   });
 });
@@ -108,7 +108,7 @@ describe('a database pruned by an older snatscope (schema 2, no per-second count
 });
 
 function report0(path: string, from: string, until: string): { totals: unknown } {
-  const r = runCli(['report', '--db', path, '--from', from, '--until', until, '--format', 'json'], { env: ENV });
+  const r = runCli(['report', '--db', path, '--from', from, '--until', until, '-o', 'json'], { env: ENV });
   expect(r.stderr).toBe('');
   return JSON.parse(r.stdout) as { totals: unknown };
 }

@@ -39,7 +39,7 @@ function inconsistencies(file: string): number {
 }
 
 function totals(file: string): { recovered: number; probe: number; node: number; clientKnown: number } {
-  const rep = runCli(['report', '--db', file, '--format', 'json']);
+  const rep = runCli(['report', '--db', file, '-o', 'json']);
   expect(rep.code, rep.stderr).toBe(0);
   const t = JSON.parse(rep.stdout).totals;
   return { recovered: t.recovered, probe: t.classes.probe, node: t.classes.node, clientKnown: t.clientKnown };

@@ -25,7 +25,7 @@ describe('--fail-above', () => {
     ['74%', 3, /^snatscope: SNAT ratio above 74%: default\/nginx-7c5d8f9b4-a1b2c 74\.4%, default\/nginx-7c5d8f9b4-d3e4f 74\.5%, default\/nginx-7c5d8f9b4-g5h6i 80\.6%\n$/],
     ['0.9', 0, /^$/],
   ])('at %s exits %i', (ratio, code, stderr) => {
-    const r = runCli(['report', '--db', db, '--format', 'markdown', '--fail-above', ratio]);
+    const r = runCli(['report', '--db', db, '-o', 'markdown', '--fail-above', ratio]);
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(stderr);
     expect(r.stdout).toContain('## snatscope report');
@@ -39,7 +39,7 @@ describe('--fail-above', () => {
 
   it('writes --out before failing', () => {
     const out = join(tmp.dir, 'r.html');
-    const r = runCli(['report', '--db', db, '--format', 'html', '--out', out, '--fail-above', '0.5']);
+    const r = runCli(['report', '--db', db, '-o', 'html', '--out', out, '--fail-above', '0.5']);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
     expect(readFileSync(out, 'utf8')).toMatch(/^<!DOCTYPE html>/);
@@ -49,7 +49,7 @@ describe('--fail-above', () => {
 describe('--every', () => {
   it('writes timestamped reports into the directory and exits cleanly on SIGTERM', async () => {
     const dir = join(tmp.dir, 'every');
-    const child = spawnCli(['report', '--db', db, '--format', 'json', '--every', '1s', '--out', dir]);
+    const child = spawnCli(['report', '--db', db, '-o', 'json', '--every', '1s', '--out', dir]);
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
     const deadline = Date.now() + 20_000;
@@ -74,10 +74,10 @@ describe('--every', () => {
 
 describe('prune', () => {
   it('deletes old request rows but keeps report totals of rolled-up periods', () => {
-    const before = runCli(['report', '--db', db, '--format', 'json']).stdout;
-    const window = ['--from', '2026-11-27T02:00:00Z', '--until', '2026-11-27T02:30:00Z', '--format', 'json'];
+    const before = runCli(['report', '--db', db, '-o', 'json']).stdout;
+    const window = ['--from', '2026-11-27T02:00:00Z', '--until', '2026-11-27T02:30:00Z', '-o', 'json'];
     const beforeWindow = runCli(['report', '--db', db, ...window]).stdout;
-    const auditArgs = ['audit', '--db', db, '--from', '2026-11-27T02:00:00Z', '--until', '2026-11-27T02:30:00Z', '--format', 'json'];
+    const auditArgs = ['audit', '--db', db, '--from', '2026-11-27T02:00:00Z', '--until', '2026-11-27T02:30:00Z', '-o', 'json'];
     const coverageBefore = (JSON.parse(runCli(auditArgs).stdout) as { coverage: unknown[] }).coverage;
     const r = runCli(['prune', '--db', db, '--older-than', '1s', '--vacuum']);
     expect(r.code, r.stderr).toBe(0);
@@ -87,7 +87,7 @@ describe('prune', () => {
       delete j.snatSources; // read from request rows, which are gone
       return j;
     };
-    expect(strip(runCli(['report', '--db', db, '--format', 'json']).stdout)).toEqual(strip(before));
+    expect(strip(runCli(['report', '--db', db, '-o', 'json']).stdout)).toEqual(strip(before));
     expect(strip(runCli(['report', '--db', db, ...window]).stdout)).toEqual(strip(beforeWindow));
     const audit = JSON.parse(runCli(auditArgs).stdout) as { notes: string[]; timeline: unknown[]; coverage: unknown[] };
     expect(audit.notes[0]).toMatch(/were pruned/);

@@ -50,7 +50,7 @@ beforeAll(() => {
   s.topology(snap, Date.parse('2026-11-27T02:25:00Z'));
   s.close();
   html = join(tmp.dir, 'report.html');
-  const r = runCli(['report', '--db', db, '--format', 'html', '--out', html, '--fail-above', '0.75'], { env: ENV });
+  const r = runCli(['report', '--db', db, '-o', 'html', '--out', html, '--fail-above', '0.75'], { env: ENV });
   expect(r.code, r.stderr).toBe(3);
 });
 afterAll(() => tmp?.cleanup());

@@ -55,7 +55,7 @@ describe('report formats match their golden files', () => {
     ['csv', 'class', 'report-class.csv'],
     ['markdown', 'service', 'report-service.md'],
   ])('%s --by %s', (format, by, file) => {
-    const r = runCli(['report', '--db', db, ...WINDOW, '--format', format, '--by', by], { env: ENV });
+    const r = runCli(['report', '--db', db, ...WINDOW, '-o', format, '--by', by], { env: ENV });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     golden(file, r.stdout);
@@ -66,7 +66,7 @@ describe('report formats match their golden files', () => {
     ['json', 'audit.json'],
     ['markdown', 'audit.md'],
   ])('audit as %s', (format, file) => {
-    const r = runCli(['audit', '--db', db, '--from', '2026-11-27 07:40', '--until', '2026-11-27 08:10', '--format', format], { env: ENV });
+    const r = runCli(['audit', '--db', db, '--from', '2026-11-27 07:40', '--until', '2026-11-27 08:10', '-o', format], { env: ENV });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     golden(file, r.stdout);
@@ -75,7 +75,7 @@ describe('report formats match their golden files', () => {
 
 describe('report contents', () => {
   it('keeps the JSON contract fields and only adds new ones', () => {
-    const j = JSON.parse(runCli(['report', '--db', db, ...WINDOW, '--format', 'json'], { env: ENV }).stdout) as Record<string, unknown>;
+    const j = JSON.parse(runCli(['report', '--db', db, ...WINDOW, '-o', 'json'], { env: ENV }).stdout) as Record<string, unknown>;
     expect(Object.keys(j).slice(0, 5)).toEqual(['from', 'to', 'totals', 'pods', 'unparsed']);
     expect(j.from).toBe('2026-11-27T02:00:00.000Z');
     expect(j.by).toBe('pod');
@@ -87,7 +87,7 @@ describe('report contents', () => {
   });
 
   it('groups pods no stored service selects under (none) with --by service', () => {
-    const j = JSON.parse(runCli(['report', '--db', db, ...WINDOW, '--format', 'json', '--by', 'service'], { env: ENV }).stdout) as {
+    const j = JSON.parse(runCli(['report', '--db', db, ...WINDOW, '-o', 'json', '--by', 'service'], { env: ENV }).stdout) as {
       groups: { key: string; pods: string[] }[];
     };
     expect(j.groups.map((g) => g.key)).toEqual(['(none)', 'default/nginx']);
@@ -95,22 +95,22 @@ describe('report contents', () => {
   });
 
   it('keeps a hostile pod name and user agent as text in html and markdown', () => {
-    const html = runCli(['report', '--db', db, ...WINDOW, '--format', 'html'], { env: ENV }).stdout;
+    const html = runCli(['report', '--db', db, ...WINDOW, '-o', 'html'], { env: ENV }).stdout;
     expect(html).not.toMatch(/<script|<img/i);
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toMatch(/(src|href)=["']?https?:/);
-    const md = runCli(['report', '--db', db, ...WINDOW, '--format', 'markdown'], { env: ENV }).stdout;
+    const md = runCli(['report', '--db', db, ...WINDOW, '-o', 'markdown'], { env: ENV }).stdout;
     expect(md).toContain('\\<img src=x onerror=alert(1)\\>');
   });
 
   it('quotes CSV fields per RFC 4180', () => {
-    const csv = runCli(['report', '--db', db, ...WINDOW, '--format', 'csv'], { env: ENV }).stdout;
+    const csv = runCli(['report', '--db', db, ...WINDOW, '-o', 'csv'], { env: ENV }).stdout;
     expect(csv.split('\r\n')[0]).toBe('namespace,pod,node_name,requests,snat_ratio,class_node,class_probe,class_pod,class_private,class_external,class_unknown,recovered,client_ratio');
     expect(csv.endsWith('\r\n')).toBe(true);
   });
 
   it('states the Local what-if for the NodePort Service in the audit findings', () => {
-    const r = runCli(['audit', '--db', db, ...WINDOW, '--format', 'json'], { env: ENV });
+    const r = runCli(['audit', '--db', db, ...WINDOW, '-o', 'json'], { env: ENV });
     const a = JSON.parse(r.stdout) as { findings: string[] };
     expect(a.findings[0]).toMatch(
       /^Service default\/nginx is NodePort with externalTrafficPolicy Cluster: \d+% of \d+ requests carry node addresses.*with Local, pods nginx-7c5d8f9b4-a1b2c \(alone on ydzs-node1\) would take 50% and nginx-7c5d8f9b4-d3e4f, nginx-7c5d8f9b4-g5h6i \(sharing ydzs-node2\) 25% each; or put an L7 proxy/,
@@ -118,7 +118,7 @@ describe('report contents', () => {
   });
 
   it('narrows an audit to one client network', () => {
-    const a = JSON.parse(runCli(['audit', '--db', db, ...WINDOW, '--client', '203.0.113.0/24', '--format', 'json'], { env: ENV }).stdout) as {
+    const a = JSON.parse(runCli(['audit', '--db', db, ...WINDOW, '--client', '203.0.113.0/24', '-o', 'json'], { env: ENV }).stdout) as {
       totals: { requests: number; classes: Record<string, number> };
       clients: { addr: string; first: string; last: string }[];
     };

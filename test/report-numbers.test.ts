@@ -64,7 +64,7 @@ describe('report and unparsed lines', () => {
   it('counts unparsed lines by reason', () => {
     const text = table().join('\n');
     expect(text).toMatch(/^4 unparsed lines \(format 3, too-long 1\)$/m);
-    const j = JSON.parse(runCli(['report', '--db', db, '--format', 'json'], { env: ENV }).stdout) as { unparsed: number; unparsedByReason: unknown };
+    const j = JSON.parse(runCli(['report', '--db', db, '-o', 'json'], { env: ENV }).stdout) as { unparsed: number; unparsedByReason: unknown };
     expect(j.unparsed).toBe(4);
     expect(j.unparsedByReason).toEqual([
       { reason: 'format', lines: 3 },

@@ -67,7 +67,7 @@ for (const b of BACKENDS) {
         ['csv', 'class', 'report-class.csv'],
         ['markdown', 'service', 'report-service.md'],
       ])('report as %s by %s equals its golden file', (format, by, file) => {
-        const r = runCli(['report', '--db', db, ...WINDOW, '--format', format, '--by', by], { env: ENV });
+        const r = runCli(['report', '--db', db, ...WINDOW, '-o', format, '--by', by], { env: ENV });
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
         expect(r.stdout).toBe(golden(file));
@@ -78,19 +78,19 @@ for (const b of BACKENDS) {
         ['json', 'audit.json'],
         ['markdown', 'audit.md'],
       ])('audit as %s equals its golden file', (format, file) => {
-        const r = runCli(['audit', '--db', db, '--from', '2026-11-27 07:40', '--until', '2026-11-27 08:10', '--format', format], { env: ENV });
+        const r = runCli(['audit', '--db', db, '--from', '2026-11-27 07:40', '--until', '2026-11-27 08:10', '-o', format], { env: ENV });
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
         expect(r.stdout).toBe(golden(file));
       });
 
       it('prune deletes old rows but the report over whole minutes stays the same', () => {
-        const before = runCli(['report', '--db', db, ...WINDOW, '--format', 'json'], { env: ENV });
+        const before = runCli(['report', '--db', db, ...WINDOW, '-o', 'json'], { env: ENV });
         const p = runCli(['prune', '--db', db, '--older-than', '1d']);
         expect(p.code, p.stderr).toBe(0);
         expect(p.stdout).toMatch(/^pruned: 329 request rows before /);
         expect(b.num(db, 'SELECT count(*) FROM requests')).toBe(0);
-        const after = runCli(['report', '--db', db, ...WINDOW, '--format', 'json'], { env: ENV });
+        const after = runCli(['report', '--db', db, ...WINDOW, '-o', 'json'], { env: ENV });
         expect(after.stdout).toBe(before.stdout);
       });
     });

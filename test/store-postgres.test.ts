@@ -43,7 +43,7 @@ describe.skipIf(pgb.skip)('PostgreSQL store', () => {
     expect(pgb.num(db, 'SELECT count(DISTINCT target_text) FROM requests')).toBe(4 * N);
     expect(pgb.rows(db, 'SELECT minute, class, requests, bytes FROM rollups')).toEqual([`${Date.UTC(2026, 10, 27, 2, 10) / 60000}|3|${4 * N}|${4 * N * 612}`]);
     expect(pgb.rows(db, 'SELECT lines FROM sources ORDER BY id')).toEqual([String(N), String(N), String(N), String(N)]);
-    const report = JSON.parse(runCli(['report', '--db', db, '--format', 'json']).stdout) as { totals: { requests: number; classes: { external: number } } };
+    const report = JSON.parse(runCli(['report', '--db', db, '-o', 'json']).stdout) as { totals: { requests: number; classes: { external: number } } };
     expect(report.totals).toMatchObject({ requests: 4 * N, classes: { external: 4 * N } });
   }, 180_000);
 
@@ -113,14 +113,14 @@ describe.skipIf(pgb.skip)('PostgreSQL store', () => {
   it('upgrades a database from before migration 4: known backfilled from the stored rows, the report unchanged', () => {
     const db = pgb.fresh('before4');
     expect(runCli(['ingest', logs[1], '--pod', 'web-0', '--db', db, '-q']).code).toBe(0);
-    const before = runCli(['report', '--db', db, '--format', 'json']).stdout;
+    const before = runCli(['report', '--db', db, '-o', 'json']).stdout;
     // What migration 3 left: no known columns, version 3.
     pgb.rows(db, 'ALTER TABLE rollups DROP COLUMN known; ALTER TABLE pruned_seconds DROP COLUMN known; DELETE FROM snatscope_migrations WHERE version = 4');
     // A reader says it needs an upgrade; the next writer (here the same ingest again, storing nothing twice) applies it.
     expect(runCli(['report', '--db', db]).stderr).toMatch(/needs an upgrade \(schema 3 -> 4\)/);
     expect(runCli(['ingest', logs[1], '--pod', 'web-0', '--db', db, '-q']).code).toBe(0);
     expect(pgb.rows(db, 'SELECT max(version) FROM snatscope_migrations')).toEqual(['4']);
-    const after = runCli(['report', '--db', db, '--format', 'json']);
+    const after = runCli(['report', '--db', db, '-o', 'json']);
     expect(after.code, after.stderr).toBe(0);
     expect(pgb.num(db, 'SELECT sum(known) FROM rollups')).toBe(N);
     expect(after.stdout).toBe(before);

@@ -66,7 +66,7 @@ describe('ingest', () => {
     const r = runCli(['ingest', log, '--db', db, '--node-ip', '10.151.40.10=node1', '--trust', 'nodes', '-q']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('hint:');
-    const rep = JSON.parse(runCli(['report', '--db', db, '--format', 'json']).stdout);
+    const rep = JSON.parse(runCli(['report', '--db', db, '-o', 'json']).stdout);
     expect(rep.totals.recovered).toBe(6);
     expect(rep.totals.clientRatio).toBe(1);
   });

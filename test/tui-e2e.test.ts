@@ -24,7 +24,7 @@ function termEnv(home: string): Record<string, string> {
   return { LANG: 'C.UTF-8', TERM: 'xterm-256color', HOME: home, KUBECONFIG: '' };
 }
 
-async function start(tag: string, dir: string, args: string[]): Promise<TmuxSession> {
+async function start(tag: string, dir: string, args: string[], width = 100, height = 30): Promise<TmuxSession> {
   if (!existsSync(join(ROOT, 'dist', 'src', 'cli.js'))) throw new Error('dist/ is missing: run npm run build first');
   const s = await TmuxSession.start({
     name: sessionName(tag),
@@ -32,8 +32,8 @@ async function start(tag: string, dir: string, args: string[]): Promise<TmuxSess
     env: termEnv(dir),
     cwd: ROOT,
     exitFile: join(dir, `${tag}.exit`),
-    width: 100,
-    height: 30,
+    width,
+    height,
   });
   sessions.push(s);
   return s;
@@ -115,7 +115,7 @@ describe.skipIf(!run)('the TUI in a real terminal', () => {
     // The UI gave the terminal back; the summary follows it.
     expect(await s.capture()).toMatch(new RegExp(`snatscope: ${appended} lines, ${appended} requests, 0 unparsed from 3 streams`));
 
-    const rep = await cli(['report', '--format', 'json', '--db', c.db]);
+    const rep = await cli(['report', '-o', 'json', '--db', c.db]);
     expect(rep.code, rep.stderr).toBe(0);
     const report = JSON.parse(rep.stdout) as ReportJson;
     expect(report.totals.requests).toBe(appended);
@@ -143,7 +143,11 @@ describe.skipIf(!run)('the TUI in a real terminal', () => {
     const snatBefore = totalSnat(before)!;
 
     await s.sendKeys('p');
-    await s.waitForScreen((scr) => /to externalTrafficPolicy Local\? \(y\/n\)/.test(scr), 'the policy switch to ask for confirmation');
+    const prompt = await s.waitForScreen((scr) => /to externalTrafficPolicy Local\? \(y\/n\)/.test(scr), 'the policy switch to ask for confirmation');
+    // Before asking, it says what will happen: a PATCH of the live Service, the load split, the nodes that lose traffic.
+    expect(prompt).toMatch(/This PATCHes the live Service default\/nginx through the API server/);
+    expect(prompt).toMatch(/Nodes that lose traffic[^:]*:\s+ydzs-master, ydzs-node3\./);
+    expect(prompt).toMatch(/nginx-\S+\s+ydzs-node1\s+\d+%\s+50%/);
     await s.sendKeys('y');
     // The banner follows the Service as the topology watch sees it (the PATCH went through the API server).
     const switched = await s.waitForScreen((scr) => /NodePort \S externalTrafficPolicy Local/.test(scr), 'the banner to show Local');
@@ -151,10 +155,55 @@ describe.skipIf(!run)('the TUI in a real terminal', () => {
     const after = await s.waitForScreen((scr) => (totalSnat(scr) ?? 100) < snatBefore - 5, 'the SNAT ratio shown to drop');
     expect(totalSnat(after)!).toBeLessThan(snatBefore);
     expect(after).toMatch(/EXT%/);
+    // The load split since the switch, per pod (LOAD) and per node, beside what the what-if predicted.
+    expect(after).toMatch(/^\s+POD\s.*\sLOAD\s/m);
+    expect(after).toMatch(/LOAD since Local at \d\d:\d\d:\d\d: ydzs-node1 \d+% · ydzs-node2 \d+% \(what-if 50% · 50%\)/);
 
     await s.sendKeys('q');
     expect(await s.exitCode()).toBe(0);
   }, 90_000);
+
+  it('redraws cleanly when the terminal narrows from 120 to 80 columns and widens again: no old frame above the new', async () => {
+    const { dir, cleanup } = tempDir('snatscope-tui-');
+    cleanups.push(cleanup);
+    const s = await start('resize', dir, ['demo', '--seed', '5', '--rate', '100', '--db', join(dir, 'demo.db')], 120, 30);
+    const wide = (scr: string) => /^\s+POD\s.*\sUNK%\s/m.test(scr) && /streams 3 live/.test(scr);
+    await s.waitForScreen(wide, 'the demo at 120 columns');
+    /** The UI drawn once, from the top row: one header, one table header, and the three pods. */
+    const once = (scr: string) => {
+      const rows = scr.split('\n');
+      return (
+        /^snatscope · context /.test(rows[0]) &&
+        rows.filter((l) => /^snatscope · context /.test(l)).length === 1 &&
+        rows.filter((l) => /^\s+POD\s+NODE\s/.test(l)).length === 1 &&
+        rows.filter((l) => /^[> ] nginx-/.test(l)).length === 3
+      );
+    };
+    await s.resize(80, 24);
+    const narrow = await s.waitForScreen((scr) => !/UNK%/.test(scr) && /^\s+POD\s.*\sSTATE\s*$/m.test(scr) && once(scr), 'the 80-column frame, drawn once');
+    // Nothing of the 120-column frame survives, wrapped or not (its trend column, its tail of the table header).
+    expect(narrow).not.toMatch(/SNAT \dm|RECOV|^\s*POD%/m);
+    for (const l of narrow.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    await s.resize(120, 30);
+    await s.waitForScreen((scr) => wide(scr) && once(scr), 'the 120-column frame again, drawn once');
+    await s.sendKeys('q');
+    expect(await s.exitCode()).toBe(0);
+  }, 90_000);
+
+  it('with --no-follow, once every stream has ended, says "done: N requests; q to quit" and q exits 0', async () => {
+    const c: Cluster = await startCluster({ pods: 2 });
+    cleanups.push(() => c.close());
+    const lines = (pod: string, n: number) => Array.from({ length: n }, (_, i) => accessLine(`${pod}-${i}`, `203.0.113.${1 + i}`));
+    c.model.appendLog('default', 'web-0', 'nginx', lines('web-0', 7));
+    c.model.appendLog('default', 'web-1', 'nginx', lines('web-1', 5));
+    const s = await start('nofollow', c.dir, ['watch', '-l', 'app=web', '--no-follow', '--kubeconfig', c.kubeconfig, '--db', c.db]);
+    const screen = await s.waitForScreen((scr) => /done: \d+ requests; q to quit/.test(scr), 'the done line');
+    expect(screen).toMatch(/^streams 2 ended · done: 12 requests; q to quit/m);
+    expect(screen).not.toMatch(/req\/s|REQ\/S/);
+    await s.sendKeys('q');
+    expect(await s.exitCode()).toBe(0);
+    expect(await s.capture()).toMatch(/snatscope: 12 lines, 12 requests, 0 unparsed from 2 streams/);
+  }, 60_000);
 
   it('shows queued streams and notices on the status line, not on stderr under the UI', async () => {
     const c: Cluster = await startCluster({ pods: 3 });
@@ -174,7 +223,7 @@ describe.skipIf(!run)('the TUI in a real terminal', () => {
   it('a demo with --duration ends by itself on a terminal: the UI unmounts and it exits 0', async () => {
     const { dir, cleanup } = tempDir('snatscope-tui-');
     cleanups.push(cleanup);
-    const s = await start('duration', dir, ['demo', '--seed', '3', '--rate', '100', '--duration', '3', '--db', join(dir, 'demo.db')]);
+    const s = await start('duration', dir, ['demo', '--seed', '3', '--rate', '100', '--duration', '8', '--db', join(dir, 'demo.db')]);
     await s.waitForScreen((scr) => /streams 3 live/.test(scr), 'the demo to show its streams');
     expect(await s.exitCode(30_000)).toBe(0);
     expect(await s.capture()).toMatch(/snatscope: \d+ lines, \d+ requests, 0 unparsed from 3 streams/);

@@ -55,7 +55,7 @@ describe('lines output', () => {
 });
 
 describe('json output', () => {
-  it('writes one object per request with the RequestRow fields, NaN as null', () => {
+  it('writes one object per request with the RequestRow fields and an RFC3339 timestamp beside time, NaN as null', () => {
     const out = new Out();
     const sink = new JsonSink(out);
     sink.write(row());
@@ -64,7 +64,9 @@ describe('json output', () => {
     const lines = out.text.trim().split('\n');
     expect(lines).toHaveLength(2);
     const obj = JSON.parse(lines[0]);
-    expect(Object.keys(obj)).toEqual(Object.keys(row()));
+    const keys = Object.keys(row());
+    expect(Object.keys(obj)).toEqual([keys[0], 'timestamp', ...keys.slice(1)]);
+    expect(obj.timestamp).toBe(new Date(row().time).toISOString());
     expect(obj.requestTime).toBeNull();
     expect(JSON.parse(lines[1]).pod).toBe('web-1');
   });

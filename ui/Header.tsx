@@ -1,5 +1,6 @@
 // Top two lines: where we are looking (context, cluster, namespace, selector) and how the feed is doing
-// (streams connected/queued/retrying, lines/s, req/s, unparsed lines, database path).
+// (streams connected/queued/retrying, lines/s, req/s, unparsed lines, database path). A --no-follow run whose
+// streams have all ended says it is done (and how many requests it read) instead of rates decaying to zero.
 
 import { Box } from 'ink';
 import { safeText } from '../src/text.js';
@@ -13,16 +14,29 @@ function field(segs: Seg[], label: string, value: string | null, g: Glyphs): voi
   segs.push({ text: ` ${g.sep} ${label} `, dim: true }, { text: safeText(value) });
 }
 
-export function Header({ snap, width, g }: { snap: LiveSnapshot; width: number; g: Glyphs }) {
-  const h = snap.header;
-  const top: Seg[] = [{ text: 'snatscope', bold: true }];
-  field(top, 'context', h.context, g);
-  field(top, 'cluster', h.cluster, g);
-  field(top, 'ns', h.namespace, g);
-  field(top, 'selector', h.selector, g);
-
+/** A --no-follow run whose streams have all ended: nothing more will come. */
+export function isDone(snap: LiveSnapshot): boolean {
   const s = snap.streams;
-  const feed: Seg[] = [
+  return !snap.header.follow && s.ended > 0 && s.connected + s.connecting + s.queued + s.retrying === 0;
+}
+
+/** The feed line: streams and rates, or "done: N requests; q to quit". */
+function feedSegs(snap: LiveSnapshot, g: Glyphs): Seg[] {
+  const s = snap.streams;
+  const unparsed: Seg[] = [
+    { text: ` ${g.sep} unparsed `, dim: true },
+    { text: String(snap.unparsed), color: snap.unparsed > 0 ? 'yellow' : undefined },
+  ];
+  if (isDone(snap)) {
+    return [
+      { text: 'streams ', dim: true },
+      { text: `${s.ended} ended` },
+      { text: ` ${g.sep} ` , dim: true },
+      { text: `done: ${snap.totals.requests} request${snap.totals.requests === 1 ? '' : 's'}; q to quit`, bold: true, color: 'green' },
+      ...unparsed,
+    ];
+  }
+  return [
     { text: 'streams ', dim: true },
     { text: `${s.connected} live`, color: s.connected > 0 ? 'green' : undefined },
     { text: `, ${s.queued + s.connecting} queued` },
@@ -31,13 +45,27 @@ export function Header({ snap, width, g }: { snap: LiveSnapshot; width: number; 
     { text: rate(snap.linesPerSec) },
     { text: ` ${g.sep} req/s `, dim: true },
     { text: rate(snap.requestsPerSec) },
-    { text: ` ${g.sep} unparsed `, dim: true },
-    { text: String(snap.unparsed), color: snap.unparsed > 0 ? 'yellow' : undefined },
+    ...unparsed,
   ];
-  // The database path goes at the end of the feed line when it fits, else on a line of its own.
+}
+
+function dbSegs(snap: LiveSnapshot, g: Glyphs): Seg[] {
   const db: Seg[] = [];
-  field(db, 'db', h.dbPath, g);
-  const own = db.length > 0 && segsWidth(feed) + segsWidth(db) > width;
+  field(db, 'db', snap.header.dbPath, g);
+  return db;
+}
+
+export function Header({ snap, width, g }: { snap: LiveSnapshot; width: number; g: Glyphs }) {
+  const h = snap.header;
+  const top: Seg[] = [{ text: 'snatscope', bold: true }];
+  field(top, 'context', h.context, g);
+  field(top, 'cluster', h.cluster, g);
+  field(top, 'ns', h.namespace, g);
+  field(top, 'selector', h.selector, g);
+  const feed = feedSegs(snap, g);
+  // The database path goes at the end of the feed line when it fits, else on a line of its own.
+  const db = dbSegs(snap, g);
+  const own = headerLines(snap, width, g) === 3;
   if (db.length > 0 && !own) feed.push(...db);
   return (
     <Box flexDirection="column">
@@ -56,8 +84,6 @@ function segsWidth(segs: Seg[]): number {
 
 /** Lines the header takes at this width (2, or 3 when the database path needs its own). */
 export function headerLines(snap: LiveSnapshot, width: number, g: Glyphs): number {
-  if (!snap.header.dbPath) return 2;
-  const s = snap.streams;
-  const feed = `streams ${s.connected} live, ${s.queued + s.connecting} queued, ${s.retrying} retrying ${g.sep} lines/s ${rate(snap.linesPerSec)} ${g.sep} req/s ${rate(snap.requestsPerSec)} ${g.sep} unparsed ${snap.unparsed} ${g.sep} db ${safeText(snap.header.dbPath)}`;
-  return textWidth(feed) > width ? 3 : 2;
+  const db = dbSegs(snap, g);
+  return db.length > 0 && segsWidth(feedSegs(snap, g)) + segsWidth(db) > width ? 3 : 2;
 }

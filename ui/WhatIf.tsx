@@ -4,10 +4,10 @@
 import { Box } from 'ink';
 import { safeText } from '../src/text.js';
 import type { LiveService, LiveSnapshot, PodRow } from '../src/live/stats.js';
-import { whatIf } from '../src/live/whatif.js';
+import { whatIf, type Policy, type WhatIfResult } from '../src/live/whatif.js';
 import { layout } from './columns.js';
 import { Line } from './Line.js';
-import { bar, fit, pct, wrapWords, type Glyphs } from './text.js';
+import { bar, fit, fitName, pct, wrapWords, type Glyphs } from './text.js';
 import type { Seg } from './theme.js';
 
 /** The Service the what-if is about: the first NodePort/LoadBalancer one, else the first. */
@@ -25,10 +25,19 @@ export function podsBehind(svc: LiveService | null, pods: PodRow[]): PodRow[] {
   return pods.filter((p) => p.namespace === svc.namespace);
 }
 
-export function WhatIf({ snap, width, maxRows, g }: { snap: LiveSnapshot; width: number; maxRows: number; g: Glyphs }) {
+/**
+ * The what-if for the Service the view is about: its live pods under `to` (default: the policy it does not have),
+ * over the known nodes.
+ */
+export function whatIfFor(snap: LiveSnapshot, to?: Policy): { svc: LiveService | null; result: WhatIfResult } {
   const svc = pickService(snap.services);
   const pods = podsBehind(svc, snap.pods).filter((p) => p.state !== 'ended');
-  const r = whatIf(svc?.externalTrafficPolicy ?? 'Cluster', pods, snap.nodes.map((n) => n.node));
+  const from = to === undefined ? (svc?.externalTrafficPolicy ?? 'Cluster') : to === 'Local' ? 'Cluster' : 'Local';
+  return { svc, result: whatIf(from, pods, snap.nodes.map((n) => n.node)) };
+}
+
+export function WhatIf({ snap, width, maxRows, g }: { snap: LiveSnapshot; width: number; maxRows: number; g: Glyphs }) {
+  const { svc, result: r } = whatIfFor(snap);
   const cols = layout(
     [
       { key: 'pod', header: 'POD', min: 20, max: 40, keep: Infinity },
@@ -67,7 +76,7 @@ export function WhatIf({ snap, width, maxRows, g }: { snap: LiveSnapshot; width:
         cols.forEach((c, i) => {
           if (i > 0) segs.push({ text: ' ' });
           switch (c.key) {
-            case 'pod': segs.push({ text: fit(safeText(row.pod), c.width, g), bold: true }); break;
+            case 'pod': segs.push({ text: fitName(safeText(row.pod), c.width, g), bold: true }); break;
             case 'node': segs.push({ text: fit(row.node === null ? '-' : safeText(row.node), c.width, g) }); break;
             case 'now': segs.push({ text: fit(pct(row.current), c.width, g, true) }); break;
             case 'nowbar': segs.push({ text: bar(row.current, c.width, g), dim: true }); break;

@@ -1,34 +1,44 @@
 // Key handling for the TUI as a plain function over a mutable UI state, so keys that arrive faster than
 // React re-renders (typing, paste, tmux send-keys) each see the state the previous key left.
-// Keys: arrows/j/k select, Enter drill in, Esc back, s sort, / filter (type, Enter keeps, Esc clears),
-// n nodes, w what-if, p switch policy (asks y/n; only when switching is offered), ? help, q or Ctrl-C quit.
+// Keys: arrows/j/k select (a pod, or a node in the nodes view), Enter drill in (a pod's requests, a node's pods and
+// addresses), Esc back, s sort, / filter (type, Enter keeps, Esc clears), n nodes, w what-if, p switch policy (shows
+// what the switch does and asks y/n; only when switching is offered), ? help, q or Ctrl-C quit.
 
 import type { Key } from 'ink';
-import type { LiveService, PodRow } from '../src/live/stats.js';
+import type { LiveService, NodeRow, PodRow } from '../src/live/stats.js';
 import { normalisePolicy, type Policy } from '../src/live/whatif.js';
 import { SORTS, type SortKey } from './podlist.js';
+import type { Switched } from './PolicySwitch.js';
 import { pickService } from './WhatIf.js';
 
-export type View = 'table' | 'detail' | 'nodes' | 'whatif' | 'help';
+export type View = 'table' | 'detail' | 'nodes' | 'node' | 'whatif' | 'help';
 
 export interface UiState {
   view: View;
   selectedKey: string | null;
+  /** The node selected in the nodes view (and shown by the node view). */
+  selectedNode: string | null;
   sort: SortKey;
   filter: string;
   editing: boolean;
   confirm: Policy | null;
   message: string | null;
   quitting: boolean;
+  /** The last policy switch made from here (its load split is highlighted), null before any. */
+  switched: Switched | null;
+  /** The Service's policy as last seen and since when (see policyWatch in advice.ts). */
+  policy: { key: string; policy: string | null; since: number } | null;
 }
 
 export function initialUi(): UiState {
-  return { view: 'table', selectedKey: null, sort: 'requests', filter: '', editing: false, confirm: null, message: null, quitting: false };
+  return { view: 'table', selectedKey: null, selectedNode: null, sort: 'requests', filter: '', editing: false, confirm: null, message: null, quitting: false, switched: null, policy: null };
 }
 
 export interface KeyContext {
   /** The pods as the table shows them (filtered and sorted). */
   pods: PodRow[];
+  /** The nodes as the nodes view lists them. */
+  nodes: NodeRow[];
   services: LiveService[];
   canSwitch: boolean;
 }
@@ -86,8 +96,12 @@ export function handleKey(st: UiState, input: string, key: Key, ctx: KeyContext)
   }
   const pods = ctx.pods;
   const at = Math.max(0, pods.findIndex((p) => p.key === st.selectedKey));
+  const onNodes = st.view === 'nodes' || st.view === 'node';
+  const nodeAt = Math.max(0, ctx.nodes.findIndex((n) => n.node === st.selectedNode));
   const move = (d: number) => {
-    if (pods.length > 0) st.selectedKey = pods[Math.max(0, Math.min(pods.length - 1, at + d))].key;
+    if (onNodes) {
+      if (ctx.nodes.length > 0) st.selectedNode = ctx.nodes[Math.max(0, Math.min(ctx.nodes.length - 1, nodeAt + d))].node;
+    } else if (pods.length > 0) st.selectedKey = pods[Math.max(0, Math.min(pods.length - 1, at + d))].key;
     return null;
   };
   const toggle = (v: View) => {
@@ -99,13 +113,16 @@ export function handleKey(st: UiState, input: string, key: Key, ctx: KeyContext)
   if (key.downArrow || input === 'j') return move(1);
   if (key.escape) {
     if (st.view === 'table') st.filter = '';
-    st.view = 'table';
+    st.view = st.view === 'node' ? 'nodes' : 'table';
     return null;
   }
   if (key.return) {
     if (st.view === 'table' && pods.length > 0) {
       st.selectedKey = pods[at].key;
       st.view = 'detail';
+    } else if (st.view === 'nodes' && ctx.nodes.length > 0) {
+      st.selectedNode = ctx.nodes[nodeAt].node;
+      st.view = 'node';
     }
     return null;
   }
@@ -113,7 +130,10 @@ export function handleKey(st: UiState, input: string, key: Key, ctx: KeyContext)
   else if (input === '/') {
     st.view = 'table';
     st.editing = true;
-  } else if (input === 'n') toggle('nodes');
+  } else if (input === 'n') {
+    if (st.view === 'node') st.view = 'nodes';
+    else toggle('nodes');
+  }
   else if (input === 'w') toggle('whatif');
   else if (input === '?') toggle('help');
   else if (input === 'p' && ctx.canSwitch) {

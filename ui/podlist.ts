@@ -1,7 +1,7 @@
 // Pod list operations for the table: sort (requests, SNAT ratio, name), filter by name or node, and totals
 // over the rows shown (so a filtered table's totals row matches its rows).
 
-import { SHARE_CLASSES, perShare } from '../src/classes.js';
+import { SHARE_CLASSES, perShare, type AddressClass } from '../src/classes.js';
 import type { PodRow, Totals } from '../src/live/stats.js';
 
 export type SortKey = 'requests' | 'snat' | 'name';
@@ -24,22 +24,37 @@ export function filterPods(pods: PodRow[], filter: string): PodRow[] {
   return pods.filter((p) => p.key.toLowerCase().includes(f) || (p.node ?? '').toLowerCase().includes(f));
 }
 
-/** Totals over a subset of rows (when filtered). */
-export function totalsOf(pods: PodRow[]): Totals {
-  let requests = 0, rps = 0, recovered = 0, snat = 0, client = 0;
+/**
+ * Totals over a subset of rows (when filtered), weighted as LiveStats does: the SNAT ratio and the shares by client
+ * requests, a `nonClient` class's share by all requests.
+ */
+export function totalsOf(pods: PodRow[], nonClient: readonly AddressClass[] = []): Totals {
+  let requests = 0, client = 0, rps = 0, recovered = 0, snat = 0, recent = 0, recentSnat = 0;
   const sum = perShare(() => 0);
+  const all = new Set<AddressClass>(nonClient);
   for (const p of pods) {
     requests += p.requests;
+    client += p.clientRequests;
+    if (p.recentRequests > 0) {
+      recent += p.recentRequests;
+      recentSnat += p.snatRecent * p.recentRequests;
+    }
     rps += p.rps;
     recovered += p.recovered;
-    if (p.requests > 0) {
-      for (const c of SHARE_CLASSES) sum[c] += p.shares[c] * p.requests;
-      // The SNAT ratio is over client traffic (every request but the probes): weight it by that.
-      const clientRequests = p.requests - Math.round(p.shares.probe * p.requests);
-      if (clientRequests > 0) snat += p.snatRatio * clientRequests;
-      client += clientRequests;
+    if (p.clientRequests > 0) snat += p.snatRatio * p.clientRequests;
+    for (const c of SHARE_CLASSES) {
+      const of = all.has(c) ? p.requests : p.clientRequests;
+      if (of > 0) sum[c] += p.shares[c] * of;
     }
   }
-  const r = (x: number) => (requests > 0 ? x / requests : NaN);
-  return { requests, rps, recovered, snatRatio: client > 0 ? snat / client : NaN, shares: perShare((c) => r(sum[c])) };
+  const r = (x: number, of: number) => (of > 0 ? x / of : NaN);
+  return {
+    requests,
+    clientRequests: client,
+    rps,
+    recovered,
+    snatRatio: r(snat, client),
+    snatRecent: r(recentSnat, recent),
+    shares: perShare((c) => r(sum[c], all.has(c) ? requests : client)),
+  };
 }

@@ -1,6 +1,7 @@
 // Starts the TUI on the terminal: renders App with Ink, re-reads LiveStats.snapshot() on a timer (at most
 // 10 frames/s) and resolves once the user quits (q or Ctrl-C) or `signal` aborts, after onQuit (which flushes the
-// store), with Ink unmounted so the terminal is given back.
+// store), with Ink unmounted so the terminal is given back. When the terminal gets narrower it clears the screen first:
+// the terminal re-wraps the old, wider frame onto more rows than Ink erases, which would leave it above the new one.
 
 import { render } from 'ink';
 import type { LiveStats } from '../src/live/stats.js';
@@ -23,13 +24,33 @@ export interface RunTuiOptions {
   signal?: AbortSignal;
 }
 
+/** Clear screen, cursor home. */
+const CLEAR_SCREEN = '\x1b[2J\x1b[H';
+
+/**
+ * Clears the screen whenever the terminal gets narrower, ahead of Ink's own resize handler (which then redraws the
+ * whole frame from the top). Returns the function that stops it.
+ */
+export function clearOnNarrowing(out: NodeJS.WriteStream): () => void {
+  let cols = out.columns || 0;
+  const onResize = () => {
+    const now = out.columns || 0;
+    if (now > 0 && now < cols && out.isTTY) out.write(CLEAR_SCREEN);
+    cols = now;
+  };
+  out.prependListener('resize', onResize);
+  return () => void out.off('resize', onResize);
+}
+
 export function runTui(opts: RunTuiOptions): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let done = false;
+    const stopClearing = clearOnNarrowing(opts.stdout ?? process.stdout);
     const onAbort = () => void onQuit();
     const onQuit = async () => {
       if (done) return;
       done = true;
+      stopClearing();
       opts.signal?.removeEventListener('abort', onAbort);
       try {
         await opts.onQuit();
@@ -60,6 +81,7 @@ export function runTui(opts: RunTuiOptions): Promise<void> {
     instance.waitUntilExit().catch((err: unknown) => {
       if (!done) {
         done = true;
+        stopClearing();
         opts.signal?.removeEventListener('abort', onAbort);
         reject(err);
       }

@@ -94,6 +94,40 @@ export function fit(s: string, width: number, g: Glyphs = UNICODE, right = false
   return out + g.ellipsis + ' '.repeat(Math.max(0, width - 1 - used));
 }
 
+/**
+ * Cut a Kubernetes name to `width` cells in the middle, keeping its distinguishing tail: the last `-` or `/`
+ * segment (a pod's random suffix, a StatefulSet ordinal), so `nginx-vx5s2mprjh-7xkqp` becomes
+ * `nginx-vx5s…-7xkqp`, never `nginx-vx5s2mprjh-7x…`. Pads to `width` like fit().
+ */
+export function fitName(s: string, width: number, g: Glyphs = UNICODE): string {
+  if (width <= 0) return '';
+  const w = textWidth(s);
+  if (w <= width) return s + ' '.repeat(width - w);
+  if (width < 4) return fit(s, width, g);
+  const chars = [...s];
+  const cut = Math.max(s.lastIndexOf('-'), s.lastIndexOf('/'));
+  // The tail: the last segment with its separator, at most two thirds of the width (a long tail keeps its end).
+  let tailLen = cut > 0 ? chars.length - [...s.slice(0, cut)].length : 0;
+  const maxTail = Math.floor(((width - 1) * 2) / 3);
+  if (tailLen === 0 || tailLen > maxTail) tailLen = Math.min(maxTail, Math.floor((width - 1) / 2));
+  let tail = '';
+  let used = 0;
+  for (let i = chars.length - 1; i >= chars.length - tailLen && i >= 0; i--) {
+    const cw = charWidth(chars[i].codePointAt(0)!);
+    if (used + cw > maxTail) break;
+    tail = chars[i] + tail;
+    used += cw;
+  }
+  let head = '';
+  for (const ch of chars) {
+    const cw = charWidth(ch.codePointAt(0)!);
+    if (used + cw > width - 1) break;
+    head += ch;
+    used += cw;
+  }
+  return head + g.ellipsis + tail + ' '.repeat(Math.max(0, width - 1 - used));
+}
+
 /** Horizontal bar of `width` cells, `ratio` of it filled; blank for NaN. */
 export function bar(ratio: number, width: number, g: Glyphs): string {
   if (width <= 0) return '';

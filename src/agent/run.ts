@@ -58,7 +58,7 @@ export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<
     stats: () => pipeline.stats,
     sources: { kind: 'file', states: () => logs?.states() ?? [] },
   });
-  const sinks = viewSinks(view, live, stdout, o.allNamespaces, env);
+  const sinks = viewSinks(view, live, stdout, o, env);
   if (metrics) sinks.push(metrics.metrics);
   const pipeline: Pipeline = new Pipeline({
     store, classifier, topology, format: c.format, sinks,

@@ -27,7 +27,7 @@ export function registerAgent(program: Command): void {
   addFormatOption(cmd);
   addClassifyOptions(cmd);
   cmd
-    .addOption(new Option('--output <mode>', 'tui (default on a terminal), lines, json (NDJSON) or none').choices(['tui', 'lines', 'json', 'none']))
+    .addOption(new Option('-o, --output <mode>', 'tui (default on a terminal), lines, json (NDJSON) or none').choices(['tui', 'lines', 'json', 'none']))
     .option('--metrics <[host:]port>', 'serve Prometheus metrics on /metrics (and /healthz, /readyz)')
     .addHelpText(
       'after',

@@ -2,12 +2,11 @@
 // addresses with their owner, SNAT sources, recovered clients, status codes, first/last seen per client,
 // coverage gaps (so it never claims completeness it does not have) and findings in plain words.
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { UserError } from '../errors.js';
 import { buildAudit, parseClientFilter } from '../report/audit.js';
 import { DEFAULT_LIMIT, renderAuditJson, renderAuditMarkdown, renderAuditTable } from '../report/audit-render.js';
 import { windowOf } from '../report/run.js';
-import { addDbOption, openStore } from './common.js';
+import { addDbOption, addOutputOption, openStore, outputFormat } from './common.js';
 
 interface AuditFlags {
   db?: string;
@@ -39,22 +38,23 @@ export function registerAudit(program: Command): void {
   cmd
     .option('--from <time>', 'window start (RFC3339, "YYYY-MM-DD HH:MM" local, or a duration ago); required')
     .option('--until <time>', 'window end (same forms; default now)')
-    .option('--namespace <ns>', 'only this namespace')
+    .option('-n, --namespace <ns>', 'only this namespace')
     .option('--pod <name>', 'only this pod')
     .option('--node <name>', 'only pods on this node')
     .option('--client <ip|cidr>', 'only requests from this address or network (remote address or recovered client)')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'))
-    .option('--limit <n>', `rows per section in table and markdown (top N; default ${DEFAULT_LIMIT}); json keeps everything`)
+    .option('--limit <n>', `rows per section in table and markdown (top N; default ${DEFAULT_LIMIT}); json keeps everything`);
+  addOutputOption(cmd, ['table', 'json', 'markdown']);
+  cmd
     .addHelpText(
       'after',
       `
 Examples:
-  snatscope audit --from "2026-11-27 02:10" --until "2026-11-27 02:40"
-  snatscope audit --from 2h --client 203.0.113.0/24 --format markdown
-  snatscope audit --from 24h --limit 25`,
+  npx snatscope audit --from "2026-11-27 02:10" --until "2026-11-27 02:40"
+  npx snatscope audit --from 2h --client 203.0.113.0/24 -o markdown
+  npx snatscope audit --from 24h --limit 25`,
     )
-    .action((flags: AuditFlags) => {
-      process.stdout.write(runAudit(flags));
+    .action((flags: AuditFlags & { output?: string }) => {
+      process.stdout.write(runAudit({ ...flags, format: outputFormat(flags) as AuditFlags['format'] }));
     });
 }
 

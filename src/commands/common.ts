@@ -1,7 +1,9 @@
 // Options shared by several commands (database, format, classification), and how they become a Store,
 // a Topology and a Classifier. Everything is validated before the first write.
 import { Option, type Command } from 'commander';
+import { UserError } from '../errors.js';
 import { resolveFormat } from '../parse/index.js';
+import { safeText } from '../text.js';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -36,4 +38,24 @@ export { defaultDbPath, openStore, openWriter } from '../../db/cli-open.js';
 
 export function addWaitOption(cmd: Command): Command {
   return cmd.option('--wait', 'when another snatscope is writing the database, wait for it to finish instead of exiting (6)');
+}
+
+/**
+ * The output format flag of report and audit: `-o, --output` as everywhere (kubectl's), and for one release the old
+ * `--format`, hidden, with a deprecation notice (on ingest and watch --format is the nginx log format).
+ */
+export function addOutputOption(cmd: Command, choices: readonly string[]): Command {
+  return cmd
+    .addOption(new Option('-o, --output <format>', `output format (default: table)`).choices([...choices]))
+    .addOption(new Option('--format <format>', 'deprecated: -o/--output').choices([...choices]).hideHelp());
+}
+
+/** The chosen output format; an old --format is said to be deprecated, on stderr. */
+export function outputFormat(flags: { output?: string; format?: string }, stderr: { write(s: string): unknown } = process.stderr): string {
+  if (flags.format === undefined) return flags.output ?? 'table';
+  if (flags.output !== undefined && flags.output !== flags.format) {
+    throw new UserError(`-o ${safeText(flags.output)} and --format ${safeText(flags.format)} disagree`, `-o ${safeText(flags.output)} alone`);
+  }
+  stderr.write(`snatscope: --format for the output format is deprecated and goes in the next release; use -o ${safeText(flags.format)}\n`);
+  return flags.format;
 }

@@ -16,9 +16,9 @@ export function registerDemo(program: Command): void {
     .option('--seed <n>', 'seed of the traffic (same seed, same requests)', '1')
     .addOption(new Option('--cni <mode>', 'how nodes reach each other, which decides the SNAT address').choices([...CNI_MODES]).default('flannel-vxlan'))
     .option('--ipv6', 'dual-stack cluster with some IPv6 clients')
-    .option('--serve', 'only run the cluster: print a kubeconfig for kubectl or snatscope watch')
+    .option('--serve', "only run the cluster: prints the kubeconfig's path (for kubectl --kubeconfig PATH or snatscope watch)")
     .option('--duration <seconds>', 'stop after this many seconds (exit 0)')
-    .addOption(new Option('--output <mode>', 'tui (default on a terminal), lines, json or none').choices(['tui', 'lines', 'json', 'none']))
+    .addOption(new Option('-o, --output <mode>', 'tui (default on a terminal), lines, json or none').choices(['tui', 'lines', 'json', 'none']))
     .option('--db <path>', 'SQLite database (default: demo.db in a new temporary directory, printed at start)')
     .option('--agent', "the DaemonSet path: the emulated kubelet writes and rotates CRI log files, snatscope agent reads them")
     .option('--metrics <[host:]port>', 'serve Prometheus metrics on /metrics (and /healthz, /readyz)')
@@ -31,11 +31,11 @@ With Cluster every external request is SNAT'd to a node address; with Local clie
 node gets twice the traffic of each of the two sharing ydzs-node2. Press p in the TUI to switch the policy.
 
 Examples:
-  snatscope demo
-  snatscope demo --policy Local --cni calico-ipip --ipv6
-  snatscope demo --serve                      # then: kubectl --kubeconfig PATH get pods -o wide
-  snatscope demo --duration 10 --output lines
-  snatscope demo --agent --metrics 9464        # the DaemonSet path, with Prometheus metrics`,
+  npx snatscope demo
+  npx snatscope demo --policy Local --cni calico-ipip --ipv6
+  npx snatscope demo --serve                  # prints the kubeconfig's path; then: kubectl --kubeconfig PATH get pods -o wide
+  npx snatscope demo --duration 10 -o lines
+  npx snatscope demo --agent --metrics 9464   # the DaemonSet path, with Prometheus metrics`,
     )
     .action(async (flags: DemoFlags) => {
       const { result, received } = await untilSignal((signal) => runDemo(flags, { signal }));

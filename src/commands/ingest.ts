@@ -19,7 +19,7 @@ export function registerIngest(program: Command): void {
   addClassifyOptions(cmd);
   cmd
     .option('--pod <name>', 'attribute the lines to this pod (default: the file name without extension)')
-    .option('--namespace <ns>', 'namespace of the pod (default: from the topology, else default)')
+    .option('-n, --namespace <ns>', 'namespace of the pod (default: from the topology, else default)')
     .option('-q, --quiet', 'no progress or format notes, only the summary')
     .addOption(
       // Advanced: 1 parses on the main thread, 2 in a worker thread (default: a worker for files of 1 MB or more).

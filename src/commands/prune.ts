@@ -20,7 +20,7 @@ export function registerPrune(program: Command): void {
   cmd
     .option('--older-than <duration>', 'delete request rows older than this (30d, 12h); required')
     .option('--vacuum', 'then VACUUM, so the file shrinks')
-    .addHelpText('after', '\nExamples:\n  snatscope prune --older-than 30d\n  snatscope prune --older-than 7d --vacuum --db /data/snatscope.db')
+    .addHelpText('after', '\nExamples:\n  npx snatscope prune --older-than 30d\n  npx snatscope prune --older-than 7d --vacuum --db /data/snatscope.db')
     .action(async (flags: PruneFlags) => {
       process.stdout.write(await runPrune(flags));
     });

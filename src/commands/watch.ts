@@ -4,7 +4,7 @@
 import { Option, type Command } from 'commander';
 import { untilSignal } from '../shutdown.js';
 import { runWatch, type WatchOptions } from '../watch/run.js';
-import { addClassifyOptions, addDbOption, addFormatOption, addWaitOption } from './common.js';
+import { addClassifyOptions, addDbOption, addFormatOption, addWaitOption, collect } from './common.js';
 
 export function registerWatch(program: Command): void {
   const cmd = program
@@ -15,10 +15,15 @@ export function registerWatch(program: Command): void {
     .option('-A, --all-namespaces', 'pods in every namespace')
     .option('-l, --selector <selector>', 'label selector, e.g. app=nginx')
     .option('-c, --container <name>', 'container name or regex (default: all containers)')
+    .option('--all-containers', 'every container of each pod (the default; kubectl\'s flag)')
+    .option('--exclude-pod <regex>', 'never read pods whose name matches (repeatable)', collect, [])
+    .option('--exclude-container <regex>', 'never read containers whose name matches (repeatable)', collect, [])
     .option('--since <duration>', 'start with lines newer than this, e.g. 10m, 1h')
     .option('--since-time <time>', 'start with lines after this time (RFC3339 or "YYYY-MM-DD HH:MM")')
     .option('--tail <n>', 'start with the last N lines of each log (-1: all)')
+    .option('-f, --follow', 'keep following the logs (the default; --follow=false or --no-follow to stop)')
     .option('--no-follow', 'read what the logs hold now and exit')
+    .option('-p, --previous', 'read the previous (ended) instance of each container, like kubectl logs -p, and exit')
     .option('--context <name>', 'kubeconfig context')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)');
   addDbOption(cmd);
@@ -26,20 +31,27 @@ export function registerWatch(program: Command): void {
   addFormatOption(cmd);
   addClassifyOptions(cmd);
   cmd
-    .addOption(new Option('--output <mode>', 'tui (default on a terminal), lines, json (NDJSON) or none').choices(['tui', 'lines', 'json', 'none']))
-    .option('--max-streams <n>', 'log streams open at once; more containers wait in a queue', '50')
+    .addOption(new Option('-o, --output <mode>', 'tui (default on a terminal), lines, json (NDJSON) or none').choices(['tui', 'lines', 'json', 'none']))
+    .option('--timestamps', 'lines output: the request time (RFC3339) first')
+    .option('--prefix', 'lines output: [pod/NAME/CONTAINER] on every line')
+    .option('--include <regex>', 'show only lines matching (repeatable; the database keeps every line)', collect, [])
+    .option('--exclude <regex>', 'do not show lines matching (repeatable; the database keeps every line)', collect, [])
+    .option('--max-streams <n>', 'log streams open at once; more containers wait in a queue (default 50)')
+    .option('--max-log-requests <n>', 'the same as --max-streams (stern\'s and kubectl\'s name)')
     .option('--metrics <[host:]port>', 'serve Prometheus metrics on /metrics (and /healthz, /readyz)')
     .addHelpText(
       'after',
       `
 A stream that drops (reset, idle, clean end while the container runs, server errors) resumes where it stopped, without
-a gap or a duplicate; a restart of snatscope resumes from the cursors stored in the database.
+a gap or a duplicate. Without --since, --since-time or --tail a new run resumes from the cursors stored in the
+database (and says so); with them, what is printed follows the flag, and lines stored before are not stored again.
 
 Examples:
   snatscope watch deploy/ingress-nginx-controller -n ingress-nginx
-  snatscope watch -l app=nginx --output lines
-  snatscope watch 'web-.*' --since 15m --output json > requests.ndjson
-  snatscope watch svc/web --no-follow --tail 1000`,
+  snatscope watch -l app=nginx -o lines --timestamps --prefix
+  snatscope watch 'web-.*' --since 15m -o json > requests.ndjson
+  snatscope watch svc/web --follow=false --tail 1000
+  snatscope watch ds/kube-proxy -n kube-system -p`,
     )
     .action(async (targets: string[], flags: WatchOptions) => {
       // Ctrl-C is how a watch ends: exit 0 after the flush; SIGTERM: 143.

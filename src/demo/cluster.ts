@@ -67,9 +67,11 @@ export function buildDemoCluster(model: ClusterModel, topo: DemoTopology): void 
   // Node agents: hostNetwork DaemonSet pods whose IP is the node's (what `kubectl get pods -A -o wide` shows).
   const cniDs = topo.cni === 'calico-ipip' ? { ns: 'kube-system', name: 'calico-node', image: 'calico/node:v3.27.3' }
     : { ns: 'kube-flannel', name: 'kube-flannel-ds', image: 'flannel/flannel:v0.25.1' };
+  const agents = [cniDs, { ns: 'kube-system', name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.32.4' }];
+  for (const ds of agents) model.addDaemonSet({ namespace: ds.ns, name: ds.name, selector: { 'k8s-app': ds.name }, image: ds.image, hostNetwork: true });
   for (const n of topo.nodes) {
     const ips = n.internalIp6 ? [n.internalIp, n.internalIp6] : [n.internalIp];
-    for (const ds of [cniDs, { ns: 'kube-system', name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.32.4' }]) {
+    for (const ds of agents) {
       model.addPod({
         namespace: ds.ns, name: `${ds.name}-${suffix(ds.name + n.name)}`, nodeName: n.name, ip: ips[0], ips,
         hostNetwork: true, labels: { 'k8s-app': ds.name }, containers: [{ name: ds.name, image: ds.image }],

@@ -123,13 +123,14 @@ export async function runDemo(flags: DemoFlags, rt: DemoRuntime = {}): Promise<n
       (rt.stdout ?? process.stdout).write(
         `${kubectl} get pods -o wide\n` +
           `${kubectl} patch svc ${SERVICE_NAME} -p '{"spec":{"externalTrafficPolicy":"Local"}}'\n` +
-          `snatscope watch deploy/nginx --kubeconfig ${cluster.kubeconfig} --trust ${L7_PROXY_IP}/32\n`,
+          `${kubectl} get ep,endpointslices,ds -A\n` +
+          `npx snatscope watch deploy/nginx --kubeconfig ${cluster.kubeconfig} --trust ${L7_PROXY_IP}/32\n`,
       );
       await waitFor(rt.signal, s.durationMs);
       return 0;
     }
     if (flags.db === undefined) keepDir = true;
-    say(`requests are stored in ${redactUrl(dbPath)} (snatscope report --db ${redactUrl(dbPath)}); try also: ${kubectl} get pods -o wide`);
+    say(`requests are stored in ${redactUrl(dbPath)} (npx snatscope report --db ${redactUrl(dbPath)}); try also: ${kubectl} get pods -o wide`);
     const ac = new AbortController();
     const stop = () => ac.abort();
     rt.signal?.addEventListener('abort', stop, { once: true });

@@ -17,7 +17,7 @@ export function apiVersions(serverAddress: string): object {
     serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
-const GROUPS = ['apps', 'batch'] as const;
+const GROUPS = ['apps', 'batch', 'discovery.k8s.io'] as const;
 
 function groupEntry(name: string): object {
   const gv = { groupVersion: `${name}/v1`, version: 'v1' };

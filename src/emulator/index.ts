@@ -5,6 +5,6 @@ export type { ClusterModelOptions, EventType, ModelEvent, PodSpecInput } from '.
 export { Emulator } from './server.js';
 export type { FailRule, RequestRecord } from './server.js';
 export type { StreamFilter } from './logs.js';
-export type { DeploymentSpec, KubeObject, NodeSpec, ObjectMeta, ServiceSpec } from './objects.js';
+export type { DaemonSetSpec, DeploymentSpec, KubeObject, NodeSpec, ObjectMeta, ServiceSpec } from './objects.js';
 export { kubeconfigText, writeKubeconfigFile } from './kubeconfig.js';
 export type { KubeconfigOptions } from './kubeconfig.js';

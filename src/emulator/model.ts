@@ -5,10 +5,11 @@
 import { EventEmitter } from 'node:events';
 import { ContainerLog } from './containerlog.js';
 import { FileTail } from './filetail.js';
+import { endpointsBody, endpointsObject, sliceBodies, sliceObject } from './endpoints.js';
 import { mergePatch } from './merge.js';
 import {
-  type ContainerState, type DeploymentSpec, type KubeObject, type NodeSpec, type PodState, type ServiceSpec,
-  deploymentObject, namespaceObject, rfc3339, newMeta, nodeObject, podObject, replicaSetObject, serviceObject, templateHash,
+  type ContainerState, type DaemonSetSpec, type DeploymentSpec, type KubeObject, type NodeSpec, type PodState, type ServiceSpec,
+  daemonSetObject, deploymentObject, namespaceObject, rfc3339, newMeta, nodeObject, podObject, replicaSetObject, serviceObject, templateHash,
 } from './objects.js';
 import { resourceByName } from './resources.js';
 
@@ -104,7 +105,39 @@ export class ClusterModel extends EventEmitter {
     this.history.push(ev);
     if (this.history.length > this.historySize) this.compacted = this.history.shift()!.rv;
     this.emit('event', ev);
+    if ((resource === 'pods' || resource === 'services') && obj.metadata.namespace !== undefined) this.syncEndpoints(obj.metadata.namespace);
     return obj;
+  }
+
+  /** The endpoints and endpointslice controllers: Endpoints and EndpointSlices of every Service of a namespace. */
+  private syncEndpoints(ns: string): void {
+    const pods = this.list('pods', ns);
+    const services = this.list('services', ns);
+    const wanted = new Map<string, KubeObject>();
+    for (const svc of services) {
+      const body = endpointsBody(svc, pods);
+      if (body === null) continue;
+      const ep = this.get('endpoints', ns, svc.metadata.name);
+      if (!ep) this.commit('endpoints', 'ADDED', endpointsObject(svc, body));
+      else if (JSON.stringify(ep.subsets) !== JSON.stringify(body.subsets)) {
+        this.commit('endpoints', 'MODIFIED', { ...ep, metadata: { ...ep.metadata }, subsets: body.subsets });
+      }
+      wanted.set(`endpoints/${svc.metadata.name}`, svc);
+      for (const sb of sliceBodies(svc, pods)) {
+        const fresh = sliceObject(svc, sb);
+        const old = this.get('endpointslices', ns, fresh.metadata.name);
+        if (!old) this.commit('endpointslices', 'ADDED', fresh);
+        else if (JSON.stringify([old.endpoints, old.ports]) !== JSON.stringify([sb.endpoints, sb.ports])) {
+          this.commit('endpointslices', 'MODIFIED', { ...old, metadata: { ...old.metadata }, endpoints: sb.endpoints, ports: sb.ports });
+        }
+        wanted.set(`endpointslices/${fresh.metadata.name}`, svc);
+      }
+    }
+    for (const res of ['endpoints', 'endpointslices']) {
+      for (const o of this.list(res, ns)) {
+        if (!wanted.has(`${res}/${o.metadata.name}`)) this.commit(res, 'DELETED', { ...o, metadata: { ...o.metadata } });
+      }
+    }
   }
 
   private ensureNamespace(ns: string): void {
@@ -422,6 +455,12 @@ export class ClusterModel extends EventEmitter {
 
   listServices(namespace?: string): KubeObject[] {
     return this.list('services', namespace);
+  }
+
+  /** A DaemonSet whose pods are added with ownerKind 'DaemonSet' (status counts them as scheduled on every node). */
+  addDaemonSet(spec: DaemonSetSpec): KubeObject {
+    this.ensureNamespace(spec.namespace);
+    return this.commit('daemonsets', 'ADDED', daemonSetObject(spec, this.listNodes().length));
   }
 
   addDeployment(spec: DeploymentSpec): KubeObject {

@@ -256,6 +256,28 @@ export function deploymentObject(d: DeploymentSpec): KubeObject {
   };
 }
 
+export interface DaemonSetSpec {
+  namespace: string;
+  name: string;
+  selector: Record<string, string>;
+  image: string;
+  hostNetwork?: boolean;
+}
+
+export function daemonSetObject(d: DaemonSetSpec, nodes: number): KubeObject {
+  const meta = newMeta(d.name, d.namespace, { ...d.selector }, { 'deprecated.daemonset.template.generation': '1' });
+  meta.generation = 1;
+  return {
+    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta,
+    spec: { selector: { matchLabels: { ...d.selector } },
+      template: { metadata: { labels: { ...d.selector } }, spec: { ...(d.hostNetwork ? { hostNetwork: true } : {}),
+        containers: [{ name: d.name, image: d.image }] } },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } }, revisionHistoryLimit: 10 },
+    status: { currentNumberScheduled: nodes, desiredNumberScheduled: nodes, numberAvailable: nodes, numberMisscheduled: 0,
+      numberReady: nodes, observedGeneration: 1, updatedNumberScheduled: nodes },
+  };
+}
+
 export function replicaSetObject(namespace: string, deployment: string, hash: string, owner: KubeObject | undefined,
   labels: Record<string, string>): KubeObject {
   const meta = newMeta(`${deployment}-${hash}`, namespace, { ...labels, 'pod-template-hash': hash });

@@ -2,7 +2,7 @@
 // short names). Routing, discovery, tables and the model all read this one table.
 
 export interface ResourceInfo {
-  group: '' | 'apps' | 'batch';
+  group: '' | 'apps' | 'batch' | 'discovery.k8s.io';
   version: 'v1';
   name: string;
   singularName: string;
@@ -25,6 +25,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   { group: '', version: 'v1', name: 'services', singularName: 'service', kind: 'Service', namespaced: true,
     verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['svc'],
     categories: ['all'] },
+  { group: '', version: 'v1', name: 'endpoints', singularName: 'endpoints', kind: 'Endpoints', namespaced: true,
+    verbs: RW, shortNames: ['ep'] },
+  { group: 'discovery.k8s.io', version: 'v1', name: 'endpointslices', singularName: 'endpointslice', kind: 'EndpointSlice',
+    namespaced: true, verbs: RW },
   { group: 'apps', version: 'v1', name: 'deployments', singularName: 'deployment', kind: 'Deployment', namespaced: true,
     verbs: RW, shortNames: ['deploy'], categories: ['all'] },
   { group: 'apps', version: 'v1', name: 'replicasets', singularName: 'replicaset', kind: 'ReplicaSet', namespaced: true,

@@ -1,6 +1,7 @@
 // Server-side printing: meta.k8s.io/v1 Table answers with the columns kubectl prints (pods, nodes, services,
 // namespaces, deployments; NAME/AGE for the rest), for Accept: application/json;as=Table.
 
+import { endpointsColumn, sliceColumns } from './endpoints.js';
 import type { KubeObject } from './objects.js';
 
 interface Column {
@@ -26,6 +27,11 @@ const COLUMNS: Record<string, Column[]> = {
   namespaces: [NAME, col('Status'), AGE],
   deployments: [NAME, col('Ready'), col('Up-to-date', 0, '', 'integer'), col('Available', 0, '', 'integer'), AGE,
     col('Containers', 1), col('Images', 1), col('Selector', 1)],
+  daemonsets: [NAME, col('Desired', 0, '', 'integer'), col('Current', 0, '', 'integer'), col('Ready', 0, '', 'integer'),
+    col('Up-to-date', 0, '', 'integer'), col('Available', 0, '', 'integer'), col('Node Selector'), AGE,
+    col('Containers', 1), col('Images', 1), col('Selector', 1)],
+  endpoints: [NAME, col('Endpoints'), AGE],
+  endpointslices: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
 };
 
 /** k8s.io/apimachinery duration.HumanDuration. */
@@ -106,6 +112,16 @@ function deploymentCells(o: KubeObject, now: number): unknown[] {
     containers.map((c) => c.image).join(','), sel];
 }
 
+function daemonSetCells(o: KubeObject, now: number): unknown[] {
+  const st = o.status ?? {};
+  const containers = (o.spec?.template?.spec?.containers ?? []) as { name: string; image: string }[];
+  const nodeSel = Object.entries(o.spec?.template?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const sel = Object.entries(o.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  return [o.metadata.name, st.desiredNumberScheduled ?? 0, st.currentNumberScheduled ?? 0, st.numberReady ?? 0,
+    st.updatedNumberScheduled ?? 0, st.numberAvailable ?? 0, nodeSel || '<none>', age(o, now),
+    containers.map((c) => c.name).join(','), containers.map((c) => c.image).join(','), sel];
+}
+
 function cells(resource: string, o: KubeObject, now: number): unknown[] {
   switch (resource) {
     case 'pods': return podCells(o, now);
@@ -113,6 +129,9 @@ function cells(resource: string, o: KubeObject, now: number): unknown[] {
     case 'services': return serviceCells(o, now);
     case 'namespaces': return [o.metadata.name, o.status?.phase ?? 'Active', age(o, now)];
     case 'deployments': return deploymentCells(o, now);
+    case 'daemonsets': return daemonSetCells(o, now);
+    case 'endpoints': return [o.metadata.name, endpointsColumn(o), age(o, now)];
+    case 'endpointslices': return [o.metadata.name, o.addressType ?? '', ...sliceColumns(o), age(o, now)];
     default: return [o.metadata.name, age(o, now)];
   }
 }

@@ -16,6 +16,7 @@ import { trustHint, type UntrustedProxy } from '../classify/trust-hint.js';
 import { SIGNAL_EXIT, untilSignal, type StopSignal } from '../shutdown.js';
 import { checkInput, ingestInput } from '../sources/file.js';
 import { safeText } from '../text.js';
+import { inputSize, progressText } from './progress.js';
 import { isStoreFailure, storeFailure } from '../../db/errors.js';
 
 /** Exit code of an ingest in which a source had lines but no request (README, exit codes). */
@@ -38,11 +39,11 @@ export interface IngestFlags {
 }
 
 export async function runIngest(files: string[], flags: IngestFlags): Promise<number> {
-  if (files.length === 0) {
-    if (process.stdin.isTTY) {
-      throw new UserError('no log files given and stdin is a terminal', 'snatscope ingest access.log, or pipe logs in: kubectl logs POD | snatscope ingest -');
-    }
-    files = ['-'];
+  if (files.length === 0) files = ['-'];
+  if (files.includes('-') && process.stdin.isTTY) {
+    // Nothing piped in: lines typed (or pasted) are read; say so, or the command looks hung.
+    process.stderr.write('snatscope: reading nginx log lines from stdin (the terminal); end with Ctrl-D, stop with Ctrl-C ' +
+      '(or give files: npx snatscope ingest access.log, or pipe: kubectl logs POD | npx snatscope ingest -)\n');
   }
   // Everything that can be wrong with the command line fails here, before the database is touched.
   resolveFormat(flags.format); // a UserError for an unknown preset or a malformed log_format
@@ -90,6 +91,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
         const requestsBefore = pipeline.stats.requests;
         let last = 0;
         const started = Date.now();
+        const size = tty ? inputSize(path) : null;
         const res = await ingestInput(pipeline, { path, pod: flags.pod, namespace: flags.namespace }, {
           shouldStop: () => signal.aborted,
           parallel: { classify: flags, threads: flags.threads === undefined ? undefined : Number(flags.threads) },
@@ -98,8 +100,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
                 const now = Date.now();
                 if (now - last < 250) return;
                 last = now;
-                const mb = bytes / 1e6;
-                err.write(`\r${safeText(path)}: ${mb.toFixed(1)} MB, ${pipeline.stats.lines} lines, ${(mb / ((now - started) / 1000)).toFixed(1)} MB/s `);
+                err.write(`\r${progressText(safeText(path === '-' ? 'stdin' : path), bytes, size, pipeline.stats.lines, now - started)}\x1b[K`);
               }
             : undefined,
         });

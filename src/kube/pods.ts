@@ -18,6 +18,8 @@ export interface Selection {
   match?: (podName: string) => boolean;
   /** For messages: what the user typed. */
   label?: string;
+  /** For messages: the one line saying this selection matches no pod ("pod \"x\" not found in namespace y"). */
+  missing?: string;
 }
 
 export interface ContainerInstance {
@@ -59,6 +61,8 @@ export interface PodStreamsOptions {
   maxStreams?: number;
   /** false: read what each log holds now, pick up no new pods, end. */
   follow?: boolean;
+  /** kubectl logs -p: one tail per container's previous (terminated) instance, none for containers without one. */
+  previous?: boolean;
   /** Creates (not starts) the tail of one container instance; `decide` and `onState` must be passed to the Tail. */
   /** null: this container is not read by this run (another writer stores it); it is not offered again. */
   openTail(inst: ContainerInstance, decide: () => ResumeDecision, onState: (t: Tail) => void): Tail | null;
@@ -157,6 +161,23 @@ export class PodStreams {
     return this.pods.keys();
   }
 
+  /** Pods seen per selection (in the order of `selections`). */
+  selectionCounts(): number[] {
+    const n = this.opts.selections.map(() => 0);
+    for (const p of this.pods.values()) for (const s of p.sels) n[s]++;
+    return n;
+  }
+
+  /** The container names of the pods seen, and whether any of them passes the container filter. */
+  containerNames(): { names: string[]; matched: boolean } {
+    const names = new Set<string>();
+    for (const p of this.pods.values()) {
+      for (const c of (p.obj as { spec?: { containers?: { name: string }[] } }).spec?.containers ?? []) names.add(c.name);
+    }
+    const match = this.opts.containerMatch;
+    return { names: [...names].sort(), matched: !match || [...names].some((n) => match(n)) };
+  }
+
   get counts(): { pods: number; active: number; queued: number } {
     return { pods: this.pods.size, active: this.active, queued: this.queue.length };
   }
@@ -222,17 +243,19 @@ export class PodStreams {
       else this.waitingSeen.delete(wk);
       const ns = obj.metadata.namespace ?? '';
       const base = { namespace: ns, pod: obj.metadata.name, container: c.name, nodeName: obj.spec?.nodeName ?? null };
-      if (cs) this.resumeStored(obj, base, cs);
-      if (!cs?.containerID) continue;
-      const readable = cs.state?.running !== undefined || (cs.state?.terminated !== undefined);
+      if (cs && !this.opts.previous) this.resumeStored(obj, base, cs);
+      // -p: the previous (terminated) instance of each container instead of the current one.
+      const id = this.opts.previous ? cs?.lastState?.terminated?.containerID : cs?.containerID;
+      if (!id) continue;
+      const readable = this.opts.previous || cs!.state?.running !== undefined || (cs!.state?.terminated !== undefined);
       if (!readable) continue;
-      const inst: ContainerInstance = { ...base, containerId: cs.containerID, atStart: !this.syncedAll };
+      const inst: ContainerInstance = { ...base, containerId: id, atStart: !this.syncedAll };
       const key = streamKey(inst);
       if (this.streams.has(key) || this.finished.has(key) || this.refused.has(key)) continue;
       const restarted = [...this.streams.values()].some(
         (r) => r.inst.namespace === inst.namespace && r.inst.pod === inst.pod && r.inst.container === inst.container,
       );
-      this.event(restarted ? 'restarted' : 'started', obj, c.name, cs.containerID, restarted ? `restart ${cs.restartCount ?? 0}` : undefined);
+      this.event(restarted ? 'restarted' : 'started', obj, c.name, id, restarted ? `restart ${cs!.restartCount ?? 0}` : undefined);
       this.streams.set(key, { inst, tail: null });
       this.queue.push(key);
     }

@@ -26,6 +26,11 @@ export function podListError(err: KubeError, server: string): UserError {
  * that flaps, a token that gets refreshed).
  */
 export function fatalAtStart(err: KubeError): boolean {
-  return err.status === 401 || err.status === 403 ||
+  return neverRetry(err) || err.status === 401 || err.status === 403 ||
     (err.status === 0 && /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL|Timeout)/.test(err.reason));
+}
+
+/** A request the API server rejects as malformed (a label or field selector it cannot parse): the same every time. */
+export function neverRetry(err: KubeError): boolean {
+  return err.status === 400;
 }

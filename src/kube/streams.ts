@@ -9,8 +9,11 @@ import type { Pipeline, SourceFeed } from '../pipeline.js';
 import type { BackoffOptions } from './backoff.js';
 import type { KubeClient, KubeError } from './http.js';
 import { PodStreams, streamKey, type ContainerInstance, type PodEvent, type Selection } from './pods.js';
-import { fatalAtStart } from './startup.js';
-import { parseCursor } from './cursor.js';
+import { fatalAtStart, neverRetry } from './startup.js';
+import { UserError } from '../errors.js';
+import { CommittedFilter, laterCursor } from './committed.js';
+import type { ApiOutage } from './outage.js';
+import { parseCursor, type TailCursor } from './cursor.js';
 import { Tail, type ResumeDecision } from './tail.js';
 
 export { parseCursor } from './cursor.js';
@@ -41,17 +44,26 @@ export interface WatchStreamsOptions {
   pipeline: Pipeline;
   selections: Selection[];
   containerMatch?: (name: string) => boolean;
+  /** What the user typed after -c (for messages). */
+  containerText?: string;
   maxStreams: number;
   follow: boolean;
-  /** Where a log without a stored cursor starts. */
+  /** kubectl logs -p: each container's previous instance, read once. */
+  previous?: boolean;
+  /** Where a log starts: with `fromFlags` (--since, --since-time or --tail given) also one with a stored cursor. */
   sinceTime?: string;
   tailLines?: number;
+  fromFlags?: boolean;
   tuning: StreamTuning;
   say(message: string): void;
   view?: StreamView | null;
   onFatal(err: KubeError): void;
   /** A stream was opened again after a drop (metrics). */
   onReconnect?(): void;
+  /** The API server being unreachable is said once there, not per stream and retry. */
+  outage?: ApiOutage;
+  /** A selection or the container filter matches nothing and the run does not follow (--no-follow). */
+  onNothing(err: UserError): void;
 }
 
 const EVENT_KIND = { added: 'watched', deleted: 'deleted', started: 'stream-start', restarted: 'restart', waiting: 'stream-error' } as const;
@@ -71,6 +83,7 @@ export class WatchStreams {
   /** Streams that ended without reading their instance to the end, as "ns/pod/container: reason (N lines read)". */
   readonly givenUp: string[] = [];
   private synced = false;
+  private resumeSaid = false;
 
   constructor(private readonly o: WatchStreamsOptions) {}
 
@@ -91,6 +104,7 @@ export class WatchStreams {
       containerMatch: o.containerMatch,
       maxStreams: o.maxStreams,
       follow: o.follow,
+      previous: o.previous,
       watch: o.tuning.watch,
       unfinished: (ns, pod, container) => o.store.unfinishedInstances(ns, pod, container),
       onLost: (inst) => this.lost(inst),
@@ -100,18 +114,42 @@ export class WatchStreams {
       onPodEvent: (ev) => this.podEvent(ev),
       onNotice: o.say,
       onError: (err, ms) => {
-        if (!this.synced && fatalAtStart(err)) {
+        if ((!this.synced && fatalAtStart(err)) || neverRetry(err)) {
           o.onFatal(err);
           return;
         }
+        if (o.outage?.failed(err)) return;
         o.say(`pods: ${err.text} (retrying in ${Math.round(ms / 1000)}s)`);
       },
     }).start());
     const firstSync = await Promise.race([pods.synced(o.tuning.syncTimeoutMs ?? 30_000), stopped.then(() => true)]);
     this.synced = true;
     if (!firstSync && !signal.aborted) o.say('the pod list is taking long; streams start as pods are seen');
-    if (!signal.aborted && pods.counts.pods === 0) o.say(`no pods match ${o.selections.map((s) => s.label ?? '').join(', ')} yet; waiting for some`);
+    if (!signal.aborted && firstSync) this.checkMatches(pods);
     return pods;
+  }
+
+  /**
+   * Nothing that matches nothing looks like success: a selection without pods, or a -c no selected pod has, ends a
+   * --no-follow run with one line (exit 2, like kubectl's NotFound); a following run says it waits.
+   */
+  private checkMatches(pods: PodStreams): void {
+    const { o } = this;
+    const counts = pods.selectionCounts();
+    const empty = o.selections.filter((_, i) => counts[i] === 0);
+    if (empty.length > 0) {
+      const what = empty.map((s) => s.missing ?? `no pods match ${s.label ?? ''}`).join('; ');
+      if (!o.follow) return o.onNothing(new UserError(what, 'kubectl get pods -A to see what exists, or drop --no-follow to wait for it'));
+      o.say(`${what}; waiting for it`);
+    }
+    const c = pods.containerNames();
+    if (pods.counts.pods > 0 && !c.matched) {
+      const what = `-c ${o.containerText ?? ''} matches no container of the ${pods.counts.pods} selected pods (they have: ${c.names.join(', ')})`;
+      if (!o.follow) return o.onNothing(new UserError(safeText(what), `-c ${c.names[0] ?? 'NAME'}`));
+      o.say(`${what}; waiting for one`);
+    } else if (o.previous && pods.counts.pods > 0 && this.opened === 0) {
+      o.onNothing(new UserError(`no previous container instance in the ${pods.counts.pods} selected pods (none has restarted)`, 'without -p for the current logs'));
+    }
   }
 
   /** Resolves when the run may end: once stopped or, with --no-follow, once every stream has read its log. */
@@ -142,13 +180,15 @@ export class WatchStreams {
     const key = `k8s:${streamKey(inst)}`;
     o.view?.opening(inst);
     let tail: Tail | null = null;
+    let stored: TailCursor | null = null;
     let feed: SourceFeed;
     try {
       feed = o.pipeline.openSource(
         key,
         'stream',
         { namespace: inst.namespace, pod: inst.pod, container: inst.container, containerId: inst.containerId, nodeName: inst.nodeName ?? undefined },
-        { cursor: () => tail?.cursorJson() ?? null },
+        // Never behind the committed cursor: a stream the user started earlier re-reads stored lines first.
+        { cursor: () => (stored ? JSON.stringify(laterCursor(stored, tail?.cursor() ?? null)) : (tail?.cursorJson() ?? null)) },
       );
     } catch (err) {
       // Another writer stores this container (a second watch, an agent whose old process still runs): said once.
@@ -156,14 +196,25 @@ export class WatchStreams {
       o.say(`${streamName(inst)}: not stored by this run: ${safeText(err.message)}`);
       return null;
     }
+    stored = parseCursor(feed.storedCursor);
+    // --since/--since-time/--tail: what is printed follows the flag (stored lines shown, not stored again); without
+    // them the stream resumes from the stored cursor, and the run says so once.
+    const committed = stored && o.fromFlags && inst.atStart ? new CommittedFilter(stored, o.sinceTime ? undefined : o.tailLines) : undefined;
+    if (stored && !o.fromFlags && !this.resumeSaid) {
+      this.resumeSaid = true;
+      o.say('resuming from the cursors stored in the database (lines stored before are not printed again; --since or --tail to choose what is printed)');
+    }
     tail = new Tail({
       client: o.client,
       namespace: inst.namespace,
       pod: inst.pod,
       container: inst.container,
       follow: o.follow,
+      previous: o.previous,
       // --since / --tail only for instances running when the run started; later ones are read from their start.
-      start: inst.atStart ? { cursor: parseCursor(feed.storedCursor), sinceTime: o.sinceTime, tailLines: o.tailLines } : { cursor: parseCursor(feed.storedCursor) },
+      start: inst.atStart ? { cursor: committed ? null : stored, sinceTime: o.sinceTime, tailLines: o.tailLines } : { cursor: stored },
+      committed,
+      onStored: (line) => feed.show(line),
       onLine: (line) => feed.push(line),
       onTooLong: (head) => feed.tooLong(head),
       onState,
@@ -181,7 +232,14 @@ export class WatchStreams {
   private tailState(inst: ContainerInstance, t: Tail): void {
     this.o.view?.tailState(inst, t);
     if (t.state === 'live' && t.connects > 1) this.o.onReconnect?.();
-    if (t.state === 'retrying' && t.reason && !t.quietRetry && this.lastReason.get(t) !== t.reason) {
+    if (t.state === 'live') this.o.outage?.reached();
+    if (t.state === 'retrying' && t.retryError && this.o.outage?.failed(t.retryError)) {
+      // Recorded for the audit's coverage, said once for all streams (the outage's status line).
+      if (this.lastReason.get(t) !== t.reason) {
+        this.lastReason.set(t, t.reason);
+        this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-error', detail: t.reason });
+      }
+    } else if (t.state === 'retrying' && t.reason && !t.quietRetry && this.lastReason.get(t) !== t.reason) {
       this.lastReason.set(t, t.reason);
       this.o.store.podEvent({ namespace: inst.namespace, pod: inst.pod, container: inst.container, event: 'stream-error', detail: t.reason });
       this.o.say(`${streamName(inst)}: ${t.reason}; retrying`);

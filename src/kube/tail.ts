@@ -17,6 +17,7 @@ import { LineSplitter } from '../sources/lines.js';
 import { safeText } from '../text.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { KubeError, isAbort, type KubeClient } from './http.js';
+import type { CommittedFilter } from './committed.js';
 
 import { StreamCursor, type TailCursor } from './cursor.js';
 
@@ -43,9 +44,14 @@ export interface TailOptions {
   container: string;
   /** Follow the log (default) or read what it holds now and end (--no-follow). */
   follow?: boolean;
+  /** Read the previous instance's log (kubectl logs -p) and end; implies no follow. */
+  previous?: boolean;
   start?: TailStart;
   /** One whole line, timestamp prefix included. */
   onLine(line: string): void;
+  /** Lines already stored by an earlier run (see committed.ts): handed to onStored instead of onLine. */
+  committed?: CommittedFilter;
+  onStored?(line: string): void;
   /** The head of a line longer than maxLineLength (cut, counted). */
   onTooLong?(head: string): void;
   onState?(tail: Tail): void;
@@ -76,6 +82,8 @@ export class Tail {
   gaveUp = false;
   /** A stream served another container instance's log (dropped unread; the rest was read with previous=true). */
   foreignStreams = 0;
+  /** The error of the current retry (status 0: network, with its code as reason), null after a clean end. */
+  retryError: Pick<KubeError, 'status' | 'reason'> | null = null;
   readonly done: Promise<void>;
   private resolveDone!: () => void;
   private readonly key: string;
@@ -206,11 +214,13 @@ export class Tail {
   }
 
   private async run(): Promise<void> {
-    const follow = this.opts.follow ?? true;
+    const follow = (this.opts.follow ?? true) && !this.opts.previous;
     let first = true;
     let failures = 0;
-    let forced: Mode | null = null;
+    // -p: the previous instance, read once to its end.
+    let forced: Mode | null = this.opts.previous ? 'previous' : null;
     let lastClean = false;
+    await this.opts.committed?.prepare(this.opts.client, this.path, this.opts.container, this.stopSignal());
     while (!this.stopping) {
       const mode = this.nextMode(follow, first, forced, lastClean);
       if (mode === 'done') return;
@@ -232,6 +242,7 @@ export class Tail {
         const healthy = this.lines > before || Date.now() - t0 > 10_000;
         if (healthy) this.backoff.reset();
         this.quietRetry = true;
+        this.retryError = null;
         this.setState('retrying', 'stream ended');
         const wait = Math.max(this.opts.endGraceMs ?? 750, healthy ? 0 : this.backoff.next());
         if (!(await sleep(wait, this.stopSignal()))) break;
@@ -261,6 +272,7 @@ export class Tail {
         this.retries++;
         const delay = err.reason === 'Idle' ? 0 : this.backoff.next(err.retryAfterMs ?? 0);
         this.quietRetry = err.reason === 'Idle';
+        this.retryError = err;
         this.setState('retrying', err.text);
         if (!(await sleep(delay, this.stopSignal()))) break;
       }
@@ -354,6 +366,10 @@ export class Tail {
     if (verdict === 'foreign') {
       this.connDead = true;
       this.onFail(foreign());
+      return;
+    }
+    if (this.opts.committed?.stored(line)) {
+      this.opts.onStored?.(line);
       return;
     }
     this.lines++;

@@ -88,32 +88,51 @@ export interface TargetScope {
 export async function resolveTargets(client: KubeClient, targets: string[], scope: TargetScope): Promise<Selection[]> {
   const ns = scope.allNamespaces ? null : scope.namespace;
   const l = scope.labelSelector?.trim() || undefined;
-  if (targets.length === 0) return [{ namespace: ns, labelSelector: l, label: l ? `-l ${l}` : ns ? `all pods in ${ns}` : 'all pods' }];
+  const where = ns === null ? 'in any namespace' : `in namespace ${ns}`;
+  const withL = l ? ` with -l ${l}` : '';
+  if (targets.length === 0) {
+    return [{ namespace: ns, labelSelector: l, label: l ? `-l ${l}` : ns ? `all pods in ${ns}` : 'all pods',
+      missing: safeText(l ? `no pods match -l ${l} ${where}` : `no pods ${where}`) }];
+  }
   const out: Selection[] = [];
   for (const text of targets) {
     const t = parseTarget(text);
     if (t.kind === 'pod') {
       // An exact pod name when such a pod exists (kubectl), else a regex over pod names (stern).
       if (ns !== null && (await exists(client, `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${t.name}`))) {
-        out.push({ namespace: ns, fieldSelector: `metadata.name=${t.name}`, labelSelector: l, label: `pod/${t.name}` });
+        out.push({ namespace: ns, fieldSelector: `metadata.name=${t.name}`, labelSelector: l, label: `pod/${t.name}`,
+          missing: safeText(`pod "${t.name}"${withL} not found ${where}`) });
         continue;
       }
       const re = compileRegex(t.name);
-      out.push({ namespace: ns, labelSelector: l, match: (name) => re.test(name), label: t.text });
+      out.push({ namespace: ns, labelSelector: l, match: (name) => re.test(name), label: t.text,
+        missing: safeText(`pod "${t.name}" not found ${where} (no pod name matches it either${withL})`) });
       continue;
     }
     if (t.kind === 'regex') {
       const re = compileRegex(t.name);
-      out.push({ namespace: ns, labelSelector: l, match: (name) => re.test(name), label: t.text });
+      out.push({ namespace: ns, labelSelector: l, match: (name) => re.test(name), label: t.text,
+        missing: safeText(`no pod name matches "${t.name}" ${where}${withL}`) });
       continue;
     }
     if (ns === null) {
       throw new UserError(`${safeText(text)} names one object, so it needs a namespace, not -A`, `-n NAMESPACE ${safeText(text)}`);
     }
     const selector = await workloadSelector(client, t, ns);
-    out.push({ namespace: ns, labelSelector: l ? `${selector},${l}` : selector, label: `${SHORT[t.kind]}/${t.name}` });
+    out.push({ namespace: ns, labelSelector: l ? `${selector},${l}` : selector, label: `${SHORT[t.kind]}/${t.name}`,
+      missing: safeText(`${SHORT[t.kind]}/${t.name} selects no pods ${where} (selector ${selector}${l ? `,${l}` : ''})`) });
   }
   return out;
+}
+
+/** Whether a namespace exists: false only on a 404 (a 403 cannot tell, so it counts as there). */
+export async function namespaceExists(client: KubeClient, ns: string): Promise<boolean> {
+  try {
+    return await exists(client, `/api/v1/namespaces/${encodeURIComponent(ns)}`);
+  } catch (err) {
+    if (err instanceof KubeError && (err.status === 401 || err.status === 403)) return true;
+    throw err;
+  }
 }
 
 async function exists(client: KubeClient, path: string): Promise<boolean> {

@@ -4,6 +4,7 @@
 // view). An error retrying cannot fix before the first sync goes to `onFatal`; later ones are said and retried.
 import type { Topology } from '../classify/index.js';
 import type { KubeClient, KubeError } from './http.js';
+import type { ApiOutage } from './outage.js';
 import { fatalAtStart } from './startup.js';
 import { TopologyWatch } from './topology.js';
 import type { ResourceWatchOptions } from './watch.js';
@@ -20,6 +21,8 @@ export interface TopologySyncOptions {
   onChange(): void;
   say(message: string): void;
   onFatal(err: KubeError): void;
+  /** The API server being unreachable is said once there. */
+  outage?: ApiOutage;
 }
 
 /** The topology watch of one watch run and its first sync. */
@@ -44,6 +47,7 @@ export class TopologySync {
           o.onFatal(err);
           return;
         }
+        if (o.outage?.failed(err)) return;
         o.say(`topology: ${err.text} (retrying in ${Math.round(ms / 1000)}s)`);
       },
     }).start();

@@ -4,15 +4,7 @@
 // or least recently seen pods are dropped first). Time comes from an injectable now() so tests are exact.
 
 import { safeText } from '../text.js';
-import { CLASS_BY_ID, CLASS_COUNT, CLASS_ID, FALLBACK_ID, NODE_ID, perShare, type AddressClass } from '../classes.js';
-
-const PROBE_ID = CLASS_ID.probe;
-
-/** node / (requests - probe) over a counter array by class id; NaN when there is no client traffic. */
-function snatOf(byCls: Float64Array, requests: number): number {
-  const d = requests - byCls[PROBE_ID];
-  return d > 0 ? byCls[NODE_ID] / d : NaN;
-}
+import { CLASS_BY_ID, CLASS_COUNT, CLASS_ID, FALLBACK_ID, NODE_ID, PROBE_CLASS, perShare, type AddressClass } from '../classes.js';
 import type { RequestRow } from '../fields.js';
 import { SlotRing, TopK, type TopEntry } from './counters.js';
 import type {
@@ -30,6 +22,7 @@ import type {
   LiveSnapshot,
   LiveStatsOptions,
 } from './types.js';
+import { UntrustedXff } from './untrusted.js';
 
 export type * from './types.js';
 export type { TopEntry } from './counters.js';
@@ -41,6 +34,8 @@ const STATE_RANK: Record<StreamState, number> = { live: 5, retrying: 4, connecti
 class PodAcc {
   node: string | null = null;
   requests = 0;
+  /** Requests but the non-client ones (probes). */
+  clientRequests = 0;
   /** Requests per class id. */
   readonly byCls = new Float64Array(CLASS_COUNT);
   recovered = 0;
@@ -71,13 +66,27 @@ class NodeAcc {
   readonly sources = new TopK(32);
 }
 
+/** The last minute: six 10 s buckets (the current one partly filled, so 50-60 s). */
+const RECENT_BUCKETS = 6;
+
 function recentRatio(spark: SlotRing, t: number): number {
-  const n = spark.sumA(t, 6);
-  return n > 0 ? spark.sumB(t, 6) / n : NaN;
+  const n = spark.sumA(t, RECENT_BUCKETS);
+  return n > 0 ? spark.sumB(t, RECENT_BUCKETS) / n : NaN;
 }
 
-function shares(byCls: Float64Array, total: number): Shares {
-  return perShare((c) => (total === 0 ? NaN : byCls[CLASS_ID[c]] / total));
+/**
+ * Classes that are not client traffic: the kubelet's probes (PROBE_CLASS of the class registry). The SNAT
+ * ratio and the other classes' shares are over client traffic (requests minus these); their own share is over all.
+ */
+export const NON_CLIENT: readonly AddressClass[] = [PROBE_CLASS];
+
+/** Shares per class: over `client` requests, but a non-client class's over all `total`. */
+function shares(byCls: Float64Array, total: number, client: number, nonClient: Uint8Array): Shares {
+  return perShare((c) => {
+    const id = CLASS_ID[c];
+    const of = nonClient[id] ? total : client;
+    return of === 0 ? NaN : byCls[id] / of;
+  });
 }
 
 export class LiveStats {
@@ -92,11 +101,17 @@ export class LiveStats {
   private last: PodAcc | null = null;
   private readonly ownerNodes = new Map<string, NodeAcc>();
   private readonly global = new SlotRing(64, 1000); // a = lines, b = requests
+  private readonly globalSpark = new SlotRing(8, SPARK_MS); // a = requests, b = SNAT'd (10 s buckets, last minute)
+  private readonly untrusted = new UntrustedXff();
   private readonly totalByCls = new Float64Array(CLASS_COUNT);
   private totalRequests = 0;
+  private totalClient = 0;
+  /** 1 per class id that is not client traffic. */
+  private readonly nonClient = new Uint8Array(CLASS_COUNT);
+  private readonly nonClientNames: AddressClass[];
   private totalRecovered = 0;
   private unparsedCount = 0;
-  private header: LiveHeader = { context: null, cluster: null, namespace: null, selector: null, dbPath: null };
+  private header: LiveHeader = { context: null, cluster: null, namespace: null, selector: null, dbPath: null, follow: true };
   private services: LiveService[] = [];
   private nodes: LiveNodeInput[] = [];
   private lastNotice: { text: string; time: number } | null = null;
@@ -109,6 +124,8 @@ export class LiveStats {
     this.recentSize = Math.max(1, opts.recentSize ?? 200);
     this.topK = Math.max(1, opts.topK ?? 16);
     this.maxPods = Math.max(1, opts.maxPods ?? 500);
+    this.nonClientNames = [...(opts.nonClient ?? NON_CLIENT)];
+    for (const c of this.nonClientNames) this.nonClient[CLASS_ID[c]] = 1;
     this.started = this.now();
   }
 
@@ -123,7 +140,9 @@ export class LiveStats {
     }
     const ci = CLASS_ID[row.cls] ?? FALLBACK_ID;
     const snat = ci === NODE_ID ? 1 : 0;
+    const client = this.nonClient[ci] ? 0 : 1;
     p.requests++;
+    p.clientRequests += client;
     p.byCls[ci]++;
     p.lastSeen = t;
     if (row.nodeName !== null) p.node = row.nodeName;
@@ -132,7 +151,7 @@ export class LiveStats {
       this.totalRecovered++;
     }
     p.rate.add(t, 1, 0);
-    p.spark.add(t, ci === PROBE_ID ? 0 : 1, snat); // probes are not client traffic: outside the SNAT ratio
+    p.spark.add(t, client, snat);
     const r = p.recent[p.recentNext];
     r.time = row.time;
     r.client = row.remoteAddr;
@@ -158,9 +177,12 @@ export class LiveStats {
         n.sources.offer(row.remoteAddr);
       }
     }
+    this.untrusted.add(row, t);
     this.totalRequests++;
+    this.totalClient += client;
     this.totalByCls[ci]++;
     this.global.add(t, 1, 1);
+    this.globalSpark.add(t, client, snat);
   }
 
   close(): void {}
@@ -236,10 +258,12 @@ export class LiveStats {
           pod: p.pod,
           node: p.node,
           requests: p.requests,
+          clientRequests: p.clientRequests,
           rps: p.rate.sumA(t, win) / win,
-          snatRatio: snatOf(p.byCls, p.requests),
+          snatRatio: p.clientRequests > 0 ? p.byCls[NODE_ID] / p.clientRequests : NaN,
           snatRecent: recentRatio(p.spark, t),
-          shares: shares(p.byCls, p.requests),
+          recentRequests: p.spark.sumA(t, RECENT_BUCKETS),
+          shares: shares(p.byCls, p.requests, p.clientRequests, this.nonClient),
           recovered: p.recovered,
           state,
           detail,
@@ -261,13 +285,17 @@ export class LiveStats {
       pods,
       totals: {
         requests: this.totalRequests,
+        clientRequests: this.totalClient,
         rps: requestsPerSec,
-        snatRatio: snatOf(this.totalByCls, this.totalRequests),
-        shares: shares(this.totalByCls, this.totalRequests),
+        snatRatio: this.totalClient > 0 ? this.totalByCls[NODE_ID] / this.totalClient : NaN,
+        snatRecent: recentRatio(this.globalSpark, t),
+        shares: shares(this.totalByCls, this.totalRequests, this.totalClient, this.nonClient),
         recovered: this.totalRecovered,
       },
       nodes: this.nodeRows(pods),
       detail: opts.detail ? this.podDetail(opts.detail) : null,
+      untrustedXff: this.untrusted.snapshot(t),
+      nonClient: [...this.nonClientNames],
       notice: this.lastNotice ? { ...this.lastNotice } : null,
     };
   }

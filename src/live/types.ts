@@ -50,9 +50,11 @@ export interface LiveHeader {
   namespace: string | null;
   selector: string | null;
   dbPath: string | null;
+  /** false with --no-follow: once every stream has ended the run is done (the header says so). */
+  follow: boolean;
 }
 
-/** Share of the requests per class other than the SNAT'd one (NaN without requests). */
+/** Share per class other than the SNAT'd one: of client requests, a non-client class's of all (NaN without any). */
 export type Shares = Record<ShareClass, number>;
 
 export interface PodRow {
@@ -61,11 +63,15 @@ export interface PodRow {
   pod: string;
   node: string | null;
   requests: number;
+  /** Requests but the non-client ones (kubelet probes): what the SNAT ratio and the shares are over. */
+  clientRequests: number;
   rps: number;
-  /** Share of requests whose remote address is a node address (SNAT); NaN with no requests. */
+  /** Share of client requests whose remote address is a node address (SNAT); NaN with none. */
   snatRatio: number;
   /** SNAT ratio over the last minute (six 10 s buckets, so 50-60 s); NaN with no requests in it. */
   snatRecent: number;
+  /** The requests snatRecent is over. */
+  recentRequests: number;
   shares: Shares;
   recovered: number;
   /** Best state of the pod's log streams; null when it has none (files, stdin). */
@@ -77,8 +83,11 @@ export interface PodRow {
 
 export interface Totals {
   requests: number;
+  clientRequests: number;
   rps: number;
   snatRatio: number;
+  /** SNAT ratio over the last minute (as PodRow.snatRecent); NaN with no requests in it. */
+  snatRecent: number;
   shares: Shares;
   recovered: number;
 }
@@ -128,8 +137,21 @@ export interface LiveSnapshot {
   totals: Totals;
   nodes: NodeRow[];
   detail: PodDetail | null;
+  /**
+   * Requests from node, pod or private addresses that carry X-Forwarded-For although no --trust covers the address
+   * (so no client was recovered from it): how many, how many in the last minute, and the addresses most came from.
+   */
+  untrustedXff: { requests: number; recent: number; top: UntrustedSource[] };
+  /** The classes that are not client traffic (their shares are over all requests, the others' over client ones). */
+  nonClient: AddressClass[];
   /** The latest notice of the feed (a queued stream, a stream error), already safe for a terminal; null when none. */
   notice: { text: string; time: number } | null;
+}
+
+export interface UntrustedSource {
+  addr: string;
+  cls: AddressClass;
+  count: number;
 }
 
 export interface LiveStatsOptions {
@@ -140,6 +162,8 @@ export interface LiveStatsOptions {
   recentSize?: number;
   /** Top addresses kept per pod and class (default 16). */
   topK?: number;
+  /** Classes that are not client traffic (default NON_CLIENT: the probes). */
+  nonClient?: readonly AddressClass[];
   /** Pods tracked at most (default 500). */
   maxPods?: number;
 }

@@ -1,4 +1,5 @@
-// NDJSON output: one object per request with exactly the fields of RequestRow (time in ms since epoch; NaN as null).
+// NDJSON output: one object per request with the fields of RequestRow (time in ms since epoch; NaN as null) and,
+// beside `time`, `timestamp`: the same instant in RFC3339 (UTC, milliseconds).
 // JSON.stringify already escapes C0 controls; the C1 controls, line/paragraph separators and bidi overrides that it
 // leaves raw are written as \u escapes too, so the output is valid JSON and still safe on a terminal.
 import { ROW_FIELDS, type RequestRow } from '../fields.js';
@@ -11,8 +12,15 @@ const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).pad
 /** The RequestRow keys in output order: a replacer list, so no object is built per row. */
 const FIELDS: string[] = [...ROW_FIELDS];
 
+/** The JSON keys of one output object, in order. */
+export const JSON_KEYS: string[] = [FIELDS[0], 'timestamp', ...FIELDS.slice(1)];
+if (FIELDS[0] !== 'time') throw new Error('json.ts: the field table must start with time');
+
 export function rowJson(row: RequestRow): string {
-  const text = JSON.stringify(row, FIELDS);
+  let text = JSON.stringify(row, FIELDS);
+  const comma = text.indexOf(',');
+  const stamp = Number.isFinite(row.time) ? `"${new Date(row.time).toISOString()}"` : 'null';
+  text = `${text.slice(0, comma)},"timestamp":${stamp}${text.slice(comma)}`;
   return UNSAFE.test(text) ? text.replace(UNSAFE_G, escapeChar) : text;
 }
 

@@ -1,5 +1,7 @@
 // The stern-like live view for a terminal or a pipe: one line per request,
-//   <pod>  <class>  <client>  <method> <target> <status>
+//   [<time>] <pod> [<container>]  <class>  <client>  <method> <target> <status>
+// with the request time (RFC3339, UTC) first under --timestamps, and the container after the pod when the pod has
+// several (or always, kubectl-style as [pod/NAME/CONTAINER], under --prefix);
 // where the client is the remote address (with the node or pod that owns it) and, when X-Forwarded-For recovered
 // one through trusted proxies, "xff <address> <class>". Colours (one per pod, one per class) only on a TTY without
 // NO_COLOR. Every log-derived string goes through safeText. Implements the pipeline's Sink.
@@ -15,6 +17,12 @@ export interface LinesSinkOptions {
   showNamespace?: boolean;
   /** Show the container after the pod. */
   showContainer?: boolean;
+  /** How many containers a pod has (from the topology): the container is shown when it is more than one. */
+  containersOf?: (namespace: string, pod: string) => number;
+  /** The request time first, RFC3339 (kubectl --timestamps). */
+  timestamps?: boolean;
+  /** [pod/NAME/CONTAINER] (kubectl --prefix). */
+  prefix?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -52,12 +60,20 @@ export class LinesSink {
     if (row.client !== null) client += ` xff ${safeText(row.client)} ${row.clientCls ?? 'unknown'}`;
     const method = row.method === null ? '-' : safeText(row.method);
     const target = row.target === null ? '-' : safeText(row.target);
-    return `${label} ${this.classText[row.cls] ?? row.cls} ${client}  ${method} ${target} ${row.status}\n`;
+    const line = `${label} ${this.classText[row.cls] ?? row.cls} ${client}  ${method} ${target} ${row.status}\n`;
+    if (!this.opts.timestamps) return line;
+    return `${Number.isFinite(row.time) ? new Date(row.time).toISOString() : '-'} ${line}`;
   }
 
   private label(row: RequestRow): string {
-    let text = this.opts.showNamespace ? `${safeText(row.namespace)}/${safeField(row.pod)}` : safeField(row.pod);
-    if (this.opts.showContainer) text += ` ${safeField(row.container)}`;
+    const ns = this.opts.showNamespace ? `${safeText(row.namespace)}/` : '';
+    let text: string;
+    if (this.opts.prefix) text = `[${ns}pod/${safeField(row.pod)}/${safeField(row.container)}]`;
+    else {
+      text = `${ns}${safeField(row.pod)}`;
+      const several = (this.opts.containersOf?.(row.namespace, row.pod) ?? 1) > 1;
+      if (this.opts.showContainer || several) text += ` ${safeField(row.container)}`;
+    }
     if (this.color) {
       let h = 0;
       for (let i = 0; i < row.pod.length; i++) h = (h * 31 + row.pod.charCodeAt(i)) >>> 0;

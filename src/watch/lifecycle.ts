@@ -10,7 +10,9 @@ import type { Sink } from '../pipeline.js';
 import type { KubeClient } from '../kube/http.js';
 import type { Selection } from '../kube/pods.js';
 import { startupError } from '../kube/startup.js';
-import { resolveTargets } from '../kube/targets.js';
+import { namespaceExists, resolveTargets } from '../kube/targets.js';
+import type { OutageOut } from '../kube/outage.js';
+import type { Topology } from '../classify/index.js';
 import type { LiveFeed } from '../live/feed.js';
 import { isStoreFailure, storeFailure } from '../../db/errors.js';
 import type { OutputMode } from './options.js';
@@ -68,8 +70,15 @@ export async function resolveSelections(
   client: KubeClient,
   o: { targets?: string[]; allNamespaces?: boolean; selector?: string },
   kube: { namespace: string; server: string },
+  check?: { follow: boolean; say(message: string): void },
 ): Promise<Selection[]> {
   try {
+    // A namespace that does not exist lists no pods, like one without any: say which it is.
+    if (check && !o.allNamespaces && !(await namespaceExists(client, kube.namespace))) {
+      const what = `namespace "${safeText(kube.namespace)}" not found`;
+      if (!check.follow) throw new UserError(what, 'kubectl get namespaces, then -n NAMESPACE');
+      check.say(`${what}; waiting for it`);
+    }
     return await resolveTargets(client, o.targets ?? [], {
       namespace: kube.namespace,
       allNamespaces: o.allNamespaces ?? false,
@@ -77,8 +86,18 @@ export async function resolveSelections(
     });
   } catch (err) {
     client.close();
+    if (err instanceof UserError) throw err;
     startupError(err, kube.server);
   }
+}
+
+/** --exclude-pod: every selection leaves those pods out. */
+export function excludePods(selections: Selection[], excluded: ((name: string) => boolean) | undefined): Selection[] {
+  if (!excluded) return selections;
+  return selections.map((s) => {
+    const match = s.match;
+    return { ...s, match: (name: string) => (!match || match(name)) && !excluded(name) };
+  });
 }
 
 /** Notices (queued streams, per-stream errors): on the TUI's status line when there is one, else on stderr. */
@@ -90,10 +109,39 @@ export function noticesTo(live: LiveFeed | null, stderr: TextOut): (message: str
 }
 
 /** Where each request goes besides the store: the lines or NDJSON view, or LiveStats behind the TUI. */
-export function viewSinks(view: OutputMode, live: LiveFeed | null, stdout: TextOut, allNamespaces: boolean | undefined, env: NodeJS.ProcessEnv): Sink[] {
-  if (view === 'lines') return [new LinesSink(stdout, { showNamespace: allNamespaces, env })];
+export function viewSinks(
+  view: OutputMode, live: LiveFeed | null, stdout: TextOut, o: { allNamespaces?: boolean; timestamps?: boolean; prefix?: boolean },
+  env: NodeJS.ProcessEnv, topology?: Topology,
+): Sink[] {
+  if (view === 'lines') {
+    // The container after the pod when the pod has several (the topology knows).
+    const containersOf = topology ? (ns: string, pod: string) => topology.pods.get(`${ns}/${pod}`)?.containers.length ?? 1 : undefined;
+    return [new LinesSink(stdout, { showNamespace: o.allNamespaces, env, containersOf, timestamps: o.timestamps, prefix: o.prefix })];
+  }
   if (view === 'json') return [new JsonSink(stdout)];
   if (live) return [live.stats];
   return [];
 }
 
+/** The outage status: the TUI's status line; on a terminal one stderr line rewritten in place; else a line each way. */
+export function outageOut(live: LiveFeed | null, stderr: TextOut): OutageOut {
+  if (live) return { line: (t) => { if (t) live.stats.notice(t); }, done: (t) => live.stats.notice(t) };
+  if (stderr.isTTY) {
+    let shown = false;
+    return {
+      line: (t) => {
+        stderr.write(t ? `\r\x1b[Ksnatscope: ${t}` : shown ? '\r\x1b[K' : '');
+        shown = t !== null;
+      },
+      done: (t) => stderr.write(`snatscope: ${t}\n`),
+    };
+  }
+  let said = false;
+  return {
+    line: (t) => {
+      if (t && !said) stderr.write(`snatscope: ${t}\n`);
+      said = t !== null;
+    },
+    done: (t) => stderr.write(`snatscope: ${t}\n`),
+  };
+}

@@ -14,12 +14,13 @@ import { KubeClient } from '../kube/http.js';
 import type { PodStreams } from '../kube/pods.js';
 import { podListError, startupUserError } from '../kube/startup.js';
 import { WatchStreams } from '../kube/streams.js';
+import { ApiOutage } from '../kube/outage.js';
 import { TopologySync } from '../kube/topology-sync.js';
 import type { LiveFeed } from '../live/feed.js';
 import { buildClassifier } from '../classify/flags.js';
 import { defaultDbPath, openWriter } from '../../db/cli-open.js';
 import { isStoreFailure } from '../../db/errors.js';
-import { RunEnd, noticesTo, resolveSelections, viewSinks } from './lifecycle.js';
+import { RunEnd, excludePods, noticesTo, outageOut, resolveSelections, viewSinks } from './lifecycle.js';
 import { runMetrics, type RunMetrics } from '../metrics/attach.js';
 
 export { noticesTo };
@@ -115,7 +116,7 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
   const say = noticesTo(live, stderr);
 
   const client = new KubeClient(kube.kc);
-  const selections = await resolveSelections(client, o, kube);
+  const selections = excludePods(await resolveSelections(client, o, kube, { follow: c.follow, say }), c.podExcluded);
   const namespace = o.allNamespaces ? null : kube.namespace;
   const dbPath = o.db ?? defaultDbPath();
   let store: StoreWriter | null;
@@ -130,7 +131,7 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
     client.close();
     return { exitCode: 0, lines: 0, requests: 0, unparsed: 0, streams: 0 };
   }
-  const sinks = viewSinks(view, live, stdout, o.allNamespaces, env);
+  const sinks = viewSinks(view, live, stdout, o, env, topology);
   const end = new RunEnd(rt.signal, dbPath);
   const metrics = runMetrics(c.metrics, {
     topology,
@@ -140,7 +141,7 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
   if (metrics) sinks.push(metrics.metrics);
   // A commit that fails ends the run with one clear line.
   const pipeline: Pipeline = new Pipeline({
-    store, classifier, topology, format: c.format, sinks,
+    store, classifier, topology, format: c.format, sinks, showLine: c.showLine,
     onFailure: (err) => {
       metrics?.metrics.abandoned();
       end.storeFailure(err);
@@ -149,10 +150,11 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
     onCommit: metrics ? (seconds) => metrics.metrics.committed(seconds) : undefined,
   });
   pipeline.autoFlush(tuning.flushMs ?? 250);
-  live?.stats.setHeader({ context: kube.context, cluster: kube.server, namespace, selector: selections.map((s) => s.label ?? '').join(' '), dbPath });
+  live?.stats.setHeader({ context: kube.context, cluster: kube.server, namespace, selector: selections.map((s) => s.label ?? '').join(' '), dbPath, follow: c.follow });
 
+  const outage = new ApiOutage(client, outageOut(live, stderr), tuning.probeMs);
   const topo = new TopologySync({
-    client, topology, namespace, watch: tuning.watch, syncTimeoutMs: tuning.syncTimeoutMs, say,
+    client, topology, namespace, watch: tuning.watch, syncTimeoutMs: tuning.syncTimeoutMs, say, outage,
     onChange: () => {
       store.topology(topology.snapshot());
       metrics?.metrics.topologyChanged();
@@ -161,16 +163,18 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
     onFatal: (err) => end.fail(startupUserError(err, kube.server)),
   });
   const streams: WatchStreams = new WatchStreams({
-    client, store, pipeline, selections, containerMatch: c.containerMatch, maxStreams: c.maxStreams, follow: c.follow,
-    sinceTime: c.sinceTime, tailLines: c.tailLines, tuning, say, view: live,
+    client, store, pipeline, selections, containerMatch: c.containerMatch, containerText: o.container, maxStreams: c.maxStreams, follow: c.follow,
+    sinceTime: c.sinceTime, tailLines: c.tailLines, fromFlags: c.fromFlags, previous: c.previous, tuning, say, view: live,
     onReconnect: metrics ? () => metrics.metrics.reconnect() : undefined,
     onFatal: (err) => end.fail(podListError(err, kube.server)),
+    onNothing: (err) => end.fail(err),
+    outage,
   });
   live?.track(topology, streams);
 
   // Stops the streams, then flushes and closes the store: once, whoever asks first (the TUI's quit, the end of the run).
   let closing: Promise<void> | null = null;
-  const shutdown = (): Promise<void> => (closing ??= closeRun({ end, live, streams, topo, client, store, topology, pipeline, sinks, dbPath, metrics }));
+  const shutdown = (): Promise<void> => (closing ??= (outage.stop(), closeRun({ end, live, streams, topo, client, store, topology, pipeline, sinks, dbPath, metrics })));
 
   // The TUI comes up at once (so start-up shows on it); q / Ctrl-C shut down before it unmounts, an abort unmounts it.
   const tuiDone = live?.run({
@@ -206,7 +210,8 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
   end.rethrow();
   const s = pipeline.stats;
   const opened = streams.opened;
-  stderr.write(`snatscope: ${s.lines} lines, ${s.requests} requests, ${s.unparsed} unparsed from ${opened} streams (stored in ${safeText(dbPath)})\n`);
+  const again = s.skipped > 0 ? `; ${s.skipped} lines stored by an earlier run shown, not stored again` : '';
+  stderr.write(`snatscope: ${s.lines} lines, ${s.requests} requests, ${s.unparsed} unparsed from ${opened} streams (stored in ${safeText(dbPath)})${again}\n`);
   // --no-follow (a CronJob) with a stream given up: the data is partial, and the exit code says so.
   if (!c.follow && streams.givenUp.length > 0) {
     for (const g of streams.givenUp) stderr.write(`snatscope: not read to the end: ${g}\n`);

@@ -64,6 +64,11 @@ export class TmuxSession {
     for (const k of keys) await tmux(this.name, ['send-keys', '-t', this.name, k]);
   }
 
+  /** Resizes the terminal (the program gets SIGWINCH, as when a user drags the window). */
+  async resize(width: number, height: number): Promise<void> {
+    await tmux(this.name, ['resize-window', '-t', this.name, '-x', String(width), '-y', String(height)]);
+  }
+
   /** Polls the screen until `test` accepts it (bounded); the screen it accepted. */
   async waitForScreen(test: (screen: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
     const end = Date.now() + timeoutMs;

@@ -68,7 +68,7 @@ function ownerOf(addr: string): string | null {
 /** nginx realip with set_real_ip_from = the LB: only requests the LB itself handed to the pod get a client. */
 const recovers = (s: Sent): boolean => s.spec.xff !== undefined && s.remoteAddr === CLIENT.lb;
 
-/** What `snatscope report --format json` must say per pod for the requests `filter` picks (from lab.expected()). */
+/** What `snatscope report -o json` must say per pod for the requests `filter` picks (from lab.expected()). */
 function expectedPods(lab: Lab, filter: (s: Sent) => boolean): Record<string, Omit<PodReport, 'namespace' | 'pod' | 'nodeName'>> {
   const model = lab.expected(filter);
   const out: Record<string, Omit<PodReport, 'namespace' | 'pod' | 'nodeName'>> = {};
@@ -90,9 +90,9 @@ function podsOf(r: Report): Record<string, Omit<PodReport, 'namespace' | 'pod' |
   return out;
 }
 
-/** `snatscope report --format json` (the real CLI) for a window. */
+/** `snatscope report -o json` (the real CLI) for a window. */
 async function reportCli(db: string, window: { from?: number; until?: number }): Promise<Report> {
-  const args = ['report', '--db', db, '--format', 'json'];
+  const args = ['report', '--db', db, '-o', 'json'];
   if (window.from !== undefined) args.push('--from', new Date(window.from).toISOString());
   if (window.until !== undefined) args.push('--until', new Date(window.until).toISOString());
   const r = await snatscope(args);
@@ -303,7 +303,7 @@ describe('end to end: snatscope watch and ingest count the lab exactly', () => {
 
   /**
    * Reports per phase (until / from the switch) equal the lab's, per pod; so do the stored owners and clients.
-   * `cli`: through `snatscope report --format json`, else through db/ (plus the whole-run report from rollups).
+   * `cli`: through `snatscope report -o json`, else through db/ (plus the whole-run report from rollups).
    */
   async function expectDbMatchesLab(db: string, opts: { live: boolean; cli: boolean }): Promise<void> {
     const [cluster, local] = opts.cli
