@@ -3,9 +3,8 @@
 // rows of a window, including what prune (db/prune.ts, the write side) recorded. Reads only; every statement is
 // prepared once per connection.
 
-import type Database from 'better-sqlite3';
-import { REQUESTS_IN_WINDOW, windowParams } from './queries.js';
-import { perConnection } from './prepared.js';
+import { windowParams } from './queries.js';
+import { perSql, type Readable, type Stmt } from './sql.js';
 import { NODE_ID } from '../src/classes.js';
 import type { PodEventKind, SourceKind } from './interface.js';
 import { PRUNED_KEY, SPAN_KEY } from './meta.js';
@@ -81,32 +80,33 @@ export interface SourceSpan {
 const MIN_T = -8.64e15;
 const MAX_T = 8.64e15;
 const FILTER =
-  '(@ns IS NULL OR p.namespace = @ns) AND (@pod IS NULL OR p.pod = @pod) AND (@node IS NULL OR p.node = @node)';
+  '(CAST(@ns AS TEXT) IS NULL OR p.namespace = @ns) AND (CAST(@pod AS TEXT) IS NULL OR p.pod = @pod) AND (CAST(@node AS TEXT) IS NULL OR p.node = @node)';
 
 interface Statements {
-  minutes: Database.Statement;
-  snat: Database.Statement;
-  pruned: Database.Statement;
-  hints: Database.Statement;
-  snatRollup: Database.Statement;
-  rows: Database.Statement;
-  topology: Database.Statement;
-  services: Database.Statement;
-  events: Database.Statement;
-  spans: Database.Statement;
-  meta: Database.Statement;
-  metaLike: Database.Statement;
+  minutes: Stmt;
+  snat: Stmt;
+  pruned: Stmt;
+  hints: Stmt;
+  snatRollup: Stmt;
+  rows: Stmt;
+  topology: Stmt;
+  services: Stmt;
+  events: Stmt;
+  spans: Stmt;
+  meta: Stmt;
+  metaLike: Stmt;
+  podOf: Stmt;
 }
 
-const statements = perConnection((db): Statements => ({
+const statements = perSql((db, d): Statements => ({
   minutes: db.prepare(
     `SELECT r.minute AS minute, r.class AS cls, sum(r.requests) AS requests FROM rollups r JOIN pods p ON p.id = r.pod
      WHERE r.minute >= @fromMin AND r.minute < @untilMin AND ${FILTER} GROUP BY r.minute, r.class ORDER BY r.minute, r.class`,
   ),
   snat: db.prepare(
-    `SELECT owner, addr, podNode, sum(n) AS requests FROM (
-       SELECT so.s AS owner, r.remote_addr AS addr, NULLIF(p.node, '') AS podNode, count(*) AS n
-       FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
+    `SELECT owner, addr, "podNode", sum(n) AS requests FROM (
+       SELECT so.s AS owner, r.remote_addr AS addr, NULLIF(p.node, '') AS "podNode", count(*) AS n
+       FROM ${d.requestsInWindow} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
        WHERE r.class = ${NODE_ID} AND r.time >= @from AND r.time < @until AND ${FILTER}
        GROUP BY so.s, r.remote_addr, p.node
        UNION ALL
@@ -114,12 +114,12 @@ const statements = perConnection((db): Statements => ({
        FROM pruned_seconds x JOIN pods p ON p.id = x.pod LEFT JOIN strings so ON so.id = x.owner
        WHERE x.class = ${NODE_ID} AND x.second >= @fromSec AND x.second < @untilSec AND ${FILTER}
        GROUP BY so.s, x.addr, p.node
-     ) GROUP BY owner, addr, podNode ORDER BY owner, addr, podNode`,
+     ) u GROUP BY owner, addr, "podNode" ORDER BY ${d.asc('owner')}, ${d.asc('addr')}, ${d.asc('"podNode"')}`,
   ),
   hints: db.prepare(
     `SELECT r.remote_addr AS addr, r.class AS cls, count(*) AS requests,
-            sum(r.client IS NULL AND r.xff IS NOT NULL AND r.xff NOT IN ('', '-')) AS untrusted, count(r.client) AS recovered
-     FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod
+            sum(CASE WHEN r.client IS NULL AND r.xff IS NOT NULL AND r.xff NOT IN ('', '-') THEN 1 ELSE 0 END) AS untrusted, count(r.client) AS recovered
+     FROM ${d.requestsInWindow} JOIN pods p ON p.id = r.pod
      WHERE r.time >= @from AND r.time < @until AND ${FILTER}
        AND ((r.client IS NULL AND r.xff IS NOT NULL AND r.xff NOT IN ('', '-')) OR r.remote_addr LIKE '127.%' OR r.remote_addr = '::1')
      GROUP BY r.remote_addr, r.class`,
@@ -131,15 +131,15 @@ const statements = perConnection((db): Statements => ({
      WHERE x.second >= @fromSec AND x.second < @untilSec AND ${FILTER} ORDER BY x.second`,
   ),
   snatRollup: db.prepare(
-    `SELECT so.s AS owner, x.addr, NULLIF(p.node, '') AS podNode, sum(x.requests) AS requests
+    `SELECT so.s AS owner, x.addr, NULLIF(p.node, '') AS "podNode", sum(x.requests) AS requests
      FROM snat_rollups x JOIN pods p ON p.id = x.pod LEFT JOIN strings so ON so.id = x.owner
      WHERE x.minute >= @fromMin AND x.minute < @untilMin AND ${FILTER}
-     GROUP BY so.s, x.addr, p.node ORDER BY so.s, x.addr, p.node`,
+     GROUP BY so.s, x.addr, p.node ORDER BY ${d.asc('so.s')}, ${d.asc('x.addr')}, ${d.asc('p.node')}`,
   ),
   rows: db.prepare(
-    `SELECT r.time, r.class AS cls, r.remote_addr AS remoteAddr, so.s AS owner, r.client, r.client_class AS clientCls,
+    `SELECT r.time, r.class AS cls, r.remote_addr AS "remoteAddr", so.s AS owner, r.client, r.client_class AS "clientCls",
             r.status, r.xff, p.namespace, p.pod, p.container, p.node
-     FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
+     FROM ${d.requestsInWindow} JOIN pods p ON p.id = r.pod LEFT JOIN strings so ON so.id = r.owner
      WHERE r.time >= @from AND r.time < @until AND ${FILTER} ORDER BY r.time, r.id`,
   ),
   topology: db.prepare(
@@ -149,23 +149,24 @@ const statements = perConnection((db): Statements => ({
   services: db.prepare(
     `SELECT s.json FROM services s WHERE s.id IN (
        SELECT coalesce(max(CASE WHEN time <= @at THEN id END), min(id)) FROM services
-       GROUP BY coalesce(namespace, ''), coalesce(name, id)
-     ) ORDER BY s.namespace, s.name`,
+       GROUP BY coalesce(namespace, ''), name, CASE WHEN name IS NULL THEN id END
+     ) ORDER BY ${d.asc('s.namespace')}, ${d.asc('s.name')}`,
   ).pluck(),
   events: db.prepare(
     `SELECT time, namespace, pod, container, event, detail FROM pod_events
-     WHERE time < @until AND (@ns IS NULL OR namespace = @ns) AND (@pod IS NULL OR pod = @pod) ORDER BY time, id`,
+     WHERE time < @until AND (CAST(@ns AS TEXT) IS NULL OR namespace = @ns) AND (CAST(@pod AS TEXT) IS NULL OR pod = @pod) ORDER BY time, id`,
   ),
   spans: db.prepare(
     `SELECT s.id, s.key, s.kind, coalesce(p.namespace, s.namespace) AS namespace, coalesce(p.pod, s.pod) AS pod,
-            s.container, s.path, s.container_id AS containerId, s.cursor, s.first_seen AS firstSeen, x.pod AS podRef, x.first, x.last
+            s.container, s.path, s.container_id AS "containerId", s.cursor, s.first_seen AS "firstSeen", x.pod AS "podRef", x.first, x.last
      FROM sources s
      LEFT JOIN (SELECT source, pod, min(time) AS first, max(time) AS last FROM requests GROUP BY source, pod) x ON x.source = s.id
      LEFT JOIN pods p ON p.id = x.pod
-     ORDER BY s.id, p.namespace, p.pod`,
+     ORDER BY s.id, ${d.asc('p.namespace')}, ${d.asc('p.pod')}`,
   ),
   meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
-  metaLike: db.prepare('SELECT key, value FROM meta WHERE key >= ? AND key < ?'),
+  metaLike: db.prepare(`SELECT key, value FROM meta WHERE key${d.c} >= ? AND key${d.c} < ?`),
+  podOf: db.prepare('SELECT namespace, pod FROM pods WHERE id = ?'),
 }));
 
 function params(f: PodFilter) {
@@ -181,7 +182,7 @@ function params(f: PodFilter) {
 }
 
 /** Requests per minute and class from the rollups (kept by prune), minutes overlapping the window. */
-export function minuteClasses(db: Database.Database, f: PodFilter = {}): MinuteClassRow[] {
+export function minuteClasses(db: Readable, f: PodFilter = {}): MinuteClassRow[] {
   const p = params(f);
   return statements(db).minutes.all({ fromMin: p.fromMin, untilMin: p.untilMin, ns: p.ns, pod: p.pod, node: p.node }) as MinuteClassRow[];
 }
@@ -190,7 +191,7 @@ export function minuteClasses(db: Database.Database, f: PodFilter = {}): MinuteC
  * Node addresses seen as client (class node) per owning node: from the per-minute snat_rollups when the window is
  * whole minutes (or open; these survive prune), else from the request rows of the window.
  */
-export function snatSources(db: Database.Database, f: PodFilter = {}): SnatSourceRow[] {
+export function snatSources(db: Readable, f: PodFilter = {}): SnatSourceRow[] {
   const p = params(f);
   const st = statements(db);
   const wholeMinutes = (f.from === undefined || f.from % 60000 === 0) && (f.until === undefined || f.until % 60000 === 0);
@@ -211,7 +212,7 @@ export interface HintCountRow {
 }
 
 /** What the trust and loopback hints need, aggregated in SQL (no pass over every row in time order). */
-export function hintCounts(db: Database.Database, f: PodFilter): HintCountRow[] {
+export function hintCounts(db: Readable, f: PodFilter): HintCountRow[] {
   const p = params(f);
   return statements(db).hints.all({ from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as HintCountRow[];
 }
@@ -233,13 +234,13 @@ export interface PrunedCount {
 }
 
 /** The pruned counts of a window, oldest first (streamed); whole seconds overlapping the window. */
-export function prunedCounts(db: Database.Database, f: PodFilter): IterableIterator<PrunedCount> {
+export function prunedCounts(db: Readable, f: PodFilter): IterableIterator<PrunedCount> {
   const p = params(f);
   return statements(db).pruned.iterate({ ...windowParams(p.from, p.until), ns: p.ns, pod: p.pod, node: p.node }) as IterableIterator<PrunedCount>;
 }
 
 /** The request rows of a window in time order (streamed, not loaded at once). */
-export function auditRows(db: Database.Database, f: PodFilter): IterableIterator<AuditRow> {
+export function auditRows(db: Readable, f: PodFilter): IterableIterator<AuditRow> {
   const p = params(f);
   return statements(db).rows.iterate({ from: p.from, until: p.until, ns: p.ns, pod: p.pod, node: p.node }) as IterableIterator<AuditRow>;
 }
@@ -248,18 +249,18 @@ export function auditRows(db: Database.Database, f: PodFilter): IterableIterator
  * The newest topology snapshot taken at or before `at`, else the oldest one after it (saved logs are ingested
  * after the fact), parsed; null when none is stored.
  */
-export function latestTopology(db: Database.Database, at = MAX_T): unknown {
+export function latestTopology(db: Readable, at = MAX_T): unknown {
   const json = statements(db).topology.get({ at }) as string | undefined;
   return json === undefined ? null : (JSON.parse(json) as unknown);
 }
 
 /** Each stored service's newest snapshot at or before `at` (else its first one), parsed JSON. */
-export function storedServices(db: Database.Database, at = MAX_T): unknown[] {
+export function storedServices(db: Readable, at = MAX_T): unknown[] {
   return (statements(db).services.all({ at }) as string[]).map((j) => JSON.parse(j) as unknown);
 }
 
 /** Pod and stream events before `until`, oldest first (earlier ones give the state at the window start). */
-export function podEvents(db: Database.Database, f: { until?: number; namespace?: string; pod?: string }): StoredPodEvent[] {
+export function podEvents(db: Readable, f: { until?: number; namespace?: string; pod?: string }): StoredPodEvent[] {
   return statements(db).events.all({ until: f.until ?? MAX_T, ns: f.namespace ?? null, pod: f.pod ?? null }) as StoredPodEvent[];
 }
 
@@ -267,7 +268,7 @@ export function podEvents(db: Database.Database, f: { until?: number; namespace?
  * Every source per pod it holds requests of (a `kubectl logs --prefix` file can hold several), with the time span
  * of those requests; spans of pruned rows come from what prune recorded. Sources without rows appear once.
  */
-export function sourceSpans(db: Database.Database): SourceSpan[] {
+export function sourceSpans(db: Readable): SourceSpan[] {
   const st = statements(db);
   const kept = new Map<string, [number, number]>();
   for (const { key, value } of st.metaLike.all(SPAN_KEY, SPAN_KEY + '\uffff') as { key: string; value: string }[]) {
@@ -290,12 +291,11 @@ export function sourceSpans(db: Database.Database): SourceSpan[] {
   // Sources whose rows were all pruned: their spans survive in meta.
   if ([...kept.keys()].some((k) => !seen.has(k))) {
     const byId = new Map(rows.map((r) => [r.id, r]));
-    const podOf = db.prepare('SELECT namespace, pod FROM pods WHERE id = ?');
     for (const [k, [a, b]] of kept) {
       if (seen.has(k)) continue;
       const [id, ref] = k.split(':').map(Number);
       const src = byId.get(id);
-      const p = podOf.get(ref) as { namespace: string; pod: string } | undefined;
+      const p = st.podOf.get(ref) as { namespace: string; pod: string } | undefined;
       if (!src || !p) continue;
       out.push({ id, key: src.key, kind: src.kind, namespace: p.namespace, pod: p.pod, container: src.container, path: src.path, containerId: src.containerId, cursor: src.cursor, firstSeen: src.firstSeen, first: a, last: b });
     }
@@ -304,19 +304,19 @@ export function sourceSpans(db: Database.Database): SourceSpan[] {
 }
 
 /** Request rows older than this (ms) were deleted by prune; null when never pruned. */
-export function prunedBefore(db: Database.Database): number | null {
+export function prunedBefore(db: Readable): number | null {
   const v = statements(db).meta.get(PRUNED_KEY) as string | undefined;
   return v === undefined ? null : Number(v);
 }
 
-const nextRow = perConnection((db) =>
+const nextRow = perSql((db, d) =>
   db.prepare(
-    `SELECT min(r.time) FROM ${REQUESTS_IN_WINDOW} JOIN pods p ON p.id = r.pod
+    `SELECT min(r.time) FROM ${d.requestsInWindow} JOIN pods p ON p.id = r.pod
      WHERE r.time > @from AND r.time < @until AND p.namespace = @ns AND p.pod = @pod`,
   ).pluck(),
 );
 
 /** Time of the first request of a pod after `after` (ms), before `until`; null when none. */
-export function firstRequestAfter(db: Database.Database, namespace: string, pod: string, after: number, until: number): number | null {
+export function firstRequestAfter(db: Readable, namespace: string, pod: string, after: number, until: number): number | null {
   return (nextRow(db).get({ from: after, until, ns: namespace, pod }) as number | null) ?? null;
 }

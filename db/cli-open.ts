@@ -3,15 +3,20 @@
 import { existsSync } from 'node:fs';
 import { UserError } from '../src/errors.js';
 import { describeHolder, writerBusy } from './errors.js';
-import { Store } from './index.js';
+import { Store } from './store.js';
+import { openStoreAt } from './connect.js';
+import type { StoreWriter } from './interface.js';
+import { isPostgresUrl } from './location.js';
 import { WriterLock, type LockHolder } from './lock.js';
 
 export function defaultDbPath(): string {
   return process.env.SNATSCOPE_DB || './snatscope.db';
 }
 
-export function openStore(path: string | undefined, opts: { readonly?: boolean; mustExist?: boolean } = {}): Store {
+export function openStore(path: string | undefined, opts: { readonly?: boolean; mustExist?: boolean; role?: string } = {}): StoreWriter {
   const p = path ?? defaultDbPath();
+  // PostgreSQL (db/connect.ts): a reader checks the schema is there; problems are said without the password.
+  if (isPostgresUrl(p)) return openStoreAt(p, { readonly: opts.readonly, role: opts.role });
   if (opts.mustExist && !existsSync(p)) {
     throw new UserError(`database ${p} does not exist`, `snatscope ingest FILE --db ${p} first, or --db PATH of an existing database`);
   }
@@ -40,8 +45,10 @@ export interface WriterOpen {
  * store is closed: a second writer gets one line naming the holder (exit 6), or waits with --wait. Readers never
  * lock. Null when the signal aborted the wait.
  */
-export async function openWriter(path: string | undefined, command: string, o: WriterOpen = {}): Promise<Store | null> {
+export async function openWriter(path: string | undefined, command: string, o: WriterOpen = {}): Promise<StoreWriter | null> {
   const p = path ?? defaultDbPath();
+  // PostgreSQL: many writers share one database; each source is owned by one of them (an advisory lock per source).
+  if (isPostgresUrl(p)) return openStoreAt(p, { role: command });
   if (o.mustExist && !existsSync(p)) openStore(p, { mustExist: true });
   const name = `snatscope ${command}`;
   let lock: WriterLock | LockHolder;

@@ -3,9 +3,19 @@
 // so the rows and the source position of the failed batch are both absent and a re-run stores them once.
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { UserError } from '../src/errors.js';
+import { PgStoreError } from './pg/bridge.js';
 
-/** An error raised by SQLite (better-sqlite3's SqliteError carries a SQLITE_* code). */
+/** source(): another writer owns this source now (PostgreSQL: it holds the source's advisory lock). */
+export class SourceBusyError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, hint, 1);
+    this.name = 'SourceBusyError';
+  }
+}
+
+/** An error raised by SQLite (better-sqlite3's SqliteError carries a SQLITE_* code) or by PostgreSQL. */
 export function isStoreFailure(err: unknown): boolean {
+  if (err instanceof PgStoreError) return true;
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_');
 }
@@ -60,6 +70,7 @@ export function dbHolders(dbPath: string): string[] {
 export function storeFailure(err: unknown, dbPath: string): UserError {
   const code = String((err as { code?: unknown }).code);
   const again = 'lines already stored are skipped on the next run';
+  if (err instanceof PgStoreError) return pgFailure(err, dbPath, again);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_BUSY_')) {
     const holders = dbHolders(dbPath);
     const who = holders.length ? `held by ${holders.join(', ')}` : 'held by another process';
@@ -75,6 +86,18 @@ export function storeFailure(err: unknown, dbPath: string): UserError {
     return new UserError(`writing database ${dbPath} failed (${code}); the last batch was not stored`, `checking the disk (dmesg), then running again; ${again}`, 1);
   }
   return new UserError(`writing database ${dbPath} failed: ${(err as Error).message} (${code})`, `running again; ${again}`, 1);
+}
+
+/** PostgreSQL's SQLSTATE classes (and a connection that could not be brought back) as one line; no password in it. */
+function pgFailure(err: PgStoreError, db: string, again: string): UserError {
+  const what = `PostgreSQL ${db}`;
+  if (err.kind === 'busy') return new UserError(`${what}: ${err.message}; the last batch was not stored`, err.hint ?? again, 1);
+  if (err.kind === 'connection') {
+    return new UserError(`${what}: connection lost and not back in time (${err.message}); the batches not yet committed were not stored`, `running again when the server is up; ${again}`, 1);
+  }
+  if (err.code === '53100') return new UserError(`${what}: the server's disk is full; the last batch was not stored`, `freeing space on the server, then running again; ${again}`, 1);
+  if (err.code === '25006' || err.code === '42501') return new UserError(`${what}: not allowed to write (${err.message}); nothing more was stored`, 'a user with INSERT/UPDATE on the snatscope tables, or a primary (not a standby)', 1);
+  return new UserError(`${what}: writing failed: ${err.message} (${err.code}); the last batch was not stored`, `running again; ${again}`, 1);
 }
 
 /** Exit code of a writing command whose database another snatscope is writing (README: exit codes). */

@@ -2,8 +2,7 @@
 // pods or Services) and every Service snapshot that matters for a window: the newest one at or before its start
 // (else the first one after it: saved logs are ingested after the fact) and all those inside it, oldest first.
 
-import type Database from 'better-sqlite3';
-import { perConnection } from './prepared.js';
+import { perSql, type Readable, type Stmt } from './sql.js';
 
 export interface StoredSnapshot {
   /** ms since epoch */
@@ -13,7 +12,7 @@ export interface StoredSnapshot {
   json: unknown;
 }
 
-const statements = perConnection((db) => ({
+const statements = perSql((db, d) => ({
   topology: db.prepare(
     `SELECT time, json FROM topology
      WHERE time < @until AND time >= coalesce((SELECT max(time) FROM topology WHERE time <= @from),
@@ -23,16 +22,16 @@ const statements = perConnection((db) => ({
   services: db.prepare(
     `SELECT s.time, s.json FROM services s
      WHERE s.time >= coalesce(
-       (SELECT max(x.time) FROM services x WHERE x.time <= @from AND x.namespace IS s.namespace AND x.name IS s.name),
-       (SELECT min(x.time) FROM services x WHERE x.namespace IS s.namespace AND x.name IS s.name))
-     AND (s.time < @until OR s.time = (SELECT min(x.time) FROM services x WHERE x.namespace IS s.namespace AND x.name IS s.name))
+       (SELECT max(x.time) FROM services x WHERE x.time <= @from AND x.namespace IS NOT DISTINCT FROM s.namespace AND x.name IS NOT DISTINCT FROM s.name),
+       (SELECT min(x.time) FROM services x WHERE x.namespace IS NOT DISTINCT FROM s.namespace AND x.name IS NOT DISTINCT FROM s.name))
+     AND (s.time < @until OR s.time = (SELECT min(x.time) FROM services x WHERE x.namespace IS NOT DISTINCT FROM s.namespace AND x.name IS NOT DISTINCT FROM s.name))
      ORDER BY s.time, s.id`,
   ),
   firstTopology: db.prepare('SELECT time, json FROM topology ORDER BY time, id LIMIT 1'),
 }));
 
 /** Snapshots that describe [from, until), oldest first (topology before service at the same time). */
-export function snapshotsFor(db: Database.Database, from: number, until: number): StoredSnapshot[] {
+export function snapshotsFor(db: Readable, from: number, until: number): StoredSnapshot[] {
   const st = statements(db);
   const p = { from, until };
   let topo = st.topology.all(p) as { time: number; json: string }[];

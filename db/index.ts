@@ -13,6 +13,8 @@ export type {
   PruneOptions,
   PruneResult,
 } from './interface.js';
+export { openStoreAt } from './connect.js';
+export { parseLocation, isPostgresUrl, redactUrl, type StoreLocation } from './location.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 export { INSERT_COLUMNS, requestsViewSql } from './row-columns.js';
 export { report, unparsedSummary, sources, setRatios, zeroCounts, REQUESTS_IN_WINDOW } from './queries.js';
@@ -26,6 +28,6 @@ export type {
   UnparsedEntry,
   SourceRow,
 } from './queries.js';
-export { isStoreFailure, storeFailure, dbHolders, writerBusy, describeHolder, EXIT_DB_BUSY } from './errors.js';
+export { isStoreFailure, storeFailure, dbHolders, SourceBusyError, writerBusy, describeHolder, EXIT_DB_BUSY } from './errors.js';
 export { snapshotsFor, type StoredSnapshot } from './history.js';
 export { WriterLock, type LockHolder } from './lock.js';

@@ -1,9 +1,8 @@
 // The container instances an earlier run stored: which of one container's instances have a stream cursor that is
 // not at their end (the instance ended while snatscope was not running, or the run stopped before reading it all).
-import type Database from 'better-sqlite3';
-import { perConnection } from './prepared.js';
+import { perSql, type Readable } from './sql.js';
 
-const byContainer = perConnection((db) =>
+const byContainer = perSql((db) =>
   db.prepare(
     "SELECT container_id AS id, cursor FROM sources WHERE kind = 'stream' AND namespace = ? AND pod = ? AND container = ? " +
       'AND container_id IS NOT NULL AND cursor IS NOT NULL ORDER BY id',
@@ -11,7 +10,7 @@ const byContainer = perConnection((db) =>
 );
 
 /** Container IDs of this container's stored instances whose cursor does not say `"end":true`. */
-export function unfinishedInstances(db: Database.Database, namespace: string, pod: string, container: string): string[] {
+export function unfinishedInstances(db: Readable, namespace: string, pod: string, container: string): string[] {
   const out: string[] = [];
   for (const r of byContainer(db).all(namespace, pod, container) as { id: string; cursor: string }[]) {
     let end = false;

@@ -1,13 +1,14 @@
 // THE store interface: what the pipeline, the sources and the commands may ask of a store, with no SQLite in it.
-// db/store.ts `Store` implements it on SQLite; a later PostgreSQL store implements the same `StoreWriter`.
+// db/store.ts `Store` implements it on SQLite, db/pg/store.ts `PgStore` on PostgreSQL.
 //
 // Write side (`StoreWriter`): sources and their committed positions, requests, unparsed lines, snapshots, pod
 // events, prune. One batch is open at a time; flush() commits all of it (rows, rollups, positions, unparsed
 // counts) or nothing, so a crash never loses or duplicates an accepted line.
 // Read side: the query functions of db/queries.ts (report, sources, unparsed) and db/audit.ts (audits), which
-// read a connection (`Store.db`) and never write.
+// read through `sql` (db/sql.ts, either backend) and never write.
 
 import type { RequestRow, UnparsedReason } from '../src/types.js';
+import type { Sql } from './sql.js';
 
 export type SourceKind = 'file' | 'stdin' | 'stream';
 export type PodEventKind = 'watched' | 'deleted' | 'stream-start' | 'stream-end' | 'stream-error' | 'restart';
@@ -63,8 +64,12 @@ export interface PruneResult {
 }
 
 export interface StoreWriter {
-  /** The database this store writes (a file path for SQLite), for messages. */
+  /** The database this store writes (a file path, or a PostgreSQL URL without its password), for messages. */
   readonly path: string;
+  readonly backend: 'sqlite' | 'postgres';
+  readonly readonly: boolean;
+  /** The read side's connection: db/queries.ts and db/audit.ts run their queries through it (db/sql.ts). */
+  readonly sql: Sql;
   /** Rows added since the last commit. */
   readonly pending: number;
   /** Get or create the source with this key; `lines`/`cursor` are its committed position (or the one advanced in the open batch). */
@@ -94,6 +99,10 @@ export interface StoreWriter {
    * sources and events, and recording what each source covered. Commits the open batch first.
    */
   prune(cutoff: number, opts?: PruneOptions): PruneResult;
+  /** The classification flags (src/classify/flags.ts flagsRecord) the stored rows were classified with (null: never recorded). */
+  classifyFlags(): string | null;
+  /** Record the classification flags of the rows just stored or reclassified. */
+  setClassifyFlags(record: string): void;
   /** Flush and close. */
   close(): void;
   /** Close without committing: the open batch is rolled back (for a write that failed; a re-run stores it once). */

@@ -2,9 +2,8 @@
 // Reports read the per-minute rollups when the window is whole minutes (or open), the request rows otherwise;
 // both give the same numbers for the same window.
 
-import type Database from 'better-sqlite3';
 import { CLASS_ID, classOfId, clientRatioOf, snatRatioOf, zeroPerClass, type PerClass } from '../src/classes.js';
-import { perConnection } from './prepared.js';
+import { perSql, type Readable, type Stmt } from './sql.js';
 import type { SourceKind } from './interface.js';
 import { PRUNED_KEY } from './meta.js';
 
@@ -111,18 +110,18 @@ export const REQUESTS_IN_WINDOW =
 const EXTERNAL_ID = CLASS_ID.external;
 const MIN_T = -8.64e15;
 const MAX_T = 8.64e15;
-const POD_FILTER = '(@ns IS NULL OR p.namespace = @ns) AND (@pod IS NULL OR p.pod = @pod)';
+const POD_FILTER = '(CAST(@ns AS TEXT) IS NULL OR p.namespace = @ns) AND (CAST(@pod AS TEXT) IS NULL OR p.pod = @pod)';
 
 interface Statements {
-  rollup: Database.Statement;
-  rows: Database.Statement;
-  extent: Database.Statement;
-  unparsedAll: Database.Statement;
-  unparsedFiltered: Database.Statement;
-  unparsedSummary: Database.Statement;
-  samples: Database.Statement;
-  sources: Database.Statement;
-  prunedBefore: Database.Statement;
+  rollup: Stmt;
+  rows: Stmt;
+  extent: Stmt;
+  unparsedAll: Stmt;
+  unparsedFiltered: Stmt;
+  unparsedSummary: Stmt;
+  samples: Stmt;
+  sources: Stmt;
+  prunedBefore: Stmt;
 }
 
 /**
@@ -134,7 +133,7 @@ export function windowParams(from: number, until: number): { from: number; until
 }
 
 /** Window edges that fall inside a pruned second (resolved to the whole second): what a report says about them. */
-export function prunedEdges(db: Database.Database, from: number | null, until: number | null): string[] {
+export function prunedEdges(db: Readable, from: number | null, until: number | null): string[] {
   const v = statements(db).prunedBefore.get() as string | undefined;
   if (v === undefined) return [];
   const pruned = Number(v);
@@ -146,7 +145,7 @@ export function prunedEdges(db: Database.Database, from: number | null, until: n
   return out;
 }
 
-const statements = perConnection((db): Statements => ({
+const statements = perSql((db, d): Statements => ({
   rollup: db.prepare(
     `SELECT p.namespace, p.pod, p.node, x.class, x.n, x.rec, x.known FROM (
        SELECT r.pod, r.class, sum(r.requests) AS n, sum(r.recovered) AS rec, sum(r.known) AS known FROM rollups r
@@ -156,8 +155,8 @@ const statements = perConnection((db): Statements => ({
   rows: db.prepare(
     `SELECT p.namespace, p.pod, p.node, x.class, sum(x.n) AS n, sum(x.rec) AS rec, sum(x.known) AS known FROM (
        SELECT r.pod, r.class, count(*) AS n, count(r.client) AS rec,
-              sum(r.class = ${EXTERNAL_ID} OR coalesce(r.client_class = ${EXTERNAL_ID}, 0)) AS known
-       FROM ${REQUESTS_IN_WINDOW}
+              sum(CASE WHEN r.class = ${EXTERNAL_ID} OR r.client_class = ${EXTERNAL_ID} THEN 1 ELSE 0 END) AS known
+       FROM ${d.requestsInWindow}
        WHERE r.time >= @from AND r.time < @until
        GROUP BY r.pod, r.class
        UNION ALL
@@ -177,13 +176,13 @@ const statements = perConnection((db): Statements => ({
     )
     .pluck(),
   unparsedSummary: db.prepare(
-    `SELECT u.source AS sourceId, s.key AS source, s.kind, s.namespace, s.pod, s.container, u.reason, u.count
-     FROM unparsed u JOIN sources s ON s.id = u.source ORDER BY u.source, u.reason`,
+    `SELECT u.source AS "sourceId", s.key AS source, s.kind, s.namespace, s.pod, s.container, u.reason, u.count
+     FROM unparsed u JOIN sources s ON s.id = u.source ORDER BY u.source, ${d.asc('u.reason')}`,
   ),
   samples: db.prepare('SELECT source, reason, sample FROM unparsed_samples ORDER BY id'),
   sources: db.prepare(
-    `SELECT id, key, kind, namespace, pod, container, container_id AS containerId, node, path, lines, cursor,
-            format, envelope, first_seen AS firstSeen, last_seen AS lastSeen FROM sources ORDER BY id`,
+    `SELECT id, key, kind, namespace, pod, container, container_id AS "containerId", node, path, lines, cursor,
+            format, envelope, first_seen AS "firstSeen", last_seen AS "lastSeen" FROM sources ORDER BY id`,
   ),
 }));
 
@@ -196,7 +195,7 @@ function iso(ms: number | null): string | null {
 }
 
 /** The per-pod SNAT report over an optional window and namespace/pod filter. */
-export function report(db: Database.Database, filter: ReportFilter = {}): Report {
+export function report(db: Readable, filter: ReportFilter = {}): Report {
   const st = statements(db);
   const from = filter.from ?? null;
   const until = filter.until ?? null;
@@ -255,7 +254,7 @@ export function report(db: Database.Database, filter: ReportFilter = {}): Report
 }
 
 /** Unparsed line counts per source and reason, with the kept samples. */
-export function unparsedSummary(db: Database.Database): UnparsedEntry[] {
+export function unparsedSummary(db: Readable): UnparsedEntry[] {
   const st = statements(db);
   const entries = (st.unparsedSummary.all() as Omit<UnparsedEntry, 'samples'>[]).map(
     (e): UnparsedEntry => ({ ...e, samples: [] }),
@@ -269,6 +268,6 @@ export function unparsedSummary(db: Database.Database): UnparsedEntry[] {
 }
 
 /** All sources with their committed positions. */
-export function sources(db: Database.Database): SourceRow[] {
+export function sources(db: Readable): SourceRow[] {
   return statements(db).sources.all() as SourceRow[];
 }

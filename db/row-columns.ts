@@ -27,8 +27,14 @@ export function insertSql(rows: number): string {
 
 export const REQUESTS_VIEW = 'requests_v';
 
-/** The CREATE VIEW of requests_v (for people reading the file with sqlite3): one column per stored field. */
-export function requestsViewSql(): string {
+/** The UTC time of an ms-since-epoch column, per backend (the one part of the view that differs). */
+const SQLITE_UTC = (col: string) => `datetime(${col} / 1000, 'unixepoch')`;
+
+/**
+ * The CREATE VIEW of requests_v (for people reading the file with sqlite3, or PostgreSQL with psql, given its `utc`
+ * expression): one column per stored field.
+ */
+export function requestsViewSql(utc: (col: string) => string = SQLITE_UTC): string {
   const cols = ['r.id', 's.key AS source'];
   const joins = ['JOIN pods p ON p.id = r.pod', 'LEFT JOIN sources s ON s.id = r.source'];
   const str = (col: string): string => {
@@ -41,7 +47,7 @@ export function requestsViewSql(): string {
     const col = f.column as string;
     switch (f.store) {
       case 'time':
-        cols.push(`r.${col} AS ${view}`, `datetime(r.${col} / 1000, 'unixepoch') AS utc`);
+        cols.push(`r.${col} AS ${view}`, `${utc(`r.${col}`)} AS utc`);
         break;
       case 'who':
         cols.push(f.nullable ? `NULLIF(p.${view}, '') AS ${view}` : `p.${view} AS ${view}`);

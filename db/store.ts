@@ -25,18 +25,25 @@ import type {
 } from './interface.js';
 import { unfinishedInstances } from './instances.js';
 import { openDatabase } from './open.js';
+import { sqliteSql, type Sql } from './sql.js';
 import { pruneRequests } from './prune.js';
 import { reclassifyRequests, type ReclassifyFn, type ReclassifyOptions, type ReclassifyResult } from './reclassify.js';
-import { CLASSIFY_FLAGS_KEY } from './meta.js';
+import { readClassifyFlags, writeClassifyFlags } from './meta.js';
 import { Snapshots } from './samples.js';
 import { BatchWriter } from './writer.js';
 
 export class Store extends BatchWriter implements StoreWriter {
+  readonly backend = 'sqlite';
   private readonly snapshots: Snapshots | null = null;
 
   private constructor(db: Database.Database, file: string, opts: StoreOptions) {
     super(db, file, opts);
     if (!this.readonly) this.snapshots = new Snapshots(db);
+  }
+
+  /** The read side's queries on this connection (db/sql.ts). */
+  get sql(): Sql {
+    return sqliteSql(this.db);
   }
 
   /** Open (and create or migrate) a database file. Problems the user can fix are UserErrors naming the path. */
@@ -55,7 +62,7 @@ export class Store extends BatchWriter implements StoreWriter {
   }
 
   unfinishedInstances(namespace: string, pod: string, container: string): string[] {
-    return unfinishedInstances(this.db, namespace, pod, container);
+    return unfinishedInstances(this.sql, namespace, pod, container);
   }
 
   sourceMeta(sourceId: number, meta: { format?: string | null; envelope?: string | null }): void {
@@ -91,7 +98,7 @@ export class Store extends BatchWriter implements StoreWriter {
   prune(cutoff: number, opts: PruneOptions = {}): PruneResult {
     this.writable();
     this.flush();
-    return pruneRequests(this.db, cutoff, opts);
+    return pruneRequests(this.sql, cutoff, opts);
   }
 
   /** Recompute the stored rows' classes with `fn` (db/reclassify.ts). Commits the open batch first. */
@@ -103,16 +110,13 @@ export class Store extends BatchWriter implements StoreWriter {
 
   /** The classification flags the stored rows were classified with (null: never recorded). */
   classifyFlags(): string | null {
-    const v = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(CLASSIFY_FLAGS_KEY) as string | undefined;
-    return v ?? null;
+    return readClassifyFlags(this.sql);
   }
 
   /** Record the classification flags of the rows just stored or reclassified. */
   setClassifyFlags(record: string): void {
     this.writable();
-    this.db
-      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-      .run(CLASSIFY_FLAGS_KEY, record);
+    writeClassifyFlags(this.sql, record);
   }
 
   close(): void {

@@ -2,7 +2,7 @@
 // the pipeline (same parser, classifier and store as watch; each instance's file position committed with its rows)
 // -> the views (TUI, lines, NDJSON) and --metrics. The topology is watched as watch does. No log stream goes
 // through the API. Ends on the signal (or q in the TUI): reading stops, the positions and rows commit, exit 0.
-import { isStoreFailure, type Store } from '../../db/index.js';
+import { isStoreFailure, type StoreWriter } from '../../db/index.js';
 import type { Topology } from '../classify/index.js';
 import { loadKube } from '../kube/config.js';
 import { KubeClient } from '../kube/http.js';
@@ -39,7 +39,7 @@ export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<
   const client = new KubeClient(kube.kc);
   const selections = await resolveSelections(client, o, kube);
   const dbPath = o.db ?? defaultDbPath();
-  let store: Store | null;
+  let store: StoreWriter | null;
   try {
     store = await openWriter(dbPath, 'agent', { wait: o.wait, signal: rt.signal, say });
   } catch (err) {
@@ -129,7 +129,7 @@ export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<
 /** The node's log files as pipeline sources; their starts, ends and gaps recorded as pod events and said. */
 function nodeLogs(
   c: ReturnType<typeof checkAgentFlags>,
-  store: Store,
+  store: StoreWriter,
   pipeline: Pipeline,
   say: (m: string) => void,
   live: LiveFeed | null,
@@ -188,7 +188,7 @@ interface AgentParts {
   pods: NodePods;
   topo: TopologySync;
   client: KubeClient;
-  store: Store;
+  store: StoreWriter;
   topology: Topology;
   pipeline: Pipeline;
   metrics: { close(): Promise<void> } | null;

@@ -65,7 +65,7 @@ export function runAudit(flags: AuditFlags, now = Date.now()): string {
   const limit = parseLimit(flags.limit);
   const store = openStore(flags.db, { readonly: true, mustExist: true });
   try {
-    const a = buildAudit(store.db, {
+    const a = buildAudit(store, {
       from: w.from!,
       until: w.until ?? now,
       namespace: flags.namespace,

@@ -9,7 +9,7 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 
 export function addDbOption(cmd: Command): Command {
   return cmd.addOption(
-    new Option('--db <path>', 'SQLite database (default ./snatscope.db, or $SNATSCOPE_DB)'),
+    new Option('--db <path|url>', 'SQLite file or PostgreSQL URL postgresql://USER@HOST/DB (default ./snatscope.db, or $SNATSCOPE_DB)'),
   );
 }
 

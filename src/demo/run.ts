@@ -13,6 +13,7 @@ import { CNI_MODES, type CniMode, type TrafficPolicy } from './rules.js';
 import { startDemoCluster, type DemoCluster } from './session.js';
 import { DEFAULT_RATE } from './traffic.js';
 import { DEMO_NAMESPACE, L7_PROXY_IP, NODE_PORT, SERVICE_NAME } from './topology.js';
+import { redactUrl } from '../../db/location.js';
 
 export interface DemoFlags {
   policy?: string;
@@ -129,7 +130,7 @@ export async function runDemo(flags: DemoFlags, rt: DemoRuntime = {}): Promise<n
       return 0;
     }
     if (flags.db === undefined) keepDir = true;
-    say(`requests are stored in ${dbPath} (npx snatscope report --db ${dbPath}); try also: ${kubectl} get pods -o wide`);
+    say(`requests are stored in ${redactUrl(dbPath)} (npx snatscope report --db ${redactUrl(dbPath)}); try also: ${kubectl} get pods -o wide`);
     const ac = new AbortController();
     const stop = () => ac.abort();
     rt.signal?.addEventListener('abort', stop, { once: true });

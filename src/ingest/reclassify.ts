@@ -3,6 +3,7 @@
 // bounded transactions (db/reclassify.ts) with progress on stderr. Without --topology the newest stored topology
 // snapshot is used. Interrupted (Ctrl-C, kill -9), every committed chunk is consistent; a re-run finishes the job.
 import { openWriter } from '../../db/cli-open.js';
+import { Store } from '../../db/store.js';
 import { latestTopology, prunedBefore } from '../../db/audit.js';
 import { CLASSES } from '../classes.js';
 import { buildClassifier, flagsRecord, type ClassifyFlags } from '../classify/flags.js';
@@ -26,7 +27,15 @@ export async function runReclassify(flags: ReclassifyFlags, now = Date.now()): P
   if (from !== undefined && until !== undefined && until <= from) {
     throw new UserError('--until is not after --from', 'an --until later than --from, or leave one out');
   }
-  const store = (await openWriter(flags.db, 'reclassify', { mustExist: true, wait: flags.wait, say: (m) => process.stderr.write(`snatscope: ${m}\n`) }))!;
+  const opened = (await openWriter(flags.db, 'reclassify', { mustExist: true, wait: flags.wait, say: (m) => process.stderr.write(`snatscope: ${m}\n`) }))!;
+  if (!(opened instanceof Store)) {
+    opened.close();
+    throw new UserError(
+      `reclassify works on SQLite databases only for now, not on the PostgreSQL database ${opened.path}`,
+      're-ingest the logs into a fresh PostgreSQL database with the new flags, or reclassify a SQLite copy (--db FILE)',
+    );
+  }
+  const store = opened;
   const err = process.stderr;
   try {
     let base = new Topology();

@@ -54,8 +54,8 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
   const store = (await openWriter(flags.db, 'ingest', { wait: flags.wait, say: (m) => process.stderr.write(`snatscope: ${m}\n`) }))!;
   const flagsNow = flagsRecord(flags);
   const flagsStored = store.classifyFlags();
-  const hadRows = hasRequests(store.db);
-  const firstNewId = lastRequestId(store.db);
+  const hadRows = hasRequests(store.sql);
+  const firstNewId = lastRequestId(store.sql);
   if (!flags.quiet && topology.nodes.size === 0 && flags.nodeIp.length === 0 && flags.podCidr.length === 0) {
     // Without nodes nothing can be classed `node`: say so rather than report a SNAT ratio of 0% as if it were measured.
     process.stderr.write(
@@ -123,7 +123,8 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
         pipeline.flush();
         if (res.feed !== null) {
           const name = path === '-' ? 'stdin' : path;
-          for (const note of unparsedNotes(store.db, res.feed.sourceId, name, flags.format, jsonFields)) err.write(`${note}\n`);
+          for (const note of unparsedNotes(store.sql, res.feed.sourceId, name, flags.format, jsonFields)) err.write(`${note}
+`);
           if (pipeline.stats.lines > linesBefore && pipeline.stats.requests === requestsBefore) noRequests.push(name);
         }
         if (res.interrupted) break;
@@ -137,9 +138,14 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
       store.abandon(); // nothing of the failed batch (rows or position) is stored
 
     } else {
-      await pipeline.close();
-      untrustedRows = untrustedProxies(store.db, firstNewId);
-      store.close();
+      try {
+        await pipeline.close();
+        untrustedRows = untrustedProxies(store.sql, firstNewId);
+        store.close(); // PostgreSQL: waits for the commits still in flight, and throws one that failed
+      } catch (err) {
+        if (failed === null && isStoreFailure(err)) throw storeFailure(err, store.path);
+        if (failed === null) throw err;
+      }
     }
   }
   const s = pipeline.stats;

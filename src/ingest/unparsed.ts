@@ -1,7 +1,7 @@
 // Unparsed lines, loud: after an ingest, per source with unparsed lines, the count, the reason, one escaped sample and
 // a hint (the preset `--format auto` would have parsed it with, or `--format '<your log_format>'`); and the
 // `snatscope unparsed` listing of every stored sample. Samples are log text: escaped before any terminal.
-import type Database from 'better-sqlite3';
+import type { Readable } from '../../db/sql.js';
 import { unparsedSummary, type UnparsedEntry } from '../../db/index.js';
 import { openStore } from '../../db/cli-open.js';
 import { jsonKeysHint, LineStage, type JsonFields } from '../parse/index.js';
@@ -33,7 +33,7 @@ export function formatHint(sample: string, format: string, jsonFields: JsonField
 }
 
 /** The notes ingest prints for one source's unparsed lines (empty when it has none). */
-export function unparsedNotes(db: Database.Database, sourceId: number, name: string, format: string, jsonFields: JsonFields = {}): string[] {
+export function unparsedNotes(db: Readable, sourceId: number, name: string, format: string, jsonFields: JsonFields = {}): string[] {
   const out: string[] = [];
   for (const e of unparsedSummary(db).filter((x) => x.sourceId === sourceId)) {
     const sample = e.samples[0];
@@ -48,7 +48,7 @@ export function unparsedNotes(db: Database.Database, sourceId: number, name: str
 export function runUnparsed(flags: { db?: string; source?: string }): string {
   const store = openStore(flags.db, { mustExist: true, readonly: true });
   try {
-    let entries: UnparsedEntry[] = unparsedSummary(store.db);
+    let entries: UnparsedEntry[] = unparsedSummary(store.sql);
     if (flags.source !== undefined) {
       const want = flags.source;
       entries = entries.filter((e) => e.source === want || e.pod === want || e.source.includes(want));

@@ -64,7 +64,8 @@ export interface PodStreamsOptions {
   /** kubectl logs -p: one tail per container's previous (terminated) instance, none for containers without one. */
   previous?: boolean;
   /** Creates (not starts) the tail of one container instance; `decide` and `onState` must be passed to the Tail. */
-  openTail(inst: ContainerInstance, decide: () => ResumeDecision, onState: (t: Tail) => void): Tail;
+  /** null: this container is not read by this run (another writer stores it); it is not offered again. */
+  openTail(inst: ContainerInstance, decide: () => ResumeDecision, onState: (t: Tail) => void): Tail | null;
   onTailEnded?(inst: ContainerInstance, tail: Tail): void;
   onTailState?(inst: ContainerInstance, tail: Tail): void;
   onPodEvent?(ev: PodEvent): void;
@@ -99,6 +100,8 @@ interface ContainerStatus {
 export class PodStreams {
   private readonly pods = new Map<string, Pod>();
   private readonly streams = new Map<string, Running>();
+  /** Container instances another writer stores (PostgreSQL source lock): not opened again by this run. */
+  private readonly refused = new Set<string>();
   private readonly queue: string[] = [];
   private readonly watches: ResourceWatch<KubeObject>[] = [];
   private active = 0;
@@ -248,7 +251,7 @@ export class PodStreams {
       if (!readable) continue;
       const inst: ContainerInstance = { ...base, containerId: id, atStart: !this.syncedAll };
       const key = streamKey(inst);
-      if (this.streams.has(key) || this.finished.has(key)) continue;
+      if (this.streams.has(key) || this.finished.has(key) || this.refused.has(key)) continue;
       const restarted = [...this.streams.values()].some(
         (r) => r.inst.namespace === inst.namespace && r.inst.pod === inst.pod && r.inst.container === inst.container,
       );
@@ -292,6 +295,12 @@ export class PodStreams {
       this.active++;
       const decide = () => this.decide(r.inst);
       const tail = this.opts.openTail(r.inst, decide, (t) => this.opts.onTailState?.(r.inst, t));
+      if (tail === null) {
+        this.active--;
+        this.streams.delete(key);
+        this.refused.add(key);
+        continue;
+      }
       r.tail = tail;
       tail.done.then(() => this.ended(key, r));
       tail.start();

@@ -3,7 +3,7 @@
 // and stream problems are recorded as pod events in the store and said once (a retry with the same reason is not
 // said again); a view (the TUI) can follow each stream's state. An error retrying cannot fix before the pod list
 // first synced (credentials, permissions, DNS, TLS) goes to `onFatal`; later ones are said and retried.
-import type { StoreWriter } from '../../db/index.js';
+import { SourceBusyError, type StoreWriter } from '../../db/index.js';
 import { safeText, shortContainerId } from '../text.js';
 import type { Pipeline, SourceFeed } from '../pipeline.js';
 import type { BackoffOptions } from './backoff.js';
@@ -175,19 +175,27 @@ export class WatchStreams {
   }
 
   /** A pipeline source for this container instance and the Tail that feeds it, resuming from the stored cursor. */
-  private openTail(inst: ContainerInstance, decide: () => ResumeDecision, onState: (t: Tail) => void): Tail {
+  private openTail(inst: ContainerInstance, decide: () => ResumeDecision, onState: (t: Tail) => void): Tail | null {
     const { o } = this;
     const key = `k8s:${streamKey(inst)}`;
     o.view?.opening(inst);
     let tail: Tail | null = null;
     let stored: TailCursor | null = null;
-    const feed = o.pipeline.openSource(
-      key,
-      'stream',
-      { namespace: inst.namespace, pod: inst.pod, container: inst.container, containerId: inst.containerId, nodeName: inst.nodeName ?? undefined },
-      // Never behind the committed cursor: a stream the user started earlier re-reads stored lines first.
-      { cursor: () => (stored ? JSON.stringify(laterCursor(stored, tail?.cursor() ?? null)) : (tail?.cursorJson() ?? null)) },
-    );
+    let feed: SourceFeed;
+    try {
+      feed = o.pipeline.openSource(
+        key,
+        'stream',
+        { namespace: inst.namespace, pod: inst.pod, container: inst.container, containerId: inst.containerId, nodeName: inst.nodeName ?? undefined },
+        // Never behind the committed cursor: a stream the user started earlier re-reads stored lines first.
+        { cursor: () => (stored ? JSON.stringify(laterCursor(stored, tail?.cursor() ?? null)) : (tail?.cursorJson() ?? null)) },
+      );
+    } catch (err) {
+      // Another writer stores this container (a second watch, an agent whose old process still runs): said once.
+      if (!(err instanceof SourceBusyError)) throw err;
+      o.say(`${streamName(inst)}: not stored by this run: ${safeText(err.message)}`);
+      return null;
+    }
     stored = parseCursor(feed.storedCursor);
     // --since/--since-time/--tail: what is printed follows the flag (stored lines shown, not stored again); without
     // them the stream resumes from the stored cursor, and the run says so once.

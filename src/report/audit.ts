@@ -2,7 +2,7 @@
 // timeline by class, top remote addresses per class with their owner, SNAT sources per owner node, recovered
 // clients, status codes by class, first/last seen per client, coverage gaps, and findings in plain words.
 // One pass over the window's request rows (streamed); rows pruned away are named, never silently missing.
-import type Database from 'better-sqlite3';
+import type { Readable } from '../../db/sql.js';
 import { Cidr } from '../classify/ip.js';
 import { UserError } from '../errors.js';
 import type { ClassCounts } from '../../db/index.js';
@@ -30,7 +30,7 @@ export function parseClientFilter(spec: string): Cidr {
   return c;
 }
 
-export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
+export function buildAudit(db: Readable, q: AuditQuery): Audit {
   const cidr = q.client ? parseClientFilter(q.client) : null;
   const f = { from: q.from, until: q.until, namespace: q.namespace, pod: q.pod, node: q.node };
   const totals: Audit['totals'] = { requests: 0, classes: zeroClasses(), snatRatio: null, recovered: 0 };
@@ -222,7 +222,7 @@ export function buildAudit(db: Database.Database, q: AuditQuery): Audit {
  * The audit's findings over a report's window and filter (what the HTML report shows at the top), from the
  * report's own numbers and period stats plus aggregate queries: no pass over every row in time order.
  */
-export function reportFindings(db: Database.Database, v: ReportView, q: { namespace?: string; pod?: string }): string[] {
+export function reportFindings(db: Readable, v: ReportView, q: { namespace?: string; pod?: string }): string[] {
   const r = v.report;
   if (r.from === null || r.to === null) return [];
   const from = Date.parse(r.from);

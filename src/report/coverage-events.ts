@@ -6,7 +6,7 @@
 // or inside the first..last request time of a saved log (file/stdin sources). After `deleted` the pod is gone,
 // which is not a gap. Everything else in the window is a gap, with the reason the state at its start gives.
 // Gaps shorter than a second (a watch opening its stream) are not reported.
-import type Database from 'better-sqlite3';
+import type { Readable } from '../../db/sql.js';
 import { firstRequestAfter, type SourceSpan, type StoredPodEvent } from '../../db/audit.js';
 
 import type { Gap, PodCoverage } from './coverage-types.js';
@@ -74,7 +74,7 @@ function reasonAt(t: number, events: StoredPodEvent[], files: SourceSpan[]): str
 
 /** Coverage of one pod over [from, until) from its events (before `until`, oldest first) and saved-log spans. */
 export function eventCoverage(
-  db: Database.Database,
+  db: Readable,
   pod: { namespace: string; pod: string },
   from: number,
   until: number,

@@ -11,7 +11,7 @@
 // After `deleted` the pod is gone, which is not a gap. A pod is covered where every one of its containers is.
 // Gaps shorter than a second are not reported, except a known loss (an instance not read to its end). A pod whose
 // stream cursors predate this (no instance facts) is covered from its lifecycle events as before (coverage-events.ts).
-import type Database from 'better-sqlite3';
+import type { Readable } from '../../db/sql.js';
 import { podEvents, sourceSpans, type SourceSpan, type StoredPodEvent } from '../../db/audit.js';
 import type { PodInfo } from '../classify/kube-objects.js';
 import { shortContainerId } from '../text.js';
@@ -125,7 +125,7 @@ function containerClaims(instances: SourceSpan[], events: StoredPodEvent[]): Cla
 
 /** Coverage of one pod over [from, until). `events` are the pod's events before `until`, oldest first. */
 export function podCoverage(
-  db: Database.Database,
+  db: Readable,
   pod: { namespace: string; pod: string },
   from: number,
   until: number,
@@ -246,7 +246,7 @@ function reasonAt(t: number, events: StoredPodEvent[], files: SourceSpan[]): str
  * by the audit's filters (--node by the pod's node: from its requests, else the stored topology).
  */
 export function auditCoverage(
-  db: Database.Database,
+  db: Readable,
   q: { from: number; until: number; namespace?: string; pod?: string; node?: string },
   withRequests: readonly { namespace: string; pod: string; node: string | null }[],
   storedPods: readonly PodInfo[],

@@ -1,7 +1,7 @@
 // What every report format renders: the base report (db/queries.ts, the JSON contract) plus the rows grouped
 // --by pod|node|service|class, requests per time bucket by class (from the rollups) and the SNAT sources
 // (node addresses seen, per owning node). Built once per report from the store; pure past the queries.
-import type Database from 'better-sqlite3';
+import type { Readable } from '../../db/sql.js';
 import { report, setRatios, unparsedSummary, zeroCounts, type ClassCounts, type Report, type ReportPod, type RequestCounts } from '../../db/index.js';
 import { CLASSES, classOfId } from '../classes.js';
 import { minuteClasses, snatSources } from '../../db/audit.js';
@@ -79,7 +79,7 @@ function groupOf(key: string, pods: ReportPod[]): ReportGroup {
 const byKey = (a: ReportGroup, b: ReportGroup) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** Groups the per-pod rows. Service groups may overlap (a pod selected by two services is in both). */
-export function groupRows(db: Database.Database, r: Report, by: GroupBy, at?: number): ReportGroup[] {
+export function groupRows(db: Readable, r: Report, by: GroupBy, at?: number): ReportGroup[] {
   if (by === 'pod') return r.pods.map((p) => groupOf(podKey(p), [p]));
   if (by === 'class') {
     return CLASSES.map((cls) => {
@@ -113,7 +113,7 @@ export function groupRows(db: Database.Database, r: Report, by: GroupBy, at?: nu
 }
 
 /** Requests per bucket by class, every bucket of the data's span present (zeros included). */
-export function timeBuckets(db: Database.Database, q: ReportQuery, r: Report): { bucketMinutes: number; buckets: TimeBucket[] } {
+export function timeBuckets(db: Readable, q: ReportQuery, r: Report): { bucketMinutes: number; buckets: TimeBucket[] } {
   const rows = minuteClasses(db, q);
   const lo = r.from !== null ? Math.floor(Date.parse(r.from) / 60000) : rows[0]?.minute;
   const hi = r.to !== null ? Math.ceil(Date.parse(r.to) / 60000) : (rows.at(-1)?.minute ?? -1) + 1;
@@ -132,7 +132,7 @@ export function timeBuckets(db: Database.Database, q: ReportQuery, r: Report): {
 }
 
 /** Unparsed counts by reason over the sources the report's namespace/pod filter matches (like report.unparsed). */
-export function unparsedReasons(db: Database.Database, q: { namespace?: string; pod?: string }): { reason: string; lines: number }[] {
+export function unparsedReasons(db: Readable, q: { namespace?: string; pod?: string }): { reason: string; lines: number }[] {
   const by = new Map<string, number>();
   for (const e of unparsedSummary(db)) {
     if (q.namespace !== undefined && e.namespace !== q.namespace) continue;
@@ -149,7 +149,7 @@ export function unparsedLine(v: ReportView): string {
 }
 
 /** The Services' policy periods over the report's window (none when the window is empty). */
-function reportPeriods(db: Database.Database, q: ReportQuery, r: Report): PeriodStats[][] {
+function reportPeriods(db: Readable, q: ReportQuery, r: Report): PeriodStats[][] {
   if (r.from === null || r.to === null) return [];
   const from = Date.parse(r.from);
   const until = Date.parse(r.to);
@@ -168,7 +168,7 @@ export function serviceLines(periods: PeriodStats[][], from: number, until: numb
 }
 
 /** Builds everything the formats render. */
-export function buildReport(db: Database.Database, q: ReportQuery): ReportView {
+export function buildReport(db: Readable, q: ReportQuery): ReportView {
   const base = report(db, { from: q.from, until: q.until, namespace: q.namespace, pod: q.pod });
   const by = q.by ?? 'pod';
   const { bucketMinutes, buckets } = timeBuckets(db, q, base);

@@ -3,7 +3,7 @@
 // SNAT share, load per pod) so report, audit and the HTML report say "Cluster until 19:38:06: SNAT 100%; Local
 // since 19:38:06: SNAT 0%, load 50/25/25" instead of one average over both.
 import { clientTraffic, snatRatioOf } from '../classes.js';
-import type Database from 'better-sqlite3';
+import type { Readable } from '../../db/sql.js';
 import { report, snapshotsFor, type ClassCounts } from '../../db/index.js';
 import type { PodInfo, ServiceInfo } from '../classify/kube-objects.js';
 import { formatLocal } from '../time.js';
@@ -80,7 +80,7 @@ function endpointsOf(svc: ServiceInfo, pods: PodInfo[]): PolicyPeriod['endpoints
 }
 
 /** Every stored Service of [from, until) with its periods (a new one at each change of type or policy). */
-export function serviceHistories(db: Database.Database, from: number, until: number): ServiceHistory[] {
+export function serviceHistories(db: Readable, from: number, until: number): ServiceHistory[] {
   const hist = new Map<string, ServiceHistory>();
   let pods: PodInfo[] = [];
   for (const snap of snapshotsFor(db, from, until)) {
@@ -192,7 +192,7 @@ export function periodStats(
  * the rows: what `report` shows, and what a filtered audit is compared with (every pod and client).
  */
 export function periodsFromReport(
-  db: Database.Database,
+  db: Readable,
   from: number,
   until: number,
   histories: ServiceHistory[],

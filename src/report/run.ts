@@ -78,11 +78,11 @@ export function runReport(flags: ReportFlags, now = Date.now(), terminal = flags
   const failAbove = flags.failAbove === undefined ? undefined : parseRatio(flags.failAbove);
   const store = openStore(flags.db, { readonly: true, mustExist: true });
   try {
-    const v = buildReport(store.db, { ...window, namespace: flags.namespace, pod: flags.pod, by: flags.by ?? 'pod' });
+    const v = buildReport(store, { ...window, namespace: flags.namespace, pod: flags.pod, by: flags.by ?? 'pod' });
     const failing = failAbove === undefined ? [] : podsAbove(v.report, failAbove).map((p) => `${p.namespace}/${p.pod} ${formatRatio(p.snatRatio)}`);
     const format = (flags.format ?? 'table') as ReportFormat;
     // The HTML report carries the audit's findings for the same window and filter.
-    const findings = format === 'html' ? reportFindings(store.db, v, { namespace: flags.namespace, pod: flags.pod }) : undefined;
+    const findings = format === 'html' ? reportFindings(store, v, { namespace: flags.namespace, pod: flags.pod }) : undefined;
     return { text: renderReport(v, format, failAbove, findings, terminal), failing };
   } finally {
     store.close();

@@ -1,6 +1,6 @@
 // The cluster as stored: the newest topology snapshot and service snapshots at a time, and which stored
 // services select which pods (label selectors against the pods' stored labels).
-import type Database from 'better-sqlite3';
+import type { Readable } from '../../db/sql.js';
 import { serviceFromKube, type NodeInfo, type PodInfo, type ServiceInfo } from '../classify/kube-objects.js';
 import { latestTopology, storedServices } from '../../db/audit.js';
 
@@ -27,7 +27,7 @@ export function toService(v: unknown): ServiceInfo | null {
 }
 
 /** Nodes, pods and services as last stored at or before `at` (services table entries win over the snapshot's). */
-export function storedCluster(db: Database.Database, at?: number): StoredCluster {
+export function storedCluster(db: Readable, at?: number): StoredCluster {
   const snap = (latestTopology(db, at) ?? {}) as Partial<StoredCluster>;
   const services = new Map<string, ServiceInfo>();
   for (const s of Array.isArray(snap.services) ? snap.services : []) {
@@ -54,7 +54,7 @@ export function selects(svc: ServiceInfo, namespace: string, labels: Record<stri
 
 /** "namespace/pod" -> names ("namespace/service") of the stored services selecting it. */
 export function servicesOfPods(
-  db: Database.Database,
+  db: Readable,
   pods: readonly { namespace: string; pod: string }[],
   at?: number,
   cluster: StoredCluster = storedCluster(db, at),

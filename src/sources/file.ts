@@ -14,7 +14,7 @@ import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { UserError } from '../errors.js';
-import { isStoreFailure } from '../../db/errors.js';
+import { isStoreFailure, SourceBusyError } from '../../db/errors.js';
 import type { Pipeline, SourceFeed } from '../pipeline.js';
 import type { ClassifyFlags } from '../classify/flags.js';
 import { ParallelFeed } from '../parallel/driver.js';
@@ -174,8 +174,8 @@ export async function ingestInput(
   } catch (err) {
     const p = par as ParallelFeed | null;
     // A failed write to the database is not a broken input: the caller rolls back and reports it. Neither is a
-    // failure of the parse worker.
-    if (isStoreFailure(err) || p?.owns(err)) {
+    // failure of the parse worker, nor another writer owning this source (nothing of it was read into the store).
+    if (isStoreFailure(err) || p?.owns(err) || err instanceof SourceBusyError) {
       p?.abort();
       throw err;
     }

@@ -4,7 +4,7 @@
 // in the TUI, as lines, as NDJSON, or not at all. Per-stream problems are shown (on the TUI's status line, else
 // stderr) and retried; they never end the run. An aborted signal (Ctrl-C, q in the TUI, --duration) stops the
 // streams, flushes the store and resolves; a fatal start-up problem or a failed commit is thrown at the end.
-import type { Store } from '../../db/index.js';
+import type { StoreWriter } from '../../db/index.js';
 import type { Topology } from '../classify/index.js';
 import { safeText } from '../text.js';
 import type { TextOut } from '../output/sinkio.js';
@@ -66,7 +66,7 @@ interface RunParts {
   streams: WatchStreams;
   topo: TopologySync;
   client: KubeClient;
-  store: Store;
+  store: StoreWriter;
   topology: Topology;
   pipeline: Pipeline;
   sinks: Sink[];
@@ -119,7 +119,7 @@ export async function runWatch(o: WatchOptions, rt: WatchRuntime = {}): Promise<
   const selections = excludePods(await resolveSelections(client, o, kube, { follow: c.follow, say }), c.podExcluded);
   const namespace = o.allNamespaces ? null : kube.namespace;
   const dbPath = o.db ?? defaultDbPath();
-  let store: Store | null;
+  let store: StoreWriter | null;
   try {
     store = await openWriter(dbPath, 'watch', { wait: o.wait, signal: rt.signal, say });
   } catch (err) {
