@@ -3,9 +3,10 @@
 // (ingest exits 130/143; watch exits 0 on Ctrl-C by design and 143 on SIGTERM), the database passes integrity_check,
 // and the next run resumes so that each request is stored exactly once (final count == input lines).
 import { join } from 'node:path';
+import { createGzip } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers/cli.js';
-import { integrity, requestCount, startCli, storedTargets, until, writeMainLog } from './helpers/hostile.js';
+import { integrity, mainLine, requestCount, startCli, storedTargets, until, writeMainLog } from './helpers/hostile.js';
 import { accessLine, startCluster, type Cluster } from './helpers/kube.js';
 import Database from 'better-sqlite3';
 
@@ -70,6 +71,33 @@ describe('ingest interrupted mid-way', () => {
     expect(again.stdout).toContain(`${stored} already stored`);
     expectExactlyOnce(storedTargets(db), LINES);
   }, 90_000);
+});
+
+describe('ingest of a pipe that stays open', () => {
+  it.each([
+    ['SIGTERM', 'plain', 143],
+    ['SIGINT', 'plain', 130],
+    ['SIGTERM', 'gzip', 143],
+  ] as const)('%s stops the wait for more %s input, commits every line read, and says how many', async (signal, kind, code) => {
+    const gz = kind === 'gzip';
+    const db = join(tmp.dir, `pipe-${signal}-${gz}.db`);
+    const lines = Array.from({ length: 2000 }, (_, i) => mainLine(`p${i}`, { remote: `198.51.100.${i % 200}` })).join('\n') + '\n';
+    const run = startCli(['ingest', '-', '--pod', 'piped', '--db', db, '-q'], { stdin: 'pipe' });
+    if (gz) {
+      // A gzip stream flushed but not ended: the whole 2000 lines can be decoded, the stream goes on.
+      const z = createGzip();
+      z.pipe(run.child.stdin!, { end: false });
+      z.write(lines);
+      z.flush();
+    } else run.child.stdin!.write(lines);
+    await until(() => rowsNow(db) === 2000, 20_000, 'the 2000 lines committed');
+    run.child.kill(signal);
+    expect(await run.exited, run.out.stderr).toBe(code);
+    run.child.stdin!.destroy();
+    expect(run.out.stdout).toMatch(/ingested: 2000 lines, 2000 requests/);
+    expect(integrity(db)).toBe('ok');
+    expect(committedLines(db)).toBe(2000);
+  }, 60_000);
 });
 
 describe('watch interrupted mid-way', () => {

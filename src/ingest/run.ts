@@ -76,6 +76,9 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
       if (!flags.quiet) err.write(`${tty ? '\r\x1b[K' : ''}${safeText(feed.meta.path ?? 'stdin')}: ${description}\n`);
     },
   });
+  // A pipe may be a live log (`kubectl logs -f ... | snatscope ingest -`): its rows become visible to reports within
+  // a quarter second, as watch's do, not only when a batch fills up.
+  if (files.includes('-')) pipeline.autoFlush(250);
   if (topology.nodes.size || topology.pods.size || topology.nodeIps.size || topology.podCidrs.size) store.topology(topology.snapshot());
   // The flags the stored rows were classified with: recorded for a database without rows (or without a record),
   // so a later ingest with other flags can say that reclassify is needed.
@@ -96,7 +99,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
         const started = Date.now();
         const size = tty ? inputSize(path) : null;
         const res = await ingestInput(pipeline, { path, pod: flags.pod, namespace: flags.namespace }, {
-          shouldStop: () => signal.aborted,
+          signal,
           parallel: { classify: flags, threads: flags.threads === undefined ? undefined : Number(flags.threads) },
           progress: tty
             ? (bytes) => {

@@ -64,20 +64,35 @@ export function checkInput(path: string): void {
   if (st.isDirectory()) throw new UserError(`${path} is a directory, not a log file`, `${path}/*.log`);
 }
 
+const ABORTED = Symbol('aborted');
+
+/** Settles with ABORTED when the signal aborts (at once when it has); null without a signal. */
+function abortPromise(signal: AbortSignal | undefined): Promise<typeof ABORTED> | null {
+  if (!signal) return null;
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(ABORTED);
+    else signal.addEventListener('abort', () => resolve(ABORTED), { once: true });
+  });
+}
+
 function openStream(path: string): Readable {
   return path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
 }
 
 /**
  * Reads one input into the pipeline. `progress` is called with bytes read so far (of the raw input).
- * `shouldStop` is polled between chunks: a signal stops the read at a chunk boundary and everything read is committed.
+ * `signal` stops the read, also one waiting on a pipe: everything read so far is committed.
  */
 export async function ingestInput(
   pipeline: Pipeline,
   spec: InputSpec,
   opts: {
     progress?: (bytes: number) => void;
-    shouldStop?: () => boolean;
+    /**
+     * A signal stops the read at once, also while it waits for input (a pipe that stays open): everything read so
+     * far is committed, the bytes after the last newline are not a line.
+     */
+    signal?: AbortSignal;
     /**
      * Parse and classify in a worker thread while this thread writes SQLite (the classifier is rebuilt there from
      * these flags). `threads`: 1 never, 2 always, unset: for files of PARALLEL_MIN_BYTES or more. Same stored result.
@@ -153,8 +168,22 @@ export async function ingestInput(
   };
 
   let interrupted = false;
+  const chunks = input[Symbol.asyncIterator]();
+  const aborted = abortPromise(opts.signal);
   try {
-    for await (const chunk of input) {
+    for (;;) {
+      const pending = chunks.next();
+      const next = aborted === null ? await pending : await Promise.race([pending, aborted]);
+      if (next === ABORTED) {
+        // The read waits for input that may never come: stop it; what it would have read is not taken.
+        pending.catch(() => undefined);
+        chunks.return?.(undefined).catch(() => undefined);
+        raw.destroy();
+        interrupted = true;
+        break;
+      }
+      if (next.done) break;
+      const chunk = next.value;
       if (feed === null) {
         // Hold data until the first line is complete: it names the source.
         head.push(chunk);
@@ -166,7 +195,9 @@ export async function ingestInput(
         head = [];
         await write(all);
       } else await write(chunk);
-      if (opts.shouldStop?.()) {
+      if (opts.signal?.aborted) {
+        chunks.return?.(undefined).catch(() => undefined);
+        raw.destroy();
         interrupted = true;
         break;
       }
