@@ -25,6 +25,11 @@ interface ReportRow {
   seconds: number;
 }
 
+interface ReclassifyRow extends ReportRow {
+  /** Rows whose class or client changed (the --trust taken away: the recovered clients go back). */
+  changed: number;
+}
+
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i === -1 ? fallback : process.argv[i + 1];
@@ -54,6 +59,14 @@ async function report(db: string): Promise<number> {
   return m.seconds;
 }
 
+/** `reclassify` of every stored row without the --trust the ingest had: every row read, the recovered ones rewritten. */
+async function reclassify(db: string, topology: string): Promise<{ seconds: number; changed: number }> {
+  const m = await measure(process.execPath, [bin, 'reclassify', '--db', db, '--topology', topology, '--quiet'], { cwd: root });
+  if (m.code !== 0) throw new Error(`reclassify exited ${m.code}: ${m.stderr.trim()}`);
+  const changed = /(\d+) changed/.exec(m.stdout);
+  return { seconds: m.seconds, changed: Number(changed?.[1] ?? NaN) };
+}
+
 /** Node's own start (snatscope --version), to read report times against. */
 async function startup(): Promise<number> {
   return (await measure(process.execPath, [bin, '--version'], { cwd: root })).seconds;
@@ -69,6 +82,7 @@ async function main(): Promise<void> {
   const fours = [quarter, quarter, quarter, quarter];
   const results: Row[] = [];
   const reports: ReportRow[] = [];
+  const reclassifies: ReclassifyRow[] = [];
   let pg: PgServer | null = null;
   try {
     pg = await startPg();
@@ -84,6 +98,7 @@ async function main(): Promise<void> {
     results.push(row('sqlite', 1, lines, await ingest([one], () => sqOne)));
     results.push(row('sqlite', 4, 4 * quarter.lines, await ingest(fours, (i) => sq(`four-${i}`))));
     reports.push({ store: 'sqlite', rows: lines, seconds: await report(sqOne) });
+    reclassifies.push({ store: 'sqlite', rows: lines, ...(await reclassify(sqOne, one.topologyPath)) });
 
     const pgOne = pg.createDb('bench_one');
     results.push(row('postgres', 1, lines, await ingest([one], () => pgOne)));
@@ -94,15 +109,17 @@ async function main(): Promise<void> {
     results.push(row('postgres', 4, stored, m4));
     pg.psql('bench_one', 'VACUUM ANALYZE');
     reports.push({ store: 'postgres', rows: lines, seconds: await report(pgOne) });
+    reclassifies.push({ store: 'postgres', rows: lines, ...(await reclassify(pgOne, one.topologyPath)) });
   } finally {
     pg?.destroy();
   }
   for (const r of results) say(`${r.store.padEnd(8)} ${r.writers} writer(s): ${r.rows} rows in ${r.seconds.toFixed(1)} s = ${Math.round(r.rowsPerSec)} rows/s (snatscope CPU ${r.cpuSeconds.toFixed(1)} s)`);
   const start = await startup();
   for (const r of reports) say(`${r.store.padEnd(8)} report --format json over ${r.rows} rows: ${r.seconds.toFixed(2)} s (snatscope --version: ${start.toFixed(2)} s)`);
+  for (const r of reclassifies) say(`${r.store.padEnd(8)} reclassify of ${r.rows} rows (${r.changed} changed): ${r.seconds.toFixed(1)} s = ${Math.round(r.rows / r.seconds)} rows/s`);
   // The machine is shared: the load average says how far the figures are from an idle one.
   say(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
-  writeFileSync(join(out, 'stores.json'), JSON.stringify({ lines, cores: cpus().length, loadAverage: loadavg(), ingest: results, report: reports }, null, 2) + '\n');
+  writeFileSync(join(out, 'stores.json'), JSON.stringify({ lines, cores: cpus().length, loadAverage: loadavg(), ingest: results, report: reports, reclassify: reclassifies }, null, 2) + '\n');
 }
 
 main().catch((err: unknown) => {

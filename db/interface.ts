@@ -8,6 +8,7 @@
 // read through `sql` (db/sql.ts, either backend) and never write.
 
 import type { RequestRow, UnparsedReason } from '../src/types.js';
+import type { ReclassifyFn, ReclassifyOptions, ReclassifyResult } from './reclassify.js';
 import type { Sql } from './sql.js';
 
 export type SourceKind = 'file' | 'stdin' | 'stream';
@@ -99,6 +100,8 @@ export interface StoreWriter {
    * sources and events, and recording what each source covered. Commits the open batch first.
    */
   prune(cutoff: number, opts?: PruneOptions): PruneResult;
+  /** Recompute the stored rows' classes, owners and recovered clients with `fn`, rollups moved with them (db/reclassify.ts). */
+  reclassify(fn: ReclassifyFn, opts?: ReclassifyOptions): ReclassifyResult;
   /** The classification flags (src/classify/flags.ts flagsRecord) the stored rows were classified with (null: never recorded). */
   classifyFlags(): string | null;
   /** Record the classification flags of the rows just stored or reclassified. */

@@ -4,9 +4,13 @@
 // one transaction per chunk of rows. Every committed chunk leaves rows and rollups agreeing, so an interrupted run
 // (kill -9) leaves a consistent database, and running it again finishes the job (a row whose result is unchanged is
 // not touched). Minutes whose rows prune deleted keep their stored classes: there is nothing to recompute them from.
+//
+// Both backends (db/sql.ts): a chunk's changed rows go in ONE statement (a JSON array of changes, read by
+// json_each on SQLite and json_to_recordset on PostgreSQL), and its rollup moves are summed per cell first, so a
+// chunk costs a handful of round trips to a PostgreSQL server, not one per row.
 
-import type Database from 'better-sqlite3';
 import { CLASS_ID, FALLBACK_ID, NODE_ID, classOfId, type AddressClass } from '../src/classes.js';
+import { query, type Sql } from './sql.js';
 
 const EXTERNAL_ID = CLASS_ID.external;
 
@@ -56,34 +60,49 @@ interface StoredRow {
 const MIN_T = -8.64e15;
 const MAX_T = 8.64e15;
 
-export function reclassifyRequests(db: Database.Database, fn: ReclassifyFn, opts: ReclassifyOptions = {}): ReclassifyResult {
+const TOTAL = query(() => 'SELECT count(*) AS n FROM requests WHERE time >= @from AND time < @until');
+const READ = query(
+  () => `SELECT r.id, r.time, r.pod, r.class AS cls, r.remote_addr, r.owner, r.client, r.client_class, r.xff, u.s AS ua, r.bytes
+     FROM requests r LEFT JOIN strings u ON u.id = r.user_agent
+     WHERE r.id > @last AND r.time >= @from AND r.time < @until ORDER BY r.id LIMIT @n`,
+);
+/** @rows: a JSON array of {id, c, o, cl, cc} (class, owner, client, client class). */
+const UPDATE = query((d) =>
+  d.name === 'pg'
+    ? `UPDATE requests r SET class = v.c, owner = v.o, client = v.cl, client_class = v.cc
+       FROM json_to_recordset(@rows::json) AS v(id bigint, c smallint, o integer, cl text, cc smallint) WHERE r.id = v.id`
+    : `UPDATE requests SET class = v.value->>'c', owner = v.value->>'o', client = v.value->>'cl', client_class = v.value->>'cc'
+       FROM json_each(@rows) v WHERE requests.id = v.value->>'id'`,
+);
+// strings are unique by s on SQLite, by md5(s) on PostgreSQL (db/pg/schema.ts).
+const INTERN = query((d) =>
+  `INSERT INTO strings (s) VALUES (@s) ON CONFLICT (${d.name === 'pg' ? 'md5(s)' : 's'}) DO UPDATE SET s = excluded.s RETURNING id`,
+);
+const ROLLUP = query(
+  () => `INSERT INTO rollups (minute, pod, class, requests, recovered, known, bytes) VALUES (@minute, @pod, @cls, @requests, @recovered, @known, @bytes)
+     ON CONFLICT (minute, pod, class) DO UPDATE SET requests = rollups.requests + excluded.requests,
+       recovered = rollups.recovered + excluded.recovered, known = rollups.known + excluded.known, bytes = rollups.bytes + excluded.bytes`,
+);
+const DROP_ROLLUP = query(() => 'DELETE FROM rollups WHERE minute = @minute AND pod = @pod AND class = @cls AND requests = 0');
+const SNAT = query(
+  () => `INSERT INTO snat_rollups (minute, pod, owner, addr, requests) VALUES (@minute, @pod, @owner, @addr, @requests)
+     ON CONFLICT (minute, pod, owner, addr) DO UPDATE SET requests = snat_rollups.requests + excluded.requests`,
+);
+const DROP_SNAT = query(() => 'DELETE FROM snat_rollups WHERE minute = @minute AND pod = @pod AND owner = @owner AND addr = @addr AND requests = 0');
+
+/** One rollup cell's move: requests, recovered, known, bytes. */
+type Move = [number, number, number, number];
+
+export function reclassifyRequests(sql: Sql, fn: ReclassifyFn, opts: ReclassifyOptions = {}): ReclassifyResult {
   const from = opts.from ?? MIN_T;
   const until = opts.until ?? MAX_T;
   const chunk = Math.max(1, opts.chunk ?? 20_000);
-  const total = db.prepare('SELECT count(*) FROM requests WHERE time >= ? AND time < ?').pluck().get(from, until) as number;
-  const read = db.prepare(
-    `SELECT r.id, r.time, r.pod, r.class AS cls, r.remote_addr, r.owner, r.client, r.client_class, r.xff, u.s AS ua, r.bytes
-     FROM requests r LEFT JOIN strings u ON u.id = r.user_agent
-     WHERE r.id > ? AND r.time >= ? AND r.time < ? ORDER BY r.id LIMIT ?`,
-  );
-  const update = db.prepare('UPDATE requests SET class = ?, owner = ?, client = ?, client_class = ? WHERE id = ?');
-  const intern = db.prepare('INSERT INTO strings (s) VALUES (?) ON CONFLICT (s) DO UPDATE SET s = s RETURNING id').pluck();
-  const rollup = db.prepare(
-    'INSERT INTO rollups (minute, pod, class, requests, recovered, known, bytes) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
-      'ON CONFLICT (minute, pod, class) DO UPDATE SET requests = requests + excluded.requests, ' +
-      'recovered = recovered + excluded.recovered, known = known + excluded.known, bytes = bytes + excluded.bytes',
-  );
-  const snat = db.prepare(
-    'INSERT INTO snat_rollups (minute, pod, owner, addr, requests) VALUES (?, ?, ?, ?, ?) ' +
-      'ON CONFLICT (minute, pod, owner, addr) DO UPDATE SET requests = requests + excluded.requests',
-  );
-  const dropEmpty = db.prepare('DELETE FROM rollups WHERE requests = 0');
-  const dropEmptySnat = db.prepare('DELETE FROM snat_rollups WHERE requests = 0');
+  const total = Number(sql.value<number>(TOTAL, { from, until }) ?? 0);
   const owners = new Map<string, number>();
   const ownerId = (s: string | null): number | null => {
     if (s === null) return null;
     let id = owners.get(s);
-    if (id === undefined) owners.set(s, (id = intern.get(s) as number));
+    if (id === undefined) owners.set(s, (id = Number(sql.value<number>(INTERN, { s }))));
     return id;
   };
   const result: ReclassifyResult = { rows: 0, changed: 0, before: {}, after: {} };
@@ -93,8 +112,21 @@ export function reclassifyRequests(db: Database.Database, fn: ReclassifyFn, opts
   };
   let last = -1;
   for (;;) {
-    const n = db.transaction(() => {
-      const rows = read.all(last, from, until, chunk) as StoredRow[];
+    const n = sql.transaction(() => {
+      const rows = sql.all<StoredRow>(READ, { last, from, until, n: chunk });
+      const changes: Array<{ id: number; c: number; o: number | null; cl: string | null; cc: number | null }> = [];
+      const moves = new Map<string, Move>();
+      const snat = new Map<string, number>();
+      const move = (minute: number, pod: number, cls: number, m: Move) => {
+        const key = `${minute}|${pod}|${cls}`;
+        const had = moves.get(key);
+        if (had === undefined) moves.set(key, m);
+        else for (let i = 0; i < 4; i++) had[i] += m[i];
+      };
+      const snatMove = (minute: number, pod: number, owner: number, addr: string, d: number) => {
+        const key = `${minute}|${pod}|${owner}|${addr}`;
+        snat.set(key, (snat.get(key) ?? 0) + d);
+      };
       for (const r of rows) {
         last = r.id;
         const next = fn(r.remote_addr, r.xff, r.ua);
@@ -105,19 +137,32 @@ export function reclassifyRequests(db: Database.Database, fn: ReclassifyFn, opts
         count(result.after, cls);
         if (cls === r.cls && owner === r.owner && next.client === r.client && clientCls === r.client_class) continue;
         result.changed++;
-        update.run(cls, owner, next.client, clientCls, r.id);
+        changes.push({ id: r.id, c: cls, o: owner, cl: next.client, cc: clientCls });
         const minute = Math.floor(r.time / 60000);
         const oldKnown = r.cls === EXTERNAL_ID || r.client_class === EXTERNAL_ID ? 1 : 0;
         const newKnown = cls === EXTERNAL_ID || clientCls === EXTERNAL_ID ? 1 : 0;
-        rollup.run(minute, r.pod, r.cls, -1, r.client === null ? 0 : -1, -oldKnown, -r.bytes);
-        rollup.run(minute, r.pod, cls, 1, next.client === null ? 0 : 1, newKnown, r.bytes);
-        if (r.cls === NODE_ID) snat.run(minute, r.pod, r.owner ?? 0, r.remote_addr, -1);
-        if (cls === NODE_ID) snat.run(minute, r.pod, owner ?? 0, r.remote_addr, 1);
+        move(minute, r.pod, r.cls, [-1, r.client === null ? 0 : -1, -oldKnown, -r.bytes]);
+        move(minute, r.pod, cls, [1, next.client === null ? 0 : 1, newKnown, r.bytes]);
+        if (r.cls === NODE_ID) snatMove(minute, r.pod, r.owner ?? 0, r.remote_addr, -1);
+        if (cls === NODE_ID) snatMove(minute, r.pod, owner ?? 0, r.remote_addr, 1);
       }
-      dropEmpty.run();
-      dropEmptySnat.run();
+      if (changes.length > 0) sql.run(UPDATE, { rows: JSON.stringify(changes) });
+      for (const [key, [requests, recovered, known, bytes]] of moves) {
+        if (requests === 0 && recovered === 0 && known === 0 && bytes === 0) continue;
+        const [minute, pod, cls] = key.split('|').map(Number);
+        sql.run(ROLLUP, { minute, pod, cls, requests, recovered, known, bytes });
+        if (requests < 0) sql.run(DROP_ROLLUP, { minute, pod, cls });
+      }
+      for (const [key, requests] of snat) {
+        if (requests === 0) continue;
+        const bar = key.indexOf('|', key.indexOf('|', key.indexOf('|') + 1) + 1);
+        const [minute, pod, owner] = key.slice(0, bar).split('|').map(Number);
+        const addr = key.slice(bar + 1);
+        sql.run(SNAT, { minute, pod, owner, addr, requests });
+        if (requests < 0) sql.run(DROP_SNAT, { minute, pod, owner, addr });
+      }
       return rows.length;
-    })();
+    });
     result.rows += n;
     opts.progress?.(result.rows, result.changed, total);
     if (n < chunk) break;

@@ -105,7 +105,7 @@ export class Store extends BatchWriter implements StoreWriter {
   reclassify(fn: ReclassifyFn, opts: ReclassifyOptions = {}): ReclassifyResult {
     this.writable();
     this.flush();
-    return reclassifyRequests(this.db, fn, opts);
+    return reclassifyRequests(this.sql, fn, opts);
   }
 
   /** The classification flags the stored rows were classified with (null: never recorded). */

@@ -104,17 +104,21 @@ describe.skipIf(pgb.skip)('PostgreSQL store', () => {
     expect(pgb.rows(foreign, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).toEqual(['1']);
   });
 
-  it('counts known clients in the rollups, records the classification flags, and refuses reclassify in one line', () => {
+  it('counts known clients in the rollups, records the classification flags, and reclassify moves rows and rollups together', () => {
     const db = pgb.fresh('classify');
     const r = runCli(['ingest', logs[0], '--pod', 'web-0', '--db', db, '-q']);
     expect(r.code, r.stderr).toBe(0);
     // Every request of the log is external: each one's client is known, in the rollups as in the rows.
     expect(pgb.num(db, 'SELECT sum(known) FROM rollups')).toBe(N);
     expect(pgb.rows(db, "SELECT count(*) FROM meta WHERE key = 'classify_flags'")).toEqual(['1']);
-    const again = runCli(['reclassify', '--db', db, '--node-ip', '192.0.2.1']);
-    expect(again.code).toBe(2);
-    expect(again.stderr.trim().split('\n')).toHaveLength(1);
-    expect(again.stderr).toMatch(/^snatscope: reclassify works on SQLite databases only for now, .*\(try /);
+    // One client address turns out to be a node's: reclassify moves its 120 requests (every 250th) to node,
+    // the known-client counts and the SNAT sources with them.
+    const again = runCli(['reclassify', '--db', db, '--node-ip', '203.0.113.7=node-a', '-q']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(`reclassified: ${N} rows, ${N / 250} changed (node 0 -> ${N / 250}, external ${N} -> ${N - N / 250}); rollups updated\n`);
+    expect(pgb.num(db, 'SELECT sum(known) FROM rollups')).toBe(N - N / 250);
+    expect(pgb.rows(db, "SELECT s.s, r.addr, r.requests FROM snat_rollups r JOIN strings s ON s.id = r.owner")).toEqual([`node-a|203.0.113.7|${N / 250}`]);
+    expect(pgb.num(db, "SELECT count(*) FROM requests_v WHERE class = 'node' AND owner = 'node-a'")).toBe(N / 250);
   }, 120_000);
 
   it('upgrades a database from before migration 4: known backfilled from the stored rows, the report unchanged', () => {

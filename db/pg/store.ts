@@ -16,6 +16,7 @@ import { PgSql } from './sql.js';
 import type { Notice } from './worker.js';
 import { SourceBusyError } from '../errors.js';
 import { pruneRequests } from '../prune.js';
+import { reclassifyRequests, type ReclassifyFn, type ReclassifyOptions, type ReclassifyResult } from '../reclassify.js';
 import { unfinishedInstances } from '../instances.js';
 import { readClassifyFlags, writeClassifyFlags } from '../meta.js';
 
@@ -201,6 +202,13 @@ export class PgStore implements StoreWriter {
     this.writable();
     this.sync();
     return pruneRequests(this.sql, cutoff, opts);
+  }
+
+  /** Recompute the stored rows' classes with `fn` (db/reclassify.ts). Commits what is in flight first. */
+  reclassify(fn: ReclassifyFn, opts: ReclassifyOptions = {}): ReclassifyResult {
+    this.writable();
+    this.sync();
+    return reclassifyRequests(this.sql, fn, opts);
   }
 
   close(): void {

@@ -3,7 +3,6 @@
 // bounded transactions (db/reclassify.ts) with progress on stderr. Without --topology the newest stored topology
 // snapshot is used. Interrupted (Ctrl-C, kill -9), every committed chunk is consistent; a re-run finishes the job.
 import { openWriter } from '../../db/cli-open.js';
-import { Store } from '../../db/store.js';
 import { latestTopology, prunedBefore } from '../../db/audit.js';
 import { CLASSES } from '../classes.js';
 import { buildClassifier, flagsRecord, type ClassifyFlags } from '../classify/flags.js';
@@ -27,15 +26,7 @@ export async function runReclassify(flags: ReclassifyFlags, now = Date.now()): P
   if (from !== undefined && until !== undefined && until <= from) {
     throw new UserError('--until is not after --from', 'an --until later than --from, or leave one out');
   }
-  const opened = (await openWriter(flags.db, 'reclassify', { mustExist: true, wait: flags.wait, say: (m) => process.stderr.write(`snatscope: ${m}\n`) }))!;
-  if (!(opened instanceof Store)) {
-    opened.close();
-    throw new UserError(
-      `reclassify works on SQLite databases only for now, not on the PostgreSQL database ${opened.path}`,
-      're-ingest the logs into a fresh PostgreSQL database with the new flags, or reclassify a SQLite copy (--db FILE)',
-    );
-  }
-  const store = opened;
+  const store = (await openWriter(flags.db, 'reclassify', { mustExist: true, wait: flags.wait, say: (m) => process.stderr.write(`snatscope: ${m}\n`) }))!;
   const err = process.stderr;
   try {
     let base = new Topology();
@@ -43,7 +34,7 @@ export async function runReclassify(flags: ReclassifyFlags, now = Date.now()): P
     if (flags.topology?.length) {
       source = `topology from ${flags.topology.length} file${flags.topology.length === 1 ? '' : 's'}`;
     } else {
-      const snap = latestTopology(store.db) as TopologySnapshot | null;
+      const snap = latestTopology(store) as TopologySnapshot | null;
       if (snap !== null) {
         base = Topology.fromSnapshot(snap);
         source = `the stored topology (${base.nodes.size} nodes, ${base.pods.size} pods)`;
@@ -81,7 +72,7 @@ export async function runReclassify(flags: ReclassifyFlags, now = Date.now()): P
     }
     const moves = CLASSES.filter((c) => (r.before[c] ?? 0) !== (r.after[c] ?? 0)).map((c) => `${c} ${r.before[c] ?? 0} -> ${r.after[c] ?? 0}`);
     const lines = [`reclassified: ${r.rows} rows, ${r.changed} changed${moves.length ? ` (${moves.join(', ')})` : ''}; rollups updated`];
-    const pruned = prunedBefore(store.db);
+    const pruned = prunedBefore(store);
     if (pruned !== null) {
       lines.push(`note: rows before ${new Date(pruned).toISOString()} were pruned; their minute rollups keep the classes they were stored with`);
     }
