@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Classifier, Topology } from '../src/classify/index.js';
 import { compileLogFormat, newParsedLine } from '../src/parse/index.js';
+import { JsonLineParser } from '../src/parse/json.js';
 
 // Trusted: the cluster's nodes and the ingress/LB network, as with
 //   set_real_ip_from 10.0.0.0/8; set_real_ip_from 2001:db8:1::/48; set_real_ip_from 192.0.2.10;
@@ -94,5 +95,16 @@ describe('$proxy_protocol_addr is recovered like a trusted X-Forwarded-For hop',
     expect(out.xff).toBeNull();
     expect(f.parse('{"remote_addr":"10.0.0.5","pp":"203.0.113.7","request":"GET / HTTP/1.1","status":"200"}', out)).toBe(true);
     expect(trusted.request(out.remoteAddr, out.xff, null).client).toBe('203.0.113.7');
+  });
+
+  it.each([
+    ['the json preset reads proxy_protocol_addr', '{"remote_addr":"10.0.0.5","proxy_protocol_addr":"203.0.113.7","request":"GET / HTTP/1.1","status":200}', '203.0.113.7', '203.0.113.7'],
+    ['after the X-Forwarded-For hops, whatever the key order', '{"proxy_protocol_addr":"203.0.113.7","remote_addr":"10.0.0.5","http_x_forwarded_for":"198.51.100.66","status":200,"request":"GET / HTTP/1.1"}', '198.51.100.66, 203.0.113.7', '203.0.113.7'],
+    ['an empty one is no hop', '{"remote_addr":"10.0.0.5","proxy_protocol_addr":"","request":"GET / HTTP/1.1","status":200}', null, null],
+  ])('%s', (_what, text, xff, client) => {
+    const out = newParsedLine();
+    expect(new JsonLineParser().parse(text, out)).toBe(true);
+    expect(out.xff).toBe(xff);
+    expect(trusted.request(out.remoteAddr, out.xff, null).client).toBe(client);
   });
 });

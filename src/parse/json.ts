@@ -14,7 +14,7 @@ import { parseDecimal, parseRfc3339, parseTimeLocal, scan, TIME_LOCAL_LENGTH } f
 /** The fields a JSON line can fill ('target' etc. also compose 'request' when the line has none). */
 export type JsonField =
   | 'remoteAddr' | 'time' | 'request' | 'method' | 'target' | 'protocol' | 'status' | 'bytes' | 'referer'
-  | 'userAgent' | 'xff' | 'requestTime' | 'upstreamAddr';
+  | 'userAgent' | 'xff' | 'requestTime' | 'upstreamAddr' | 'proxyProtocolAddr';
 
 /** Each field's key names in common use, defined once; earlier wins. */
 export const JSON_KEYS: Readonly<Record<JsonField, readonly string[]>> = {
@@ -37,6 +37,9 @@ export const JSON_KEYS: Readonly<Record<JsonField, readonly string[]>> = {
   ],
   requestTime: ['request_time', 'requestTime'], // seconds; other loggers' durations have other units
   upstreamAddr: ['upstream_addr', 'upstreamAddr', 'upstream'],
+  // $proxy_protocol_addr: the client a PROXY-protocol load balancer saw; stored as X-Forwarded-For's last hop, as the
+  // log_format path does (src/parse/codegen.ts), so a trusted peer's PROXY address is recovered like a hop.
+  proxyProtocolAddr: ['proxy_protocol_addr', 'proxyProtocolAddr'],
 };
 
 export const JSON_FIELDS = Object.keys(JSON_KEYS) as JsonField[];
@@ -60,7 +63,7 @@ export function parseJsonFields(values: readonly string[]): Partial<Record<JsonF
 }
 
 const F_ADDR = 0, F_TIME = 1, F_REQUEST = 2, F_METHOD = 3, F_TARGET = 4, F_PROTOCOL = 5, F_STATUS = 6, F_BYTES = 7,
-  F_REFERER = 8, F_UA = 9, F_XFF = 10, F_RTIME = 11, F_UPSTREAM = 12;
+  F_REFERER = 8, F_UA = 9, F_XFF = 10, F_RTIME = 11, F_UPSTREAM = 12, F_PP = 13;
 
 /** key -> field index * 64 + rank (lower rank wins). */
 function keyTable(overrides: Partial<Record<JsonField, string>>): Map<string, number> {
@@ -164,6 +167,10 @@ export class JsonLineParser implements LineParser {
     if (has(F_REFERER)) out.referer = text(vals[F_REFERER]);
     if (has(F_UA)) out.userAgent = text(vals[F_UA]);
     if (has(F_XFF)) out.xff = text(vals[F_XFF]);
+    if (has(F_PP)) {
+      const pp = text(vals[F_PP])!;
+      out.xff = out.xff === null ? pp : `${out.xff}, ${pp}`;
+    }
     if (has(F_RTIME)) out.requestTime = num(vals[F_RTIME]);
     if (has(F_UPSTREAM)) out.upstreamAddr = text(vals[F_UPSTREAM]);
     if (hasRequest) {
