@@ -32,3 +32,15 @@ export function safeField(s: string | null | undefined): string {
 export function shortContainerId(id: string | null | undefined): string {
   return id ? id.replace(/^[a-z]+:\/\//, '').slice(0, 12) : '?';
 }
+
+/**
+ * A ratio (0..1) as a percentage a reader can trust: `digits` decimals, but never "0%" or "100%" for a ratio that
+ * is not exactly 0 or 1 (0.9968 is ">99%", not "100%"; with one decimal ">99.9%" and "<0.1%").
+ */
+export function percent(r: number, digits = 0): string {
+  const s = (r * 100).toFixed(digits);
+  const step = 10 ** -digits;
+  if (r > 0 && Number(s) === 0) return `<${step.toFixed(digits)}%`;
+  if (r < 1 && Number(s) === 100) return `>${(100 - step).toFixed(digits)}%`;
+  return `${s}%`;
+}

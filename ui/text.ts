@@ -1,6 +1,7 @@
 // Text helpers for the TUI: glyph sets (Unicode, with an ASCII fallback for terminals that cannot show
 // it), bars, sparklines, number formats and fitting a string to a column width. Widths are counted in
 // terminal cells (wide East Asian characters and emoji take two, combining marks none).
+import { percent } from '../src/text.js';
 
 export interface Glyphs {
   unicode: boolean;
@@ -148,9 +149,9 @@ export function sparkline(values: readonly number[], width: number, g: Glyphs): 
   return ' '.repeat(Math.max(0, width - (values.length - start))) + out;
 }
 
-/** "37%", "100%", "-" for NaN. */
+/** "37%", "100%", ">99%" for 0.997, "-" for NaN. */
 export function pct(r: number): string {
-  return Number.isFinite(r) ? `${Math.round(r * 100)}%` : '-';
+  return Number.isFinite(r) ? percent(r) : '-';
 }
 
 /** Compact count: 999, 1.2k, 45k, 1.2M. */

@@ -1,13 +1,13 @@
 // Plain-text tables for the terminal: right-aligned numbers, ratios as percentages, times in local time with
 // the offset, every cell made harmless for a terminal (safeText).
-import { safeText } from '../text.js';
+import { percent, safeText } from '../text.js';
 import { formatLocal } from '../time.js';
 import type { Report } from '../../db/index.js';
 import { CLASSES, type AddressClass } from '../classes.js';
 import { serviceLines, unparsedLine, type ReportGroup, type ReportView } from './model.js';
 
 export function formatRatio(r: number | null): string {
-  return r === null ? '-' : `${(r * 100).toFixed(1)}%`;
+  return r === null ? '-' : percent(r, 1);
 }
 
 /** A ratio over `requests` for a cell: `-` when there is nothing to divide (0 requests is no ratio, not 0.0%). */
