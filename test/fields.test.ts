@@ -16,7 +16,9 @@ import {
   type RequestRow,
 } from '../src/fields.js';
 import { rowJson } from '../src/output/json.js';
-import { RowColumns, RowReader, type BatchMessage } from '../src/parallel/columns.js';
+import { RowColumns } from '../src/parallel/columns.js';
+import { RowReader } from '../src/parallel/reader.js';
+import type { BatchMessage } from '../src/parallel/wire.js';
 import { Pipeline } from '../src/pipeline.js';
 import { tempStores } from './helpers/stores.js';
 

@@ -9,7 +9,8 @@ import { Pipeline, type SourceFeed, type SourceMeta } from '../pipeline.js';
 import { LineConsumer } from '../sources/consume.js';
 import { CLASSES } from '../classes.js';
 import type { JsonFields } from '../parse/index.js';
-import { RowColumns, type BatchMessage, type StatsDelta } from './columns.js';
+import { RowColumns } from './columns.js';
+import type { BatchMessage, StatsDelta } from './wire.js';
 
 export interface WorkerInit {
   format: string;
