@@ -148,7 +148,7 @@ export class Classifier {
 
   /**
    * Class, owner and recovered client of one request from its stored fields (what reclassify recomputes). The
-   * pipeline's toRow (src/pipeline.ts) does the same inline, without allocating, on the hot path.
+   * pipeline's toRow (src/source-feed.ts) does the same inline, without allocating, on the hot path.
    */
   request(remoteAddr: string, xff: string | null, userAgent: string | null): RequestClassification {
     const c = this.classify(remoteAddr);
