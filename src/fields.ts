@@ -1,6 +1,6 @@
 // The request fields, defined once: the ParsedLine and RequestRow types, their empty values, the JSON output keys,
 // the store's INSERT columns, the worker's wire columns and the requests_v view all derive from REQUEST_FIELDS.
-// The hot-path copies that stay hand-unrolled for speed (resetParsedLine, the two toRow copies in src/pipeline.ts,
+// The hot-path copies that stay hand-unrolled for speed (resetParsedLine, the two toRow copies in src/source-feed.ts,
 // the binds in Store.add, RowColumns.add / RowReader.next) are checked against this table by test/fields.test.ts.
 //
 // Per field:

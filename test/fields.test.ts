@@ -1,6 +1,6 @@
 // The request-field table (src/fields.ts) against every copy of the field list: the derived ones (types' empty
 // values, JSON output keys, INSERT columns, requests_v) and the hand-unrolled hot-path ones (Store.add binds, the
-// worker's column packer and reader, both toRow copies in src/pipeline.ts). A field added to the table and missed in
+// worker's column packer and reader, both toRow copies in src/source-feed.ts). A field added to the table and missed in
 // any copy fails here.
 import { describe, expect, it } from 'vitest';
 import { INSERT_COLUMNS, Store } from '../db/index.js';
@@ -16,7 +16,9 @@ import {
   type RequestRow,
 } from '../src/fields.js';
 import { rowJson } from '../src/output/json.js';
-import { RowColumns, RowReader, type BatchMessage } from '../src/parallel/columns.js';
+import { RowColumns } from '../src/parallel/columns.js';
+import { RowReader } from '../src/parallel/reader.js';
+import type { BatchMessage } from '../src/parallel/wire.js';
 import { Pipeline } from '../src/pipeline.js';
 import { tempStores } from './helpers/stores.js';
 

@@ -19,7 +19,7 @@ const LAYERS: readonly { name: string; paths: readonly string[] }[] = [
   { name: 'live/report', paths: ['src/live/', 'src/report/'] },
   // What feeds the pipeline: Kubernetes log streams and topology, files and stdin, the parse worker.
   { name: 'sources', paths: ['src/kube/', 'src/sources/', 'src/parallel/'] },
-  { name: 'pipeline', paths: ['src/pipeline'] },
+  { name: 'pipeline', paths: ['src/pipeline', 'src/source-feed'] },
   { name: 'parse/classify', paths: ['src/parse/', 'src/classify/'] },
   { name: 'db', paths: ['db/'] },
   // The Kubernetes API emulator stands alone (only the demo and the tests use it).

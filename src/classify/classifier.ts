@@ -10,13 +10,16 @@
 // constant comparisons). Results are frozen and memoised in a small direct-mapped table (IPv4 by its uint32, IPv6
 // by a hash of its words: no string hashing, nothing rehashed or allocated as addresses come and go); other text
 // (garbage) in bounded two-generation Maps by the string. The memo and the tables are rebuilt when
-// the topology's addrVersion changes. Also realip: recover the client from X-Forwarded-For like nginx with
-// `real_ip_header X-Forwarded-For; real_ip_recursive on;` and set_real_ip_from = --trust.
+// the topology's addrVersion changes. Also realip (realip.ts): recover the client from X-Forwarded-For like nginx
+// with `real_ip_header X-Forwarded-For; real_ip_recursive on;` and set_real_ip_from = --trust. The constant rules
+// (always-private networks, the probe class) are rules.ts.
 
-import { UserError } from '../errors.js';
-import { CLASS_INFO } from '../classes.js';
 import type { AddressClass, Classification } from '../types.js';
-import { ADDR, ADDR_SPAN, CANONICAL, Cidr, CidrTable, formatIp, formatParsed, formatV4, hash6, parseAddr, parseAddrPort, parseIp } from './ip.js';
+import { Cidr, CidrTable, hash6, parseCidrs } from './cidr.js';
+import { ADDR, CANONICAL, formatIp, formatParsed, parseAddr, parseIp } from './ip.js';
+import { formatV4 } from './ipv4.js';
+import { RealIp } from './realip.js';
+import { isPrivate4, isPrivate6, requestClass } from './rules.js';
 import type { Topology } from './topology.js';
 
 /** What a request's stored fields classify as. */
@@ -39,44 +42,6 @@ export interface ClassifierOptions {
    * a small one still holds the hot addresses (nodes, load balancers, health checkers).
    */
   cacheLimit?: number;
-}
-
-/** Always-private networks (besides --internal-cidr). */
-export const PRIVATE_CIDRS: readonly string[] = [
-  '10.0.0.0/8',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '100.64.0.0/10',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '::1/128',
-  'fc00::/7',
-  'fe80::/10',
-];
-
-/** The user agent the kubelet's HTTP probes send (`kube-probe/1.32`). */
-export const PROBE_USER_AGENT = 'kube-probe/';
-
-/**
- * The class of a request from its address's class (`classify(addr).cls`, memoised per address) and its user agent:
- * a kubelet probe comes from its node's own address, so a `node` request whose user agent starts with `kube-probe/`
- * is `probe` (a health check, not SNAT'd client traffic). Every other request keeps its address's class.
- */
-export function requestClass(addrCls: AddressClass, userAgent: string | null): AddressClass {
-  return addrCls === 'node' && userAgent !== null && userAgent.startsWith(PROBE_USER_AGENT) ? 'probe' : addrCls;
-}
-
-/** One line describing an address class, for help texts and legends. */
-export function describeClass(cls: AddressClass): string {
-  return CLASS_INFO[cls].meaning;
-}
-
-function parseCidrs(list: string[], flag: string, example: string): Cidr[] {
-  return list.map((text) => {
-    const c = Cidr.parse(text);
-    if (c === null) throw new UserError(`${flag} ${JSON.stringify(text)}: not a CIDR or IP address`, `${flag} ${example}`);
-    return c;
-  });
 }
 
 /**
@@ -114,8 +79,7 @@ export class Classifier {
   private readonly podCidrTable = new CidrTable<string | null>();
   /** --internal-cidr networks (the always-private ones are constant comparisons in isPrivate4/6). */
   private readonly privateTable = new CidrTable<true>();
-  private readonly trustTable = new CidrTable<true>();
-  private readonly trustUnix: boolean;
+  private readonly realIp: RealIp;
   /** True when --trust was given: recover() believes X-Forwarded-For from those peers. */
   readonly trusting: boolean;
 
@@ -130,16 +94,8 @@ export class Classifier {
     this.keys6 = new Int32Array(4 << bits);
     this.vals6 = new Array<Classification | undefined>(1 << bits).fill(undefined);
     for (const c of parseCidrs(opts.internalCidrs ?? [], '--internal-cidr', '10.0.0.0/8')) this.privateTable.add(c, true);
-    const trust = opts.trust ?? [];
-    this.trustUnix = trust.some((t) => t.trim() === 'unix:');
-    for (const c of parseCidrs(
-      trust.filter((t) => t.trim() !== 'unix:'),
-      '--trust',
-      '10.0.0.0/8 (a proxy address or network)',
-    )) {
-      this.trustTable.add(c, true);
-    }
-    this.trusting = trust.length > 0;
+    this.realIp = new RealIp(opts.trust ?? []);
+    this.trusting = this.realIp.trusting;
   }
 
   /** Class, owner and canonical form of one remote address. A frozen object; never throws. */
@@ -192,7 +148,7 @@ export class Classifier {
 
   /**
    * Class, owner and recovered client of one request from its stored fields (what reclassify recomputes). The
-   * pipeline's toRow (src/pipeline.ts) does the same inline, without allocating, on the hot path.
+   * pipeline's toRow (src/source-feed.ts) does the same inline, without allocating, on the hot path.
    */
   request(remoteAddr: string, xff: string | null, userAgent: string | null): RequestClassification {
     const c = this.classify(remoteAddr);
@@ -284,69 +240,15 @@ export class Classifier {
     }
   }
 
-  /**
-   * nginx realip (`real_ip_recursive on`): when the peer is trusted, walk X-Forwarded-For from the right,
-   * skipping trusted addresses, and return the first untrusted one (the leftmost when all are trusted).
-   * An entry that is not an address stops the walk at the last valid one. Null when there is no --trust,
-   * the peer is not trusted, or nothing valid was found. Returns canonical address text.
-   */
+  /** The client nginx realip recovers from X-Forwarded-For (src/classify/realip.ts), canonical text; null when none. */
   recover(remoteAddr: string, xff: string | null): string | null {
-    if (!this.trusting || xff === null) return null;
-    if (!this.isTrustedText(remoteAddr)) return null;
-    let found = 0;
-    let foundStart = 0;
-    let foundEnd = 0;
-    let end = xff.length;
-    for (;;) {
-      while (end > 0 && isSep(xff.charCodeAt(end - 1))) end--;
-      if (end === 0) break;
-      let start = end - 1;
-      while (start > 0 && !isSep(xff.charCodeAt(start - 1))) start--;
-      const kind = parseAddrPort(xff, start, end);
-      if (kind === 0) break;
-      found = kind;
-      foundStart = ADDR_SPAN[0];
-      foundEnd = ADDR_SPAN[1];
-      if (!this.trustedParsed(kind)) break;
-      end = start;
-    }
-    if (found === 0) return null;
-    if ((found & CANONICAL) !== 0) return xff.slice(foundStart, foundEnd);
-    return formatParsed(parseAddr(xff, foundStart, foundEnd));
-  }
-
-  /** True when the address parseAddr last parsed is in a --trust network. */
-  private trustedParsed(kind: number): boolean {
-    const t = this.trustTable;
-    if ((kind & 7) === 4) return t.get4(ADDR[0]) !== undefined;
-    return t.get6(ADDR[0], ADDR[1], ADDR[2], ADDR[3]) !== undefined;
+    return this.realIp.recover(remoteAddr, xff);
   }
 
   /** True when the address text is a --trust address (a trusted proxy). */
   isTrusted(addr: string): boolean {
-    return this.trusting && this.isTrustedText(addr);
+    return this.realIp.isTrusted(addr);
   }
-
-  private isTrustedText(addr: string): boolean {
-    const kind = addr.length > 45 ? 0 : parseAddr(addr);
-    if (kind !== 0) return this.trustedParsed(kind);
-    return this.trustUnix && addr.startsWith('unix:');
-  }
-}
-
-/** PRIVATE_CIDRS for IPv4: 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT), 127/8, 169.254/16. */
-function isPrivate4(n: number): boolean {
-  const a = n >>> 24;
-  return a === 10 || a === 127 || n >>> 20 === 0xac1 || n >>> 16 === 0xc0a8 || n >>> 22 === 0x191 || n >>> 16 === 0xa9fe;
-}
-
-/** PRIVATE_CIDRS for IPv6 (first and last word): ::1/128, fc00::/7, fe80::/10. */
-function isPrivate6(w0: number, w1: number, w2: number, w3: number): boolean {
-  return w0 >>> 25 === 0x7e || w0 >>> 22 === 0x3fa || (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 1);
-}
-
-function isSep(c: number): boolean {
-  return c === 32 || c === 44; // nginx: space and comma only
 }
 
 function addIp<T>(table: CidrTable<T>, text: string, value: T): void {

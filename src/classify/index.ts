@@ -1,7 +1,8 @@
 // The classify module: topology (nodes, pods, services, flag addresses), the address classifier with
 // realip, topology files, and the IP helpers they share.
 
-export { Classifier, describeClass, requestClass, PROBE_USER_AGENT, PRIVATE_CIDRS, type ClassifierOptions } from './classifier.js';
+export { Classifier, type ClassifierOptions } from './classifier.js';
+export { describeClass, requestClass, PROBE_USER_AGENT, PRIVATE_CIDRS } from './rules.js';
 export { loadTopologyFiles } from './load.js';
 export { Topology, type TopologySnapshot } from './topology.js';
 export {
@@ -18,5 +19,6 @@ export {
   type OwnedAddr,
   type ServicePortInfo,
 } from './kube-objects.js';
-export { Cidr, CidrTable, canonicalIp, formatIp, formatParsed, parseAddrPort, parseIp, type Ip } from './ip.js';
+export { Cidr, CidrTable } from './cidr.js';
+export { canonicalIp, formatIp, formatParsed, parseAddrPort, parseIp, type Ip } from './ip.js';
 export { trustHint, expandTrust, PROXY_CLASSES, type UntrustedProxy } from './trust-hint.js';

@@ -3,7 +3,8 @@
 // (what a kube-proxy SNAT'd request can arrive from): status.addresses, the podCIDR network and gateway
 // addresses, and the addresses CNI plugins write into node annotations (flannel, Calico, Cilium).
 
-import { Cidr, formatIp, parseIp } from './ip.js';
+import { Cidr } from './cidr.js';
+import { formatIp, parseIp } from './ip.js';
 
 export interface OwnedAddr {
   /** Canonical address text. */

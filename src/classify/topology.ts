@@ -5,7 +5,8 @@
 // the steady stream of status-only updates a live watch delivers.
 
 import { UserError } from '../errors.js';
-import { Cidr, formatIp, parseIp } from './ip.js';
+import { Cidr } from './cidr.js';
+import { formatIp, parseIp } from './ip.js';
 import {
   nodeFromKube,
   podFromKube,

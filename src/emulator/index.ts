@@ -1,7 +1,8 @@
 // The Kubernetes API emulator: a drivable cluster model and the HTTP server that serves it.
 
 export { ClusterModel } from './model.js';
-export type { ClusterModelOptions, EventType, ModelEvent, PodSpecInput } from './model.js';
+export type { EventType, ModelEvent } from './model-store.js';
+export type { ClusterModelOptions, PodSpecInput } from './model-pods.js';
 export { Emulator } from './server.js';
 export type { FailRule, RequestRecord } from './server.js';
 export type { StreamFilter } from './logs.js';

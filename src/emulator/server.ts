@@ -1,19 +1,17 @@
 // The Kubernetes API emulator: an HTTP server on loopback speaking the real wire protocol (discovery, list,
 // watch, get, patch, delete, pod logs) over a ClusterModel, plus fault injection for tests (cut/end/stall log
-// streams, expire watches, fail the next requests, require a bearer token) and per-path request counters.
+// streams, expire watches, fail the next requests, require a bearer token) and per-path request counters. Which
+// handler serves a path is routes.ts.
 
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { type KubeconfigOptions, writeKubeconfigFile } from './kubeconfig.js';
-import { type LogWriter, type StreamFilter, serveLog } from './logs.js';
+import type { LogWriter, StreamFilter } from './logs.js';
 import { ClusterModel } from './model.js';
-import { findResource } from './resources.js';
-import { serveDelete, serveGet, serveList, servePatch } from './rest.js';
-import { SelectorError, parseFieldSelector, parseLabelSelector } from './selectors.js';
-import { sendJson, sendStatus, statusObject } from './status.js';
-import { type IncludeObject, wantsTable } from './table.js';
-import { WatchStream } from './watch.js';
+import { route, type RouteContext } from './routes.js';
+import { SelectorError } from './selectors.js';
+import { sendStatus, statusObject } from './status.js';
+import type { WatchStream } from './watch.js';
 
 export interface FailRule {
   remaining: number;
@@ -29,10 +27,6 @@ export interface RequestRecord {
   /** Path and query as sent. */
   url: string;
   time: number;
-}
-
-function flag(v: string | null): boolean {
-  return v === 'true' || v === '1';
 }
 
 export class Emulator {
@@ -53,9 +47,24 @@ export class Emulator {
   private token: string | null = null;
   private silent = false;
 
+  /** What the router serves from: the model, the open streams, the watch settings. */
+  private readonly routes: RouteContext;
+
   constructor(model?: ClusterModel) {
     this.ownsModel = model === undefined;
     this.model = model ?? new ClusterModel();
+    const self = this;
+    this.routes = {
+      model: this.model,
+      logStreams: this.logStreams,
+      watches: this.watches,
+      get bookmarkIntervalMs() {
+        return self.bookmarkIntervalMs;
+      },
+      get silent() {
+        return self.silent;
+      },
+    };
   }
 
   async start(opts: { port?: number; host?: '127.0.0.1' | '::1' } = {}): Promise<string> {
@@ -205,7 +214,7 @@ export class Emulator {
       return sendStatus(res, statusObject(401, 'Unauthorized'));
     }
     try {
-      const p = this.route(req, res, u);
+      const p = route(this.routes, req, res, u);
       if (p) p.catch((e: unknown) => this.internal(res, e));
     } catch (e) {
       this.internal(res, e);
@@ -216,87 +225,5 @@ export class Emulator {
     if (e instanceof SelectorError) return sendStatus(res, statusObject(400, e.message));
     if (res.headersSent) res.destroy();
     else sendStatus(res, statusObject(500, `emulator: ${(e as Error)?.message ?? String(e)}`));
-  }
-
-  private route(req: IncomingMessage, res: ServerResponse, u: URL): Promise<void> | void {
-    const method = req.method ?? 'GET';
-    const parts = u.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
-    const q = u.searchParams;
-    const nf = () => sendStatus(res, statusObject(404, 'the server could not find the requested resource'));
-    if (parts.length === 1 && (parts[0] === 'healthz' || parts[0] === 'livez' || parts[0] === 'readyz')) {
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
-      return void res.end('ok');
-    }
-    if (parts[0] === 'version' && parts.length === 1) return sendJson(res, 200, versionInfo());
-    let group: string;
-    let rest: string[];
-    if (parts[0] === 'api') {
-      if (parts.length === 1) return sendJson(res, 200, apiVersions(u.host));
-      group = '';
-      rest = parts.slice(1);
-    } else if (parts[0] === 'apis') {
-      if (parts.length === 1) return sendJson(res, 200, apiGroupList());
-      if (parts.length === 2) {
-        const g = apiGroup(parts[1]);
-        return g ? sendJson(res, 200, g) : nf();
-      }
-      group = parts[1];
-      rest = parts.slice(2);
-    } else {
-      return nf();
-    }
-    const version = rest[0];
-    rest = rest.slice(1);
-    if (rest.length === 0) {
-      const list = apiResourceList(group, version);
-      return list ? sendJson(res, 200, list) : nf();
-    }
-    if (version !== 'v1') return nf();
-    let namespace: string | undefined;
-    let resource: string;
-    let name: string | undefined;
-    let sub: string | undefined;
-    if (rest[0] === 'namespaces' && rest.length >= 3) {
-      [, namespace, resource, name, sub] = rest;
-      if (rest.length > 5) return nf();
-    } else {
-      [resource, name, sub] = rest;
-      if (rest.length > 3) return nf();
-    }
-    const r = findResource(group, resource);
-    if (!r || (namespace !== undefined && !r.namespaced)) return nf();
-    if (r.namespaced && namespace === undefined && name !== undefined) return nf();
-
-    if (sub !== undefined) {
-      if (r.name === 'pods' && sub === 'log' && method === 'GET') {
-        return serveLog(this.model, req, res, namespace!, name!, q, this.logStreams);
-      }
-      return nf();
-    }
-    const accept = req.headers.accept;
-    const table: IncludeObject | null = wantsTable(accept)
-      ? ((q.get('includeObject') as IncludeObject | null) ?? 'Metadata') : null;
-    if (method === 'GET') {
-      const labels = parseLabelSelector(q.get('labelSelector'));
-      const fields = parseFieldSelector(q.get('fieldSelector'), r.name);
-      if (flag(q.get('watch'))) {
-        if (name !== undefined) fields.push({ key: 'metadata.name', op: 'eq', values: [name] });
-        new WatchStream(res, this.model, r, {
-          namespace, labels, fields, table, resourceVersion: q.get('resourceVersion'),
-          bookmarks: flag(q.get('allowWatchBookmarks')), bookmarkIntervalMs: this.bookmarkIntervalMs,
-          timeoutSeconds: Number(q.get('timeoutSeconds') ?? '0') || 0, sendInitialEvents: flag(q.get('sendInitialEvents')),
-          silent: this.silent,
-        }, this.watches);
-        return;
-      }
-      if (name === undefined) return serveList(this.model, res, r, namespace, labels, fields, q, table);
-      return serveGet(this.model, res, r, namespace, name, table);
-    }
-    if (name === undefined) {
-      return sendStatus(res, statusObject(405, `the server does not allow this method on the requested resource`));
-    }
-    if (method === 'PATCH') return servePatch(this.model, req, res, r, namespace, name);
-    if (method === 'DELETE') return serveDelete(this.model, res, r, namespace, name);
-    return sendStatus(res, statusObject(405, `the server does not allow this method on the requested resource`));
   }
 }

@@ -5,52 +5,14 @@
 // running (its stored cursor is not at its end) is read to its end with previous=true when it is the one before the
 // current instance, and reported lost when it is older. Only instances running when the run starts get --tail /
 // --since; later ones are read from their start. At most `maxStreams` tails read at once: the rest wait in a queue (said
-// once, never an error) and start as others end. Pod lifecycle changes go to `onPodEvent`.
+// once, never an error) and start as others end. Pod lifecycle changes go to `onPodEvent`. What an instance is, its key
+// and what a pod status says about it: instances.ts.
 import type { KubeClient, KubeError } from './http.js';
+import { instanceDecision, podEvent, streamKey, type ContainerInstance, type ContainerStatus, type PodEvent, type Selection } from './instances.js';
 import type { ResumeDecision, Tail } from './tail.js';
 import { ResourceWatch, type KubeObject, type ResourceWatchOptions, type WatchEventType } from './watch.js';
 
-/** Which pods: a namespace (null = all), server-side selectors, and an optional client-side name filter. */
-export interface Selection {
-  namespace: string | null;
-  labelSelector?: string;
-  fieldSelector?: string;
-  match?: (podName: string) => boolean;
-  /** For messages: what the user typed. */
-  label?: string;
-  /** For messages: the one line saying this selection matches no pod ("pod \"x\" not found in namespace y"). */
-  missing?: string;
-}
-
-export interface ContainerInstance {
-  namespace: string;
-  pod: string;
-  container: string;
-  containerId: string;
-  nodeName: string | null;
-  /** Running when the run started (seen in the first pod list): --tail and --since apply to it. */
-  atStart?: boolean;
-}
-
-export interface PodEvent {
-  type: 'added' | 'deleted' | 'started' | 'restarted' | 'waiting';
-  namespace: string;
-  pod: string;
-  nodeName: string | null;
-  container?: string;
-  containerId?: string;
-  /** Waiting reason, restart count, ... */
-  detail?: string;
-  time: number;
-}
-
-/**
- * The key of a container instance's log stream, namespace/pod/container/containerID (stern's GetID): every map of
- * streams (here, the TUI's) and the stored source of each stream (`k8s:` + this) is keyed by it.
- */
-export function streamKey(i: Pick<ContainerInstance, 'namespace' | 'pod' | 'container' | 'containerId'>): string {
-  return `${i.namespace}/${i.pod}/${i.container}/${i.containerId}`;
-}
+export { streamKey, type ContainerInstance, type PodEvent, type Selection } from './instances.js';
 
 export interface PodStreamsOptions {
   client: KubeClient;
@@ -87,14 +49,6 @@ interface Pod {
 interface Running {
   inst: ContainerInstance;
   tail: Tail | null; // null while queued
-}
-
-interface ContainerStatus {
-  name: string;
-  containerID?: string;
-  restartCount?: number;
-  state?: { running?: unknown; terminated?: unknown; waiting?: { reason?: string } };
-  lastState?: { terminated?: { containerID?: string } };
 }
 
 export class PodStreams {
@@ -332,17 +286,7 @@ export class PodStreams {
   /** What a tail's container instance is doing now, from the latest pod object. */
   private decide(inst: ContainerInstance): ResumeDecision {
     if (this.stopped) return 'end';
-    const pod = this.pods.get(`${inst.namespace}/${inst.pod}`);
-    if (!pod) return 'end';
-    const statuses = (pod.obj as { status?: { containerStatuses?: ContainerStatus[] } }).status?.containerStatuses ?? [];
-    const cs = statuses.find((s) => s.name === inst.container);
-    if (!cs) return 'end';
-    if (cs.lastState?.terminated?.containerID === inst.containerId) return 'previous';
-    if (cs.containerID === inst.containerId) {
-      if (cs.state?.running !== undefined) return 'resume';
-      if (cs.state?.terminated !== undefined) return 'final';
-    }
-    return 'end';
+    return instanceDecision(this.pods.get(`${inst.namespace}/${inst.pod}`)?.obj, inst);
   }
 
   private checkIdle(): void {
@@ -352,15 +296,6 @@ export class PodStreams {
   }
 
   private event(type: PodEvent['type'], obj: KubeObject, container?: string, containerId?: string, detail?: string): void {
-    this.opts.onPodEvent?.({
-      type,
-      namespace: obj.metadata.namespace ?? '',
-      pod: obj.metadata.name,
-      nodeName: ((obj as { spec?: { nodeName?: string } }).spec?.nodeName) ?? null,
-      container,
-      containerId,
-      detail,
-      time: Date.now(),
-    });
+    this.opts.onPodEvent?.(podEvent(type, obj, container, containerId, detail));
   }
 }

@@ -11,15 +11,11 @@
 // watch) says whether this container instance still runs, has stopped (read the rest and end), was replaced by a
 // restart (read the rest with previous=true and end) or is gone (end; loud when nothing could be read).
 // A tail that could not read its instance to the end says so: `gaveUp` with the reason.
-// States: queued -> connecting -> live -> retrying (with reason) -> ... -> ended.
-import type { IncomingMessage } from 'node:http';
-import { LineSplitter } from '../sources/lines.js';
-import { safeText } from '../text.js';
+// States: queued -> connecting -> live -> retrying (with reason) -> ... -> ended. This file: the connections (which
+// request comes next, retries, backoff, the end); reading one response's lines is tail-read.ts.
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { KubeError, isAbort, type KubeClient } from './http.js';
-import type { CommittedFilter } from './committed.js';
-
-import { StreamCursor, type TailCursor } from './cursor.js';
+import { TailReader, type TailReadOptions } from './tail-read.js';
 
 export type { TailCursor } from './cursor.js';
 
@@ -29,15 +25,7 @@ export type StreamState = 'queued' | 'connecting' | 'live' | 'retrying' | 'ended
 /** What the container instance is doing now: keep following, read what is left and end, read the previous instance, end. */
 export type ResumeDecision = 'resume' | 'final' | 'previous' | 'end';
 
-export interface TailStart {
-  /** A persisted cursor for this container instance: wins over everything else. */
-  cursor?: TailCursor | null;
-  /** RFC3339; the server cuts it to whole seconds. */
-  sinceTime?: string;
-  tailLines?: number;
-}
-
-export interface TailOptions {
+export interface TailOptions extends TailReadOptions {
   client: KubeClient;
   namespace: string;
   pod: string;
@@ -46,34 +34,21 @@ export interface TailOptions {
   follow?: boolean;
   /** Read the previous instance's log (kubectl logs -p) and end; implies no follow. */
   previous?: boolean;
-  start?: TailStart;
-  /** One whole line, timestamp prefix included. */
-  onLine(line: string): void;
-  /** Lines already stored by an earlier run (see committed.ts): handed to onStored instead of onLine. */
-  committed?: CommittedFilter;
-  onStored?(line: string): void;
-  /** The head of a line longer than maxLineLength (cut, counted). */
-  onTooLong?(head: string): void;
   onState?(tail: Tail): void;
   decide?(): ResumeDecision;
-  /** No bytes for this long -> reconnect from the cursor (default 5 min). */
-  idleMs?: number;
   /** Wait after a clean end before asking decide() again (default 750 ms); a lagging status is caught by the cursor. */
   endGraceMs?: number;
   backoff?: BackoffOptions;
-  maxLineLength?: number;
   /** Failed attempts before a --no-follow read gives up (default 5). Follow streams retry until stopped. */
   maxAttempts?: number;
 }
 
 type Mode = 'follow' | 'final' | 'previous';
 
-export class Tail {
+export class Tail extends TailReader<TailOptions> {
   state: StreamState = 'queued';
   /** Why it is retrying or why it ended (escaped, one line). */
   reason: string | null = null;
-  /** Lines delivered. */
-  lines = 0;
   connects = 0;
   retries = 0;
   /** The current retry is routine (a clean end, an idle reconnect of a quiet stream): not worth telling anyone. */
@@ -87,8 +62,6 @@ export class Tail {
   readonly done: Promise<void>;
   private resolveDone!: () => void;
   private readonly key: string;
-  private readonly cur: StreamCursor;
-  private connDead = false;
   private conn: AbortController | null = null;
   private stopping = false;
   private finishing = false;
@@ -97,47 +70,17 @@ export class Tail {
   private toEnd = false;
   private readonly backoff: Backoff;
   private readonly path: string;
-  private failure: KubeError | null = null;
-  private readonly onLineBound: (line: string) => void;
-  private readonly onLongBound: (head: string) => void;
 
-  constructor(private readonly opts: TailOptions) {
+  constructor(opts: TailOptions) {
+    super(opts);
     this.key = `${opts.namespace}/${opts.pod}/${opts.container}`;
     this.path = `/api/v1/namespaces/${encodeURIComponent(opts.namespace)}/pods/${encodeURIComponent(opts.pod)}/log`;
     this.backoff = new Backoff(opts.backoff);
     this.done = new Promise((r) => (this.resolveDone = r));
-    const st = opts.start;
-    this.cur = new StreamCursor(st?.cursor, !st?.sinceTime && (st?.tailLines === undefined || st.tailLines < 0));
-    this.onLineBound = (line) => this.handle(line, false);
-    this.onLongBound = (head) => this.handle(head, true);
   }
 
   get name(): string {
     return this.key;
-  }
-
-  /** Lines dropped on resume because an earlier connection delivered them already. */
-  get skipped(): number {
-    return this.cur.skipped;
-  }
-
-  /** Lines older than the cursor (the container's clock stepped back), delivered once. */
-  get outOfOrder(): number {
-    return this.cur.outOfOrder;
-  }
-
-  /** The instance was read to its end. */
-  get complete(): boolean {
-    return this.cur.complete;
-  }
-
-  /** The resume point covering every line delivered so far, or null before the first line. */
-  cursor(): TailCursor | null {
-    return this.cur.value;
-  }
-
-  cursorJson(): string | null {
-    return this.cur.json();
   }
 
   start(): void {
@@ -302,82 +245,4 @@ export class Tail {
     return q;
   }
 
-  /** Reads one response; true on a clean end, false on a drop (this.failure says why). */
-  private consume(res: IncomingMessage, flushTail: boolean): Promise<boolean> {
-    const idleMs = this.opts.idleMs ?? 300_000;
-    this.connDead = false;
-    this.failure = null;
-    const splitter = new LineSplitter(this.opts.maxLineLength ?? 64 * 1024, this.onLineBound, this.onLongBound);
-    return new Promise<boolean>((resolve) => {
-      let settled = false;
-      const settle = (clean: boolean) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(idle);
-        this.connDead = true;
-        if (!clean) res.destroy();
-        resolve(clean);
-      };
-      const onIdle = () => {
-        this.failure = new KubeError(0, 'Idle', `no data for ${Math.round(idleMs / 1000)}s, reconnecting`);
-        settle(false);
-      };
-      const idle = setTimeout(onIdle, idleMs);
-      this.onFail = (err) => {
-        this.failure = err;
-        settle(false);
-      };
-      res.on('data', (chunk: Buffer) => {
-        if (settled) return;
-        idle.refresh();
-        splitter.write(chunk);
-      });
-      res.on('end', () => {
-        // A partial last line is delivered only when nothing follows; a resume re-reads it whole.
-        if (!settled && flushTail) splitter.end();
-        if (!settled && !this.failure && !this.cur.replayComplete()) this.failure = foreign();
-        settle(!this.failure);
-      });
-      res.on('error', () => settle(false));
-      res.on('close', () => settle(false));
-    });
-  }
-
-  private onFail: (err: KubeError) => void = () => {};
-
-  /** Per line: check the timestamp, skip what a previous connection delivered, verify the instance, count, hand on. */
-  private handle(line: string, tooLong: boolean): void {
-    if (this.connDead) return;
-    if (
-      line.length < 21 ||
-      line.charCodeAt(4) !== 45 ||
-      line.charCodeAt(10) !== 84 ||
-      line.charCodeAt(13) !== 58 ||
-      line.charCodeAt(16) !== 58
-    ) {
-      // With timestamps=true every log line has one: this is the server or kubelet talking inside the 200 body.
-      this.connDead = true;
-      const text = safeText(line.length > 200 ? line.slice(0, 200) : line).trim();
-      this.onFail(new KubeError(0, 'StreamError', text ? `log stream error: ${text}` : 'log stream error'));
-      return;
-    }
-    const verdict = this.cur.classify(line);
-    if (verdict === 'seen') return;
-    if (verdict === 'foreign') {
-      this.connDead = true;
-      this.onFail(foreign());
-      return;
-    }
-    if (this.opts.committed?.stored(line)) {
-      this.opts.onStored?.(line);
-      return;
-    }
-    this.lines++;
-    if (tooLong) this.opts.onTooLong?.(line);
-    else this.opts.onLine(line);
-  }
-}
-
-function foreign(): KubeError {
-  return new KubeError(0, 'Foreign', 'the log stream served another container instance');
 }

@@ -1,70 +1,18 @@
 // LiveStats: the in-memory view model behind the TUI. The pipeline writes every classified request into it
-// (it is a sink); the UI reads snapshot() a few times a second and never touches SQLite. Memory is bounded
-// however long it runs: per-pod rings of fixed size, capped top-k maps, and a cap on tracked pods (ended
-// or least recently seen pods are dropped first). Time comes from an injectable now() so tests are exact.
+// (it is a sink: the counters are accumulators.ts); the UI reads snapshot() a few times a second and never touches
+// SQLite. This file: the snapshots, plain data derived from the counters (rates over the window, SNAT ratios,
+// shares, the pods' and nodes' rows, one pod's detail).
 
-import { safeText } from '../text.js';
-import { CLASS_BY_ID, CLASS_COUNT, CLASS_ID, FALLBACK_ID, NODE_ID, PROBE_CLASS, perShare, type AddressClass } from '../classes.js';
-import type { RequestRow } from '../fields.js';
-import { SlotRing, TopK, type TopEntry } from './counters.js';
-import type {
-  StreamState,
-  StreamInfo,
-  LiveServiceInput,
-  LiveService,
-  LiveNodeInput,
-  LiveHeader,
-  Shares,
-  PodRow,
-  NodeRow,
-  RecentRequest,
-  PodDetail,
-  LiveSnapshot,
-  LiveStatsOptions,
-} from './types.js';
-import { UntrustedXff } from './untrusted.js';
+import { CLASS_BY_ID, CLASS_COUNT, CLASS_ID, NODE_ID, perShare, type AddressClass } from '../classes.js';
+import { LiveCounters, SPARK_BUCKETS } from './accumulators.js';
+import type { SlotRing, TopEntry } from './counters.js';
+import type { StreamState, Shares, PodRow, NodeRow, RecentRequest, PodDetail, LiveSnapshot } from './types.js';
 
 export type * from './types.js';
 export type { TopEntry } from './counters.js';
+export { NON_CLIENT } from './accumulators.js';
 
-const SPARK_BUCKETS = 30;
-const SPARK_MS = 10_000;
 const STATE_RANK: Record<StreamState, number> = { live: 5, retrying: 4, connecting: 3, queued: 2, ended: 1 };
-
-class PodAcc {
-  node: string | null = null;
-  requests = 0;
-  /** Requests but the non-client ones (probes). */
-  clientRequests = 0;
-  /** Requests per class id. */
-  readonly byCls = new Float64Array(CLASS_COUNT);
-  recovered = 0;
-  lastSeen = 0;
-  readonly rate = new SlotRing(64, 1000);
-  readonly spark = new SlotRing(SPARK_BUCKETS, SPARK_MS);
-  readonly recent: RecentRequest[];
-  recentNext = 0;
-  recentCount = 0;
-  readonly top: TopK[];
-  readonly streams = new Map<string, StreamInfo>();
-  constructor(
-    readonly namespace: string,
-    readonly pod: string,
-    recentSize: number,
-    topK: number,
-  ) {
-    this.recent = new Array(recentSize);
-    for (let i = 0; i < recentSize; i++) {
-      this.recent[i] = { time: 0, client: '', cls: 'unknown', owner: null, recovered: null, method: null, target: null, status: 0, userAgent: null };
-    }
-    this.top = Array.from({ length: CLASS_COUNT }, () => new TopK(topK));
-  }
-}
-
-class NodeAcc {
-  snatOwned = 0;
-  readonly sources = new TopK(32);
-}
 
 /** The last minute: six 10 s buckets (the current one partly filled, so 50-60 s). */
 const RECENT_BUCKETS = 6;
@@ -73,12 +21,6 @@ function recentRatio(spark: SlotRing, t: number): number {
   const n = spark.sumA(t, RECENT_BUCKETS);
   return n > 0 ? spark.sumB(t, RECENT_BUCKETS) / n : NaN;
 }
-
-/**
- * Classes that are not client traffic: the kubelet's probes (PROBE_CLASS of the class registry). The SNAT
- * ratio and the other classes' shares are over client traffic (requests minus these); their own share is over all.
- */
-export const NON_CLIENT: readonly AddressClass[] = [PROBE_CLASS];
 
 /** Shares per class: over `client` requests, but a non-client class's over all `total`. */
 function shares(byCls: Float64Array, total: number, client: number, nonClient: Uint8Array): Shares {
@@ -89,151 +31,7 @@ function shares(byCls: Float64Array, total: number, client: number, nonClient: U
   });
 }
 
-export class LiveStats {
-  private readonly now: () => number;
-  private readonly windowSec: number;
-  private readonly recentSize: number;
-  private readonly topK: number;
-  private readonly maxPods: number;
-  private readonly started: number;
-  private readonly byNs = new Map<string, Map<string, PodAcc>>();
-  private podCount = 0;
-  private last: PodAcc | null = null;
-  private readonly ownerNodes = new Map<string, NodeAcc>();
-  private readonly global = new SlotRing(64, 1000); // a = lines, b = requests
-  private readonly globalSpark = new SlotRing(8, SPARK_MS); // a = requests, b = SNAT'd (10 s buckets, last minute)
-  private readonly untrusted = new UntrustedXff();
-  private readonly totalByCls = new Float64Array(CLASS_COUNT);
-  private totalRequests = 0;
-  private totalClient = 0;
-  /** 1 per class id that is not client traffic. */
-  private readonly nonClient = new Uint8Array(CLASS_COUNT);
-  private readonly nonClientNames: AddressClass[];
-  private totalRecovered = 0;
-  private unparsedCount = 0;
-  private header: LiveHeader = { context: null, cluster: null, namespace: null, selector: null, dbPath: null, follow: true };
-  private services: LiveService[] = [];
-  private nodes: LiveNodeInput[] = [];
-  private lastNotice: { text: string; time: number } | null = null;
-  /** Bumped on every change; a view can skip redrawing while it stays the same. */
-  version = 0;
-
-  constructor(opts: LiveStatsOptions = {}) {
-    this.now = opts.now ?? Date.now;
-    this.windowSec = Math.max(1, Math.min(60, opts.rateWindowSec ?? 10));
-    this.recentSize = Math.max(1, opts.recentSize ?? 200);
-    this.topK = Math.max(1, opts.topK ?? 16);
-    this.maxPods = Math.max(1, opts.maxPods ?? 500);
-    this.nonClientNames = [...(opts.nonClient ?? NON_CLIENT)];
-    for (const c of this.nonClientNames) this.nonClient[CLASS_ID[c]] = 1;
-    this.started = this.now();
-  }
-
-  /** Sink entry point: one classified request. No allocation here beyond a new pod's first row. */
-  write(row: RequestRow): void {
-    const t = this.now();
-    this.version++;
-    let p = this.last;
-    if (p === null || p.pod !== row.pod || p.namespace !== row.namespace) {
-      p = this.pod(row.namespace, row.pod);
-      this.last = p;
-    }
-    const ci = CLASS_ID[row.cls] ?? FALLBACK_ID;
-    const snat = ci === NODE_ID ? 1 : 0;
-    const client = this.nonClient[ci] ? 0 : 1;
-    p.requests++;
-    p.clientRequests += client;
-    p.byCls[ci]++;
-    p.lastSeen = t;
-    if (row.nodeName !== null) p.node = row.nodeName;
-    if (row.client !== null) {
-      p.recovered++;
-      this.totalRecovered++;
-    }
-    p.rate.add(t, 1, 0);
-    p.spark.add(t, client, snat);
-    const r = p.recent[p.recentNext];
-    r.time = row.time;
-    r.client = row.remoteAddr;
-    r.cls = row.cls;
-    r.owner = row.owner;
-    r.recovered = row.client;
-    r.method = row.method;
-    r.target = row.target;
-    r.status = row.status;
-    r.userAgent = row.userAgent;
-    p.recentNext = (p.recentNext + 1) % this.recentSize;
-    if (p.recentCount < this.recentSize) p.recentCount++;
-    p.top[ci].offer(row.remoteAddr);
-
-    if (snat === 1 && row.owner !== null) {
-      let n = this.ownerNodes.get(row.owner);
-      if (n === undefined && this.ownerNodes.size < 1000) {
-        n = new NodeAcc();
-        this.ownerNodes.set(row.owner, n);
-      }
-      if (n !== undefined) {
-        n.snatOwned++;
-        n.sources.offer(row.remoteAddr);
-      }
-    }
-    this.untrusted.add(row, t);
-    this.totalRequests++;
-    this.totalClient += client;
-    this.totalByCls[ci]++;
-    this.global.add(t, 1, 1);
-    this.globalSpark.add(t, client, snat);
-  }
-
-  close(): void {}
-
-  /** Lines that did not parse (they count toward lines/s). */
-  unparsed(n: number): void {
-    if (!(n > 0)) return;
-    this.unparsedCount += n;
-    this.version++;
-    this.global.add(this.now(), n, 0);
-  }
-
-  /** A notice of the feed (queued streams, a stream error) for the status line; the newest one is kept. */
-  notice(text: string): void {
-    this.version++;
-    this.lastNotice = { text: safeText(text), time: this.now() };
-  }
-
-  setStream(key: string, info: StreamInfo): void {
-    const p = this.pod(info.namespace, info.pod);
-    this.version++;
-    p.streams.set(key, { ...info });
-    if (info.nodeName) p.node = info.nodeName;
-    if (p.lastSeen === 0) p.lastSeen = this.now();
-  }
-
-  setServices(services: readonly LiveServiceInput[]): void {
-    this.version++;
-    this.services = services.map((s) => {
-      const ports = s.nodePorts ? [...s.nodePorts] : (s.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n > 0);
-      return {
-        namespace: s.namespace,
-        name: s.name,
-        type: s.type ?? 'ClusterIP',
-        externalTrafficPolicy: s.externalTrafficPolicy ?? null,
-        nodePorts: ports,
-        pods: s.pods ? [...s.pods] : null,
-      };
-    });
-  }
-
-  setNodes(nodes: readonly LiveNodeInput[]): void {
-    this.version++;
-    this.nodes = nodes.map((n) => ({ name: n.name, addresses: n.addresses ? [...n.addresses] : [], ready: n.ready }));
-  }
-
-  setHeader(h: Partial<LiveHeader>): void {
-    this.version++;
-    this.header = { ...this.header, ...h };
-  }
-
+export class LiveStats extends LiveCounters {
   /** The whole view as plain data. `detail` names a pod ("namespace/pod") whose recent requests to include. */
   snapshot(opts: { detail?: string | null } = {}): LiveSnapshot {
     const t = this.now();
@@ -342,48 +140,5 @@ export class LiveStats {
       r.snatSources = acc.sources.top(8);
     }
     return [...rows.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
-  }
-
-  private pod(namespace: string, pod: string): PodAcc {
-    let m = this.byNs.get(namespace);
-    if (m === undefined) {
-      m = new Map();
-      this.byNs.set(namespace, m);
-    }
-    let p = m.get(pod);
-    if (p === undefined) {
-      if (this.podCount >= this.maxPods) this.evictOne();
-      p = new PodAcc(namespace, pod, this.recentSize, this.topK);
-      p.lastSeen = this.now();
-      m.set(pod, p);
-      this.podCount++;
-    }
-    return p;
-  }
-
-  /** Drops one pod: an ended one (no live stream) seen longest ago, else the least recently seen. */
-  private evictOne(): void {
-    let victim: PodAcc | null = null;
-    let victimEnded = false;
-    for (const m of this.byNs.values()) {
-      for (const p of m.values()) {
-        let ended = p.streams.size > 0;
-        for (const s of p.streams.values()) if (s.state !== 'ended') ended = false;
-        if (
-          victim === null ||
-          (ended && !victimEnded) ||
-          (ended === victimEnded && p.lastSeen < victim.lastSeen)
-        ) {
-          victim = p;
-          victimEnded = ended;
-        }
-      }
-    }
-    if (victim === null) return;
-    const m = this.byNs.get(victim.namespace)!;
-    m.delete(victim.pod);
-    if (m.size === 0) this.byNs.delete(victim.namespace);
-    if (this.last === victim) this.last = null;
-    this.podCount--;
   }
 }

@@ -1,68 +1,11 @@
-// The wire form of classified rows between the parse worker and the main thread: a batch is a few typed arrays and
-// one string holding the free-text fields back to back, cut by an array of lengths (-1 for null), so log text of any
-// content passes as is (no separators) and the clone copies one string instead of ten per row. The fields the
-// store interns (owner, method, protocol, referer, user agent, upstream) travel as ids into a dictionary both sides
-// keep for the whole source: each distinct value crosses once, and the main thread hands the store the same string
-// object every time (its hash computed once) instead of a fresh slice per row. The worker side (`RowColumns`) stands
-// in for the Store inside the worker's Pipeline, so the worker runs the very same SourceFeed code (LineStage ->
-// Classifier -> RequestRow) as the single-threaded path; the main side (`RowReader`) refills one RequestRow per row
-// for Store.add (which copies what it keeps).
+// The worker side of the batches (wire.ts): `RowColumns` stands in for the Store inside the worker's Pipeline and packs
+// each RequestRow a SourceFeed hands it into the columns of the next batch; the interned fields become ids into the
+// source's dictionary (a front table answers most lookups with one compare).
 import type { SourceState, StoreWriter } from '../../db/index.js';
-import { CLASS_BY_ID, CLASS_ID } from '../classes.js';
-import { emptyRequestRow, type RequestRow } from '../fields.js';
+import { CLASS_ID } from '../classes.js';
+import type { RequestRow } from '../fields.js';
 import type { UnparsedReason } from '../types.js';
-
-// The hand-unrolled packers below follow the field table (src/fields.ts) by store kind: 'time'/'number'/'ms' are
-// numbers, 'inline' free text, 'intern' dictionary ids, 'who' an index into `who`, 'class' ints; test/fields.test.ts
-// round-trips a row of every field through them.
-/** Numbers per row: time, status, bytes, requestTime, index into `who`. */
-const NUMS = 5;
-/** Free-text strings per row: remoteAddr, client, target, xff. */
-const STRS = 4;
-/** Dictionary ids per row: owner, method, protocol, referer, userAgent, upstreamAddr. */
-const IDS = 6;
-/** Distinct dictionary values the worker keeps; past it both sides start a new dictionary at the next batch. */
-const DICT_MAX = 50_000;
-/** Slots of the dictionary's front table, minus one. */
-const FRONT_MASK = 4095;
-/** Strings per `who` entry: namespace, pod, container, nodeName. */
-const WHO = 4;
-
-/** Pipeline stats moved since the previous batch: lines, requests, unparsed, skipped, then one count per class id. */
-export type StatsDelta = number[];
-
-export interface BatchMessage {
-  t: 'batch';
-  /** Input chunks the worker had consumed completely when it cut this batch. */
-  chunks: number;
-  /** The feed position (lines consumed, committed ones included) after the last line this batch covers. */
-  position: number;
-  /** Lines seen and lines skipped (already committed) since the previous batch. */
-  lines: number;
-  skipped: number;
-  rows: number;
-  nums: Float64Array;
-  /** Two per row: cls, clientCls (-1 for none). */
-  cls: Int8Array;
-  /** Length of each free-text field in `text`, -1 for null; STRS per row. */
-  lens: Int32Array;
-  text: string;
-  /** Dictionary id of each interned field, -1 for null; IDS per row. */
-  ids: Int32Array;
-  /** Start a new dictionary before this batch's values. */
-  dictReset: boolean;
-  /** Values this batch adds to the dictionary, in id order. */
-  dict: string[];
-  /** Who the rows belong to (namespace, pod, container, nodeName): few distinct per batch, so kept once. */
-  who: (string | null)[];
-  /** reason, sample, reason, sample, ... in line order. */
-  unparsed: string[];
-  /** format, envelope, description: the first time the source's format is known. */
-  detected: [string | null, string | null, string] | null;
-  stats: StatsDelta;
-  /** The last batch of the input. */
-  done: boolean;
-}
+import { DICT_MAX, FRONT_MASK, IDS, NUMS, STRS, WHO, type BatchMessage } from './wire.js';
 
 type RowStore = Pick<StoreWriter, 'source' | 'add' | 'advance' | 'unparsed' | 'sourceMeta' | 'flush' | 'pending'>;
 
@@ -241,74 +184,4 @@ export class RowColumns implements RowStore {
     this.detected = null;
     return out;
   }
-}
-
-/** Reads the rows of the batches of one source in order, as the Store takes them: one RequestRow, refilled per row. */
-export class RowReader {
-  private b: BatchMessage | null = null;
-  private i = 0;
-  private at = 0;
-  private readonly dict: string[] = [];
-  private readonly row: RequestRow = emptyRequestRow();
-
-  /** The next batch (in order): takes its dictionary values. */
-  load(b: BatchMessage): void {
-    this.b = b;
-    this.i = 0;
-    this.at = 0;
-    const dict = this.dict;
-    if (b.dictReset) dict.length = 0;
-    for (let k = 0; k < b.dict.length; k++) dict.push(b.dict[k]);
-  }
-
-  /** The next row of the batch; the same object every time (valid until the next call). */
-  next(): RequestRow {
-    const b = this.b!;
-    const i = this.i++;
-    const n = b.nums;
-    const k = i * NUMS;
-    const w = n[k + 4] * WHO;
-    const who = b.who;
-    const cc = b.cls[i * 2 + 1];
-    const row = this.row;
-    let j = i * STRS;
-    const d = b.ids;
-    const dict = this.dict;
-    let m = i * IDS;
-    row.time = n[k];
-    row.namespace = who[w] as string;
-    row.pod = who[w + 1] as string;
-    row.container = who[w + 2] as string;
-    row.nodeName = who[w + 3];
-    row.remoteAddr = this.str(j++) as string;
-    row.cls = CLASS_BY_ID[b.cls[i * 2]];
-    row.owner = word(dict, d[m++]);
-    row.client = this.str(j++);
-    row.clientCls = cc < 0 ? null : CLASS_BY_ID[cc];
-    row.method = word(dict, d[m++]);
-    row.target = this.str(j++);
-    row.protocol = word(dict, d[m++]);
-    row.status = n[k + 1];
-    row.bytes = n[k + 2];
-    row.referer = word(dict, d[m++]);
-    row.userAgent = word(dict, d[m++]);
-    row.xff = this.str(j);
-    row.requestTime = n[k + 3];
-    row.upstreamAddr = word(dict, d[m]);
-    return row;
-  }
-
-  private str(j: number): string | null {
-    const b = this.b!;
-    const len = b.lens[j];
-    if (len < 0) return null;
-    if (len === 0) return '';
-    const at = this.at;
-    this.at = at + len;
-    return b.text.slice(at, at + len);
-  }
-}
-
-function word(dict: string[], id: number): string | null {
-  return id < 0 ? null : dict[id];
 }

@@ -15,7 +15,8 @@ import type { Pipeline, SourceFeed } from '../pipeline.js';
 import type { ClassifyFlags } from '../classify/flags.js';
 import { CLASSES } from '../classes.js';
 import type { UnparsedReason } from '../types.js';
-import { RowReader, type BatchMessage } from './columns.js';
+import { RowReader } from './reader.js';
+import type { BatchMessage } from './wire.js';
 import type { ToWorker, WorkerInit } from './worker.js';
 
 /** Chunks smaller than this (gzip output, pipes) are joined before they are posted. */

@@ -1,6 +1,6 @@
 // The parse worker of a parallel ingest: takes raw byte chunks of one source from the main thread, runs them through
 // the same LineConsumer -> SourceFeed (LineStage -> Classifier -> RequestRow) code as the single-threaded path, and
-// posts batches of classified rows (src/parallel/columns.ts) with the exact feed position each batch covers.
+// posts batches of classified rows (src/parallel/wire.ts, packed by columns.ts) with the exact feed position each batch covers.
 // The classifier is rebuilt here from the command-line flags (topology files, node IPs, pod CIDRs, trust, internal).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StoreWriter } from '../../db/index.js';
@@ -9,7 +9,8 @@ import { Pipeline, type SourceFeed, type SourceMeta } from '../pipeline.js';
 import { LineConsumer } from '../sources/consume.js';
 import { CLASSES } from '../classes.js';
 import type { JsonFields } from '../parse/index.js';
-import { RowColumns, type BatchMessage, type StatsDelta } from './columns.js';
+import { RowColumns } from './columns.js';
+import type { BatchMessage, StatsDelta } from './wire.js';
 
 export interface WorkerInit {
   format: string;

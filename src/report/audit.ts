@@ -3,7 +3,7 @@
 // clients, status codes by class, first/last seen per client, coverage gaps, and findings in plain words.
 // One pass over the window's request rows (streamed); rows pruned away are named, never silently missing.
 import type { Readable } from '../../db/sql.js';
-import { Cidr } from '../classify/ip.js';
+import { Cidr } from '../classify/cidr.js';
 import { UserError } from '../errors.js';
 import type { ClassCounts } from '../../db/index.js';
 import { addressClassOf, CLASSES, classOfId, snatRatioOf } from '../classes.js';

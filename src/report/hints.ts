@@ -2,7 +2,7 @@
 // that carry X-Forwarded-For no --trust covers (the exact `--trust CIDR` to add), and requests from loopback
 // (a proxy inside the pod, such as a service mesh's sidecar: 127.0.0.6 is the source Istio's Envoy uses), with
 // the cause and the header to log.
-import { Cidr } from '../classify/ip.js';
+import { Cidr } from '../classify/cidr.js';
 import { hostCidr } from '../classify/trust-hint.js';
 
 export interface TrustHint {

@@ -9,14 +9,16 @@
 // the partial lines still open, so it is exact at any moment: the pipeline commits it with the rows it covers.
 // `final` (set by the owner: the container restarted, the pod was deleted) means nothing more will be written: the
 // follower reads what is there to its end and is then `done`. A file named by a stored cursor that is gone is a gap,
-// reported through `gap()`, never passed over silently.
-import { createReadStream } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+// reported through `gap()`, never passed over silently. Opening and reading one file (plain or gzipped, at an
+// uncompressed offset) is filereader.ts.
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
-import { CriLines, type CriLineSink, type CriParts } from './crilines.js';
-import { HEAD_BYTES, headHash, isGzCopyOf, isSameFile, readGzHead, type FileIdentity } from './identity.js';
-import { LIVE_KEY, instanceFiles, listDir, type LogFile } from './layout.js';
+import type { CriLineSink, CriParts } from './crilines.js';
+import { LogFileReader, type Current, type FollowerEvents } from './filereader.js';
+import { isGzCopyOf, isSameFile, type FileIdentity } from './identity.js';
+import { LIVE_KEY, instanceFiles, listDir } from './layout.js';
+
+export type { FollowerEvents } from './filereader.js';
 
 /** The committed position of one container instance (JSON in the store's source cursor). */
 export interface InstanceCursor extends Partial<FileIdentity> {
@@ -33,26 +35,6 @@ export interface InstanceCursor extends Partial<FileIdentity> {
   done?: boolean;
 }
 
-export interface FollowerEvents {
-  /** Lines that can no longer be read (a file removed before it was read to its end). */
-  gap(message: string): void;
-  /** The follower moved on to the next file of the sequence (a rotation followed). */
-  next?(file: string): void;
-}
-
-interface Current {
-  file: LogFile;
-  fh: FileHandle | null;
-  id: FileIdentity;
-  /** Uncompressed bytes read so far (the next read's offset). */
-  pos: number;
-}
-
-const CHUNK = 256 * 1024;
-/** One read buffer for every follower: the owner steps followers one at a time. */
-const shared = Buffer.allocUnsafe(CHUNK);
-let sharedBusy = false;
-
 export function parseInstanceCursor(json: string | null | undefined): InstanceCursor | null {
   if (!json) return null;
   try {
@@ -63,14 +45,10 @@ export function parseInstanceCursor(json: string | null | undefined): InstanceCu
   }
 }
 
-export class InstanceFollower {
+export class InstanceFollower extends LogFileReader {
   /** Nothing more will be written to this instance's log: read to the end, then be done. */
   final = false;
   done = false;
-  /** Bytes read (uncompressed). */
-  bytes = 0;
-  readonly lines: CriLines;
-  private cur: Current | null = null;
   /** The file read to its end last, while no next file is open. */
   private prev: { name: string; id: FileIdentity; end: number } | null = null;
   private last = '';
@@ -79,15 +57,14 @@ export class InstanceFollower {
   private newerSeen = false;
 
   constructor(
-    /** The container folder. */
-    readonly dir: string,
+    dir: string,
     readonly restart: number,
     sink: CriLineSink,
     private readonly stored: InstanceCursor | null,
-    private readonly events: FollowerEvents,
+    events: FollowerEvents,
     maxLineLength?: number,
   ) {
-    this.lines = new CriLines(sink, maxLineLength);
+    super(dir, sink, events, maxLineLength);
   }
 
   /** The exact position after the last line handed on (JSON), or null before anything was read. */
@@ -249,80 +226,4 @@ export class InstanceFollower {
     }
   }
 
-  /** Opens a file at an uncompressed offset; false when it vanished in between. */
-  private async open(f: LogFile, offset: number): Promise<boolean> {
-    const path = join(this.dir, f.name);
-    if (f.gz) {
-      const head = await readGzHead(path);
-      if (head === null) return false;
-      const st = await stat(path).catch(() => null);
-      if (!st) return false;
-      this.cur = { file: f, fh: null, id: { dev: st.dev, ino: st.ino, head: headHash(head), headLen: head.length }, pos: offset };
-    } else {
-      let fh: FileHandle;
-      try {
-        fh = await open(path, 'r');
-      } catch {
-        return false;
-      }
-      const st = await fh.stat();
-      this.cur = { file: f, fh, id: { dev: st.dev, ino: st.ino, head: headHash(Buffer.alloc(0)), headLen: 0 }, pos: offset };
-      await this.refreshHead(this.cur);
-    }
-    this.lines.reset(offset);
-    return true;
-  }
-
-  /** The head hash covers the first HEAD_BYTES once the file has them (a young file is named by fewer). */
-  private async refreshHead(cur: Current): Promise<void> {
-    if (cur.fh === null || cur.id.headLen >= HEAD_BYTES) return;
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await cur.fh.read(buf, 0, HEAD_BYTES, 0);
-    if (bytesRead > cur.id.headLen) cur.id = { ...cur.id, head: headHash(buf.subarray(0, bytesRead)), headLen: bytesRead };
-  }
-
-  private async readPlain(cur: Current, budget: number): Promise<number> {
-    if (sharedBusy) throw new Error('InstanceFollower.step() called while another step reads');
-    sharedBusy = true;
-    let total = 0;
-    try {
-      while (total < budget) {
-        const { bytesRead } = await cur.fh!.read(shared, 0, CHUNK, cur.pos);
-        if (bytesRead === 0) break;
-        const at = cur.pos;
-        cur.pos += bytesRead;
-        total += bytesRead;
-        // Named by its first bytes before any of its lines is handed on (a commit may come with the first line).
-        if (cur.id.headLen < HEAD_BYTES) await this.refreshHead(cur);
-        this.lines.write(shared.subarray(0, bytesRead), at);
-      }
-    } finally {
-      sharedBusy = false;
-    }
-    this.bytes += total;
-    return total;
-  }
-
-  /** A gzipped rotated file from the current offset to its end. */
-  private async readGz(cur: Current): Promise<number> {
-    const start = cur.pos;
-    let u = 0;
-    const gz = createReadStream(join(this.dir, cur.file.name)).pipe(createGunzip());
-    try {
-      for await (const chunk of gz as AsyncIterable<Buffer>) {
-        const end = u + chunk.length;
-        if (end > start) {
-          const from = Math.max(0, start - u);
-          this.lines.write(from === 0 ? chunk : chunk.subarray(from), u + from);
-        }
-        u = end;
-      }
-    } catch (err) {
-      this.events.gap(`${cur.file.name} could not be read to its end (${(err as Error).message}): lines after byte ${Math.max(u, start)} are lost`);
-    }
-    cur.pos = Math.max(u, start);
-    const n = Math.max(0, u - start);
-    this.bytes += n;
-    return n;
-  }
 }
