@@ -170,6 +170,27 @@ describe('clocks and deletions', () => {
     expect(w.stderr.text).toMatch(/190 lines older than their stream's latest second \(a clock stepped back\), each stored once/);
   }, 30_000);
 
+  it('a clock that steps back by 20 minutes, then watch restarts: every line stored once, the older ones counted', async () => {
+    const s = new Served(c);
+    const w = await startWatch(c, { targets: ['web-0'] });
+    s.many('web-0', 'a-', 50);
+    await s.allStored('lines before the step');
+    c.model.setClockOffset('default', 'web-0', 'nginx', -20 * 60_000);
+    s.many('web-0', 'b-', 60);
+    await s.allStored('lines after the step back');
+    await w.stop();
+    s.many('web-0', 'c-', 40);
+    const w2 = await startWatch(c, { targets: ['web-0'] });
+    await sleep(2500);
+    c.emu.endLogStreams({ pod: 'web-0' });
+    await sleep(300);
+    const r = await w2.stop();
+    expect(s.check()).toEqual({ stored: 150, served: 150, dup: [], missing: [] });
+    expect(r.exitCode).toBe(0);
+    expect(w.stderr.text).toMatch(/60 lines older than their stream's latest second \(a clock stepped back\), each stored once/);
+    expect(w2.stderr.text).toMatch(/40 lines older than their stream's latest second \(a clock stepped back\), each stored once/);
+  }, 30_000);
+
   it("a deleted pod's backlog drains to the end of its stream, not for a fixed time", async () => {
     const s = new Served(c);
     const w = await startWatch(c, { targets: ['web-0'] });

@@ -200,7 +200,7 @@ export class Tail extends TailReader<TailOptions> {
             forced = 'previous';
             continue;
           }
-          return this.giveUp(`previous=true serves another container instance; lines after ${this.cur.value?.sinceTime ?? 'its start'} could not be read`);
+          return this.giveUp(`neither the current nor the previous log (previous=true) replays the lines already stored of this container instance (another instance's log, or its clock stepped back past them); lines after ${this.cur.value?.sinceTime ?? 'its start'} could not be read`);
         }
         if (this.finishing) {
           if (err.reason === 'Idle') return this.end(`pod deleted; its stream was idle for ${Math.round((this.opts.idleMs ?? 300_000) / 1000)}s, stopped draining`, true);
