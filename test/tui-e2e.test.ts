@@ -64,7 +64,7 @@ function podRow(screen: string, pod: string): ScreenRow | null {
 
 /** The SNAT percentage of the table's total row, or null when not shown. */
 function totalSnat(screen: string): number | null {
-  const m = /total \(\d+ pods?\)\s+\S+\s+\S+\s+(\d+)%/.exec(screen);
+  const m = /total \(\d+ pods?\)\s+\S+\s+\S+\s+[<>]?(\d+)%/.exec(screen);
   return m ? Number(m[1]) : null;
 }
 

@@ -50,6 +50,23 @@ describe('container restarts', () => {
     expect(logRequests('web-0').some((u) => u.includes('previous=true')), logRequests('web-0').join('\n')).toBe(true);
   }, 30_000);
 
+  it('a restart of an instance that logged nothing, whose status update lags: the new instance is stored once, on its own source', async () => {
+    const s = new Served(c);
+    const w = await startWatch(c, { targets: ['web-0'] });
+    await waitFor(() => c.emu.openLogStreams === 1, 5000, 'the stream of the silent instance');
+    c.model.restartContainer('default', 'web-0', 'nginx', { statusLagMs: 3000 });
+    await sleep(200);
+    s.many('web-0', 'new-', 200);
+    await s.allStored('the new instance', 15_000);
+    await sleep(500);
+    await w.stop();
+    expect(s.check()).toEqual({ stored: 200, served: 200, dup: [], missing: [] });
+    // Stored under the new instance's source, not the silent one's.
+    expect(readSql<{ n: number }>(c.db, "SELECT count(DISTINCT source) AS n FROM requests")[0].n).toBe(1);
+    expect(readSql<{ id: string }>(c.db, "SELECT s.container_id AS id FROM requests r JOIN sources s ON s.id = r.source LIMIT 1")[0].id)
+      .toContain(c.model.podState('default', 'web-0')!.containers[0].log.containerId.replace(/^\w+:\/\//, ''));
+  }, 30_000);
+
   it('a restart while the pod watch is silent: the old instance is read to its end, the new one once the watch speaks', async () => {
     const s = new Served(c);
     const w = await startWatch(c, { targets: ['web-0'] });

@@ -38,6 +38,11 @@ export interface TailOptions extends TailReadOptions {
   decide?(): ResumeDecision;
   /** Wait after a clean end before asking decide() again (default 750 ms); a lagging status is caught by the cursor. */
   endGraceMs?: number;
+  /**
+   * After a clean end of an instance that delivered no line yet (no cursor can verify a reconnect): how long to wait
+   * for the pod watch to say the instance stopped or was replaced before following it again (default 30 s).
+   */
+  unverifiedEndMs?: number;
   backoff?: BackoffOptions;
   /** Failed attempts before a --no-follow read gives up (default 5). Follow streams retry until stopped. */
   maxAttempts?: number;
@@ -189,6 +194,7 @@ export class Tail extends TailReader<TailOptions> {
         this.setState('retrying', 'stream ended');
         const wait = Math.max(this.opts.endGraceMs ?? 750, healthy ? 0 : this.backoff.next());
         if (!(await sleep(wait, this.stopSignal()))) break;
+        if (this.cur.value === null && !(await this.untilDecided())) break;
       } catch (err) {
         if (this.stopping || isAbort(err)) break;
         if (!(err instanceof KubeError)) throw err;
@@ -224,6 +230,21 @@ export class Tail extends TailReader<TailOptions> {
   }
 
   /** A fresh signal for the current request or wait: stop() aborts whatever is current. */
+  /**
+   * Nothing of this instance was delivered, so a replay cannot verify the next stream: follow=true after a restart
+   * whose status update lags would serve the NEXT instance's log as this one's. A clean end is then taken as the
+   * container stopping: poll decide() until the pod watch says so (or unverifiedEndMs passed). False: stopped meanwhile.
+   */
+  private async untilDecided(): Promise<boolean> {
+    const decide = this.opts.decide;
+    if (!decide) return true;
+    const end = Date.now() + (this.opts.unverifiedEndMs ?? 30_000);
+    while (decide() === 'resume' && Date.now() < end) {
+      if (!(await sleep(100, this.stopSignal()))) return false;
+    }
+    return true;
+  }
+
   private stopSignal(): AbortSignal {
     return this.newConn();
   }
