@@ -12,6 +12,7 @@
 // - unparsed + unparsed_samples, topology, services, pod_events (for audits), meta.
 
 import { CLASS_ID, NODE_ID } from '../src/classes.js';
+import { createTable } from './ddl.js';
 
 const EXTERNAL_ID = CLASS_ID.external;
 
@@ -23,54 +24,11 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE strings (id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE);
 
-  CREATE TABLE pods (
-    id INTEGER PRIMARY KEY,
-    namespace TEXT NOT NULL,
-    pod TEXT NOT NULL,
-    container TEXT NOT NULL,
-    node TEXT NOT NULL DEFAULT '',
-    UNIQUE (namespace, pod, container, node)
-  );
+  ${createTable('sqlite', 'pods')}
 
-  CREATE TABLE sources (
-    id INTEGER PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL CHECK (kind IN ('file', 'stdin', 'stream')),
-    namespace TEXT,
-    pod TEXT,
-    container TEXT,
-    container_id TEXT,
-    node TEXT,
-    path TEXT,
-    lines INTEGER NOT NULL DEFAULT 0,
-    cursor TEXT,
-    format TEXT,
-    envelope TEXT,
-    first_seen INTEGER NOT NULL,
-    last_seen INTEGER NOT NULL
-  );
+  ${createTable('sqlite', 'sources')}
 
-  CREATE TABLE requests (
-    id INTEGER PRIMARY KEY,
-    time INTEGER NOT NULL,            -- ms since epoch
-    source INTEGER NOT NULL,          -- sources.id
-    pod INTEGER NOT NULL,             -- pods.id
-    class INTEGER NOT NULL,           -- CLASS_ID (src/classes.ts)
-    remote_addr TEXT NOT NULL,
-    owner INTEGER,                    -- strings.id
-    client TEXT,                      -- recovered through X-Forwarded-For
-    client_class INTEGER,
-    method INTEGER,                   -- strings.id
-    target INTEGER,                   -- strings.id
-    protocol INTEGER,                 -- strings.id
-    status INTEGER NOT NULL,
-    bytes INTEGER NOT NULL,
-    referer INTEGER,                  -- strings.id
-    user_agent INTEGER,               -- strings.id
-    xff TEXT,
-    request_ms INTEGER,               -- $request_time in ms, NULL when absent
-    upstream_addr INTEGER             -- strings.id
-  );
+  ${createTable('sqlite', 'requests')}
 
   -- Instead of an index on requests.time (which costs ~20% of insert time and ~17 bytes a row): one row per
   -- committed batch with its rowid range and time extent. Rows of a batch have consecutive ids (one writer), so a
@@ -87,22 +45,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX batches_time ON batches (max_time);
   CREATE INDEX batches_last ON batches (last_id);
 
-  CREATE TABLE rollups (
-    minute INTEGER NOT NULL,          -- floor(time / 60000)
-    pod INTEGER NOT NULL,             -- pods.id
-    class INTEGER NOT NULL,
-    requests INTEGER NOT NULL,
-    recovered INTEGER NOT NULL,       -- requests with a recovered client
-    bytes INTEGER NOT NULL,
-    PRIMARY KEY (minute, pod, class)
-  ) WITHOUT ROWID;
+  ${createTable('sqlite', 'rollups')}
 
-  CREATE TABLE unparsed (
-    source INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (source, reason)
-  ) WITHOUT ROWID;
+  ${createTable('sqlite', 'unparsed')}
 
   CREATE TABLE unparsed_samples (
     id INTEGER PRIMARY KEY,
