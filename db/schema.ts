@@ -49,33 +49,14 @@ export const MIGRATIONS: readonly string[] = [
 
   ${createTable('sqlite', 'unparsed')}
 
-  CREATE TABLE unparsed_samples (
-    id INTEGER PRIMARY KEY,
-    source INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    sample TEXT NOT NULL
-  );
+  ${createTable('sqlite', 'unparsed_samples')}
   CREATE INDEX unparsed_samples_source ON unparsed_samples (source, reason);
 
   CREATE TABLE topology (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, json TEXT NOT NULL);
 
-  CREATE TABLE services (
-    id INTEGER PRIMARY KEY,
-    time INTEGER NOT NULL,
-    namespace TEXT,
-    name TEXT,
-    json TEXT NOT NULL
-  );
+  ${createTable('sqlite', 'services')}
 
-  CREATE TABLE pod_events (
-    id INTEGER PRIMARY KEY,
-    time INTEGER NOT NULL,
-    namespace TEXT NOT NULL,
-    pod TEXT NOT NULL,
-    container TEXT,
-    event TEXT NOT NULL CHECK (event IN ('watched', 'deleted', 'stream-start', 'stream-end', 'stream-error', 'restart')),
-    detail TEXT
-  );
+  ${createTable('sqlite', 'pod_events')}
   CREATE INDEX pod_events_pod ON pod_events (namespace, pod, time);
 
   -- requests_v (requests with strings and classes resolved) is derived, created on open: db/row-columns.ts.
@@ -88,14 +69,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE requests ADD COLUMN target_text TEXT;
 
-  CREATE TABLE snat_rollups (
-    minute INTEGER NOT NULL,          -- floor(time / 60000)
-    pod INTEGER NOT NULL,             -- pods.id
-    owner INTEGER NOT NULL,           -- strings.id, 0 when the classifier named none
-    addr TEXT NOT NULL,               -- requests.remote_addr
-    requests INTEGER NOT NULL,
-    PRIMARY KEY (minute, pod, owner, addr)
-  ) WITHOUT ROWID;
+  ${createTable('sqlite', 'snat_rollups')}
 
   INSERT INTO snat_rollups (minute, pod, owner, addr, requests)
   SELECT CASE WHEN time >= 0 THEN time / 60000 ELSE -((59999 - time) / 60000) END, pod, coalesce(owner, 0), remote_addr, count(*)
@@ -105,16 +79,7 @@ export const MIGRATIONS: readonly string[] = [
   // a report over any window gives the same totals and SNAT sources before and after prune (rows + pruned_seconds);
   // minute rollups alone could not answer a window that starts or ends inside a minute.
   `
-  CREATE TABLE pruned_seconds (
-    second INTEGER NOT NULL,          -- floor(time / 1000)
-    pod INTEGER NOT NULL,             -- pods.id
-    class INTEGER NOT NULL,
-    owner INTEGER NOT NULL,           -- strings.id for class node (0 when none named), 0 for other classes
-    addr TEXT NOT NULL,               -- requests.remote_addr for class node, '' for other classes
-    requests INTEGER NOT NULL,
-    recovered INTEGER NOT NULL,
-    PRIMARY KEY (second, pod, class, owner, addr)
-  ) WITHOUT ROWID;
+  ${createTable('sqlite', 'pruned_seconds')}
 
   -- A database pruned before this table existed: what its rollups count beyond the rows left, at the first second
   -- of each minute (minute resolution, the best those rollups allow).
