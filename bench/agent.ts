@@ -13,7 +13,7 @@ import { KubeletLogs, type ContainerLogFiles } from '../src/emulator/kubelet-log
 import { sampleLines } from './gen.js';
 import { removeDb } from './ingest.js';
 import { measureLag } from './lag.js';
-import { waitUntil } from './live.js';
+import { stopAndCount, waitUntil } from './live.js';
 import { procCpuSeconds, procStatus, repoRoot } from './proc.js';
 import { Topology } from '../src/classify/index.js';
 import { SnatMetrics } from '../src/metrics/registry.js';
@@ -58,7 +58,6 @@ export interface AgentBenchResult {
 
 const TICK_MS = 20;
 const LABEL = 'bench-agent';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult> {
   const log = o.log ?? (() => {});
@@ -134,12 +133,8 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
     const hwm = procStatus(child.pid!)?.hwm ?? null;
     const wall = (tDone - t0) / 1000;
     const scrapeMs = await scrapeCost(metricsUrl);
-    child.kill('SIGTERM');
-    const code = await Promise.race([exited, sleep(30_000).then(() => -999)]);
-    if (code === -999) child.kill('SIGKILL');
-    reader.close();
-    reader = new Database(db, { readonly: true, fileMustExist: true });
-    const stored = (reader.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n;
+    const { code, stored } = await stopAndCount(child, exited, 'SIGTERM', reader, db);
+    reader = null;
     const notes: string[] = [];
     if (code !== 143) notes.push(`agent exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' ')}`);
     if (/gap|lost/.test(stderr)) notes.push('the agent reported a gap');

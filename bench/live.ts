@@ -61,6 +61,22 @@ export async function waitUntil(cond: () => boolean, ms: number, what: string, c
   }
 }
 
+/** Stops the run under test with `signal` (SIGKILL after 30 s), closes `reader`, then counts the rows it stored. */
+export async function stopAndCount(
+  child: ChildProcess, exited: Promise<number>, signal: NodeJS.Signals, reader: Database.Database, db: string,
+): Promise<{ code: number; stored: number }> {
+  child.kill(signal);
+  const code = await Promise.race([exited, sleep(30_000).then(() => -999)]);
+  if (code === -999) child.kill('SIGKILL');
+  reader.close();
+  const after = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return { code, stored: (after.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n };
+  } finally {
+    after.close();
+  }
+}
+
 export async function benchLive(o: LiveOptions): Promise<LiveResult> {
   const log = o.log ?? (() => {});
   const root = repoRoot();
@@ -127,12 +143,8 @@ export async function benchLive(o: LiveOptions): Promise<LiveResult> {
     const self = process.cpuUsage(self0);
     const wall = (tDone - t0) / 1000;
 
-    child.kill('SIGINT');
-    const code = await Promise.race([exited, sleep(30_000).then(() => -999)]);
-    if (code === -999) child.kill('SIGKILL');
-    reader.close();
-    reader = new Database(db, { readonly: true, fileMustExist: true });
-    const stored = (reader.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n;
+    const { code, stored } = await stopAndCount(child, exited, 'SIGINT', reader, db);
+    reader = null;
     const notes: string[] = [];
     if (code !== 0) notes.push(`watch exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' ')}`);
     if (appended < total) notes.push(`appended only ${appended} of ${total}`);

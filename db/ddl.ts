@@ -161,3 +161,21 @@ export function createTable(dialect: Dialect, name: keyof typeof TABLES): string
   const after = dialect === 'sqlite' && t.withoutRowid ? ' WITHOUT ROWID' : '';
   return `CREATE TABLE ${name} (\n${body.join('\n')}\n  )${after};`;
 }
+
+/**
+ * Migration 4's statements: rollups.known and pruned_seconds.known, the numerator of clientRatio (requests whose
+ * genuine client is known: class external, or a recovered client that is external), backfilled from the stored rows.
+ */
+export function knownColumns(dialect: Dialect, externalId: number): string {
+  const type = TYPES[dialect].bigint;
+  return `
+  ALTER TABLE rollups ADD COLUMN known ${type} NOT NULL DEFAULT 0;
+  UPDATE rollups SET known = requests WHERE class = ${externalId};
+  UPDATE rollups SET known = k.n FROM (
+    SELECT CASE WHEN time >= 0 THEN time / 60000 ELSE -((59999 - time) / 60000) END AS minute, pod, class, count(*) AS n
+    FROM requests WHERE client_class = ${externalId} AND class <> ${externalId} GROUP BY 1, 2, 3
+  ) k WHERE rollups.minute = k.minute AND rollups.pod = k.pod AND rollups.class = k.class;
+  ALTER TABLE pruned_seconds ADD COLUMN known ${type} NOT NULL DEFAULT 0;
+  UPDATE pruned_seconds SET known = requests WHERE class = ${externalId};
+  `;
+}

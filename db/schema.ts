@@ -12,7 +12,7 @@
 // - unparsed + unparsed_samples, topology, services, pod_events (for audits), meta.
 
 import { CLASS_ID, NODE_ID } from '../src/classes.js';
-import { createTable } from './ddl.js';
+import { createTable, knownColumns } from './ddl.js';
 
 const EXTERNAL_ID = CLASS_ID.external;
 
@@ -107,16 +107,7 @@ export const MIGRATIONS: readonly string[] = [
   // external): the numerator of clientRatio. Backfilled from the rows still stored; a minute pruned before this
   // migration counts only its external-class requests. Class `probe` (id 5) needs no schema change: an older
   // database simply has no probe rows until `snatscope reclassify` recomputes its classes from the stored user agents.
-  `
-  ALTER TABLE rollups ADD COLUMN known INTEGER NOT NULL DEFAULT 0;
-  UPDATE rollups SET known = requests WHERE class = ${EXTERNAL_ID};
-  UPDATE rollups SET known = k.n FROM (
-    SELECT CASE WHEN time >= 0 THEN time / 60000 ELSE -((59999 - time) / 60000) END AS minute, pod, class, count(*) AS n
-    FROM requests WHERE client_class = ${EXTERNAL_ID} AND class <> ${EXTERNAL_ID} GROUP BY 1, 2, 3
-  ) k WHERE rollups.minute = k.minute AND rollups.pod = k.pod AND rollups.class = k.class;
-  ALTER TABLE pruned_seconds ADD COLUMN known INTEGER NOT NULL DEFAULT 0;
-  UPDATE pruned_seconds SET known = requests WHERE class = ${EXTERNAL_ID};
-  `,
+  knownColumns('sqlite', EXTERNAL_ID),
 ];
 
 /**

@@ -10,7 +10,7 @@
 //   the connection is recognised after reconnecting instead of being applied twice.
 // - ids are identity columns; counts and times are bigint.
 import { MIGRATIONS } from '../schema.js';
-import { createTable } from '../ddl.js';
+import { createTable, knownColumns } from '../ddl.js';
 import { CLASS_ID } from '../../src/classes.js';
 
 const EXTERNAL_ID = CLASS_ID.external;
@@ -88,16 +88,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   `,
   // 4: rollups.known and pruned_seconds.known (db/schema.ts 4), the numerator of clientRatio: requests whose genuine
   // client is known (class external, or a recovered client that is external), backfilled from the rows still stored.
-  `
-  ALTER TABLE rollups ADD COLUMN known BIGINT NOT NULL DEFAULT 0;
-  UPDATE rollups SET known = requests WHERE class = ${EXTERNAL_ID};
-  UPDATE rollups SET known = k.n FROM (
-    SELECT CASE WHEN time >= 0 THEN time / 60000 ELSE -((59999 - time) / 60000) END AS minute, pod, class, count(*) AS n
-    FROM requests WHERE client_class = ${EXTERNAL_ID} AND class <> ${EXTERNAL_ID} GROUP BY 1, 2, 3
-  ) k WHERE rollups.minute = k.minute AND rollups.pod = k.pod AND rollups.class = k.class;
-  ALTER TABLE pruned_seconds ADD COLUMN known BIGINT NOT NULL DEFAULT 0;
-  UPDATE pruned_seconds SET known = requests WHERE class = ${EXTERNAL_ID};
-  `,
+  knownColumns('pg', EXTERNAL_ID),
 ];
 
 /** requests_v's utc column on PostgreSQL (db/row-columns.ts derives the rest of the view for both backends). */
