@@ -38,6 +38,12 @@ const BIG_ROWID_OR_IDENTITY = { sqlite: 'INTEGER PRIMARY KEY', pg: 'BIGINT GENER
 
 const col = (name: string, kind: Kind, constraints?: string, comment?: string): Column => ({ name, kind, constraints, comment });
 const NN = 'NOT NULL';
+/** Columns several tables share: a ref into `pods`, a time's minute, a request count, a ref into `strings`. */
+const POD_REF = col('pod', 'int', NN, 'pods.id');
+const MINUTE = col('minute', 'bigint', NN, 'floor(time / 60000)');
+const REQUESTS = col('requests', 'bigint', NN);
+/** A nullable id into `strings` (an interned text). */
+const STRING_REF = (name: string) => col(name, 'int', undefined, 'strings.id');
 
 const TABLES = {
   pods: {
@@ -62,30 +68,30 @@ const TABLES = {
     columns: [
       col('time', 'bigint', NN, 'ms since epoch'),
       col('source', 'int', NN, 'sources.id'),
-      col('pod', 'int', NN, 'pods.id'),
+      POD_REF,
       col('class', 'smallint', NN, 'CLASS_ID (src/classes.ts)'),
       col('remote_addr', 'text', NN),
-      col('owner', 'int', undefined, 'strings.id'),
+      STRING_REF('owner'),
       col('client', 'text', undefined, 'recovered through X-Forwarded-For'),
       col('client_class', 'smallint'),
-      col('method', 'int', undefined, 'strings.id'),
-      col('target', 'int', undefined, 'strings.id'),
-      col('protocol', 'int', undefined, 'strings.id'),
+      STRING_REF('method'),
+      STRING_REF('target'),
+      STRING_REF('protocol'),
       col('status', 'int', NN),
       col('bytes', 'bigint', NN),
-      col('referer', 'int', undefined, 'strings.id'),
-      col('user_agent', 'int', undefined, 'strings.id'),
+      STRING_REF('referer'),
+      STRING_REF('user_agent'),
       col('xff', 'text'),
       col('request_ms', 'bigint', undefined, '$request_time in ms, NULL when absent'),
-      col('upstream_addr', 'int', undefined, 'strings.id'),
+      STRING_REF('upstream_addr'),
     ],
   },
   rollups: {
     columns: [
-      col('minute', 'bigint', NN, 'floor(time / 60000)'),
-      col('pod', 'int', NN, 'pods.id'),
+      MINUTE,
+      POD_REF,
       col('class', 'smallint', NN),
-      col('requests', 'bigint', NN),
+      REQUESTS,
       col('recovered', 'bigint', NN, 'requests with a recovered client'),
       col('bytes', 'bigint', NN),
     ],
@@ -119,11 +125,11 @@ const TABLES = {
   // Migration 2.
   snat_rollups: {
     columns: [
-      col('minute', 'bigint', NN, 'floor(time / 60000)'),
-      col('pod', 'int', NN, 'pods.id'),
+      MINUTE,
+      POD_REF,
       col('owner', 'int', NN, 'strings.id, 0 when the classifier named none'),
       col('addr', 'text', NN, 'requests.remote_addr'),
-      col('requests', 'bigint', NN),
+      REQUESTS,
     ],
     keys: ['PRIMARY KEY (minute, pod, owner, addr)'],
     withoutRowid: true,
@@ -132,11 +138,11 @@ const TABLES = {
   pruned_seconds: {
     columns: [
       col('second', 'bigint', NN, 'floor(time / 1000)'),
-      col('pod', 'int', NN, 'pods.id'),
+      POD_REF,
       col('class', 'smallint', NN),
       col('owner', 'int', NN, 'strings.id for class node (0 when none named), 0 for other classes'),
       col('addr', 'text', NN, "requests.remote_addr for class node, '' for other classes"),
-      col('requests', 'bigint', NN),
+      REQUESTS,
       col('recovered', 'bigint', NN),
     ],
     keys: ['PRIMARY KEY (second, pod, class, owner, addr)'],

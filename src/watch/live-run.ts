@@ -54,7 +54,7 @@ export async function startLive(o: LiveOptions, rt: { stdout?: TextOut; stderr?:
   return { stdout, stderr, env, view, kube, topology, classifier, live, say, client: new KubeClient(kube.kc), dbPath: o.db ?? defaultDbPath() };
 }
 
-/** The store with the writer lock; null when stopped while waiting for another writer. Without a store the client is closed. */
+/** The store behind the writer lock; null (the client closed) when stopped while waiting for another writer. */
 export async function openRunStore(
   s: LiveStart, command: 'watch' | 'agent', o: { wait?: boolean }, signal: AbortSignal | undefined,
 ): Promise<StoreWriter | null> {
