@@ -108,6 +108,7 @@ describe('unparsed lines in agent', () => {
     kubelet.write(parsed, 4);
     const run = cli(['agent', '-l', 'app=web', '--node', 'node-a', '--pods-dir', podsDir, '--output', 'none']);
     await waitFor(() => count(run.out.stderr, noteOf('default/web-0/nginx', 20)) > 0, 20_000, 'the live note of web-0');
+    await waitFor(() => stored() === '22 unparsed, 4 requests', 20_000, 'every line read');
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
     expect(run.out.stderr).toMatch(noteOf('default/web-0/nginx', 22));
