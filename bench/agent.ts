@@ -13,7 +13,7 @@ import { KubeletLogs, type ContainerLogFiles } from '../src/emulator/kubelet-log
 import { sampleLines } from './gen.js';
 import { removeDb } from './ingest.js';
 import { measureLag } from './lag.js';
-import { stopAndCount, waitUntil } from './live.js';
+import { stopAndCount, tearDown, waitUntil } from './live.js';
 import { procCpuSeconds, procStatus, repoRoot } from './proc.js';
 import { Topology } from '../src/classify/index.js';
 import { SnatMetrics } from '../src/metrics/registry.js';
@@ -158,14 +158,8 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
       note: notes.length ? notes.join('; ') : null,
     };
   } finally {
-    reader?.close();
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await tearDown(reader, child, exited, emu, model);
     kubelet.closeAll();
-    await emu.close();
-    model.close();
     writeFileSync(join(o.dir, 'agent.stderr.txt'), stderr);
     rmSync(podsDir, { recursive: true, force: true });
   }

@@ -77,6 +77,19 @@ export async function stopAndCount(
   }
 }
 
+/** A live benchmark's teardown: its reader, the run under test (killed when still running), the emulator. */
+export async function tearDown(
+  reader: Database.Database | null, child: ChildProcess, exited: Promise<number>, emu: Emulator, model: ClusterModel,
+): Promise<void> {
+  reader?.close();
+  if (child.exitCode === null) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  await emu.close();
+  model.close();
+}
+
 export async function benchLive(o: LiveOptions): Promise<LiveResult> {
   const log = o.log ?? (() => {});
   const root = repoRoot();
@@ -166,13 +179,7 @@ export async function benchLive(o: LiveOptions): Promise<LiveResult> {
       note: notes.length ? notes.join('; ') : null,
     };
   } finally {
-    reader?.close();
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    await emu.close();
-    model.close();
+    await tearDown(reader, child, exited, emu, model);
     writeFileSync(join(dir, 'watch.stderr.txt'), stderr);
   }
 }
