@@ -12,7 +12,8 @@ import { StampFormatter } from '../src/emulator/containerlog.js';
 import { KubeletLogs, type ContainerLogFiles } from '../src/emulator/kubelet-logs.js';
 import { sampleLines } from './gen.js';
 import { removeDb } from './ingest.js';
-import { lagStats, waitUntil } from './live.js';
+import { measureLag } from './lag.js';
+import { stopAndCount, tearDown, waitUntil } from './live.js';
 import { procCpuSeconds, procStatus, repoRoot } from './proc.js';
 import { Topology } from '../src/classify/index.js';
 import { SnatMetrics } from '../src/metrics/registry.js';
@@ -55,10 +56,8 @@ export interface AgentBenchResult {
   note: string | null;
 }
 
-const POLL_MS = 50;
 const TICK_MS = 20;
 const LABEL = 'bench-agent';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult> {
   const log = o.log ?? (() => {});
@@ -101,36 +100,20 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
     log(`agent: ${o.containers} containers x ${o.rate} lines/s for ${o.seconds} s, rotation at ${(o.rotateBytes / 1048576).toFixed(2)} MiB`);
 
     const total = o.containers * o.rate * o.seconds;
-    const cap = Math.ceil((o.seconds * 1000) / TICK_MS) * 4 + 100;
-    const appendT = new Float64Array(cap);
-    const appendN = new Float64Array(cap);
-    let nAppend = 0;
-    const pollT: number[] = [];
-    const pollN: number[] = [];
     const stamps = new StampFormatter();
-    let written = 0;
     let bytes = 0;
     let rotations = 0;
     let pi = 0;
     const cpu0 = procCpuSeconds(child.pid!);
-    const t0 = performance.now();
-    const tEnd = t0 + o.seconds * 1000;
-    let nextPoll = t0;
-    let nextMonitor = t0 + o.monitorMs;
-    const poll = (now: number) => {
-      pollT.push(now);
-      pollN.push(storedNow());
-      nextPoll = now + POLL_MS;
-    };
-    for (;;) {
-      const now = performance.now();
-      if (now >= nextPoll) poll(now);
-      if (now >= nextMonitor) {
+    let nextMonitor = performance.now() + o.monitorMs;
+    const { appended: written, t0, tLast, tDone, lagMs } = await measureLag({
+      total, linesPerSec: o.containers * o.rate, seconds: o.seconds, tickMs: TICK_MS, storedNow,
+      each: (now) => {
+        if (now < nextMonitor) return;
         rotations += kubelet.rotateBySize();
         nextMonitor += o.monitorMs;
-      }
-      const due = Math.min(total, Math.floor((o.containers * o.rate * (now - t0)) / 1000)) - written;
-      if (due > 0) {
+      },
+      append: (due) => {
         const per = Math.floor(due / o.containers);
         let extra = due % o.containers;
         const stamp = stamps.format(Date.now(), 0);
@@ -144,40 +127,14 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
           bytes += f.size - before;
           pi += n;
         }
-        written += due;
-        if (nAppend < cap) {
-          appendT[nAppend] = performance.now();
-          appendN[nAppend++] = written;
-        }
-      }
-      if (written >= total && now >= tEnd) break;
-      await sleep(TICK_MS);
-    }
-    const tLast = performance.now();
-    let last = storedNow();
-    let lastProgress = performance.now();
-    for (;;) {
-      const now = performance.now();
-      poll(now);
-      const s = pollN[pollN.length - 1];
-      if (s >= written) break;
-      if (s !== last) {
-        last = s;
-        lastProgress = now;
-      } else if (now - lastProgress > 20_000) break;
-      await sleep(POLL_MS);
-    }
-    const tDone = pollT[pollT.length - 1];
+      },
+    });
     const cpu1 = procCpuSeconds(child.pid!);
     const hwm = procStatus(child.pid!)?.hwm ?? null;
     const wall = (tDone - t0) / 1000;
     const scrapeMs = await scrapeCost(metricsUrl);
-    child.kill('SIGTERM');
-    const code = await Promise.race([exited, sleep(30_000).then(() => -999)]);
-    if (code === -999) child.kill('SIGKILL');
-    reader.close();
-    reader = new Database(db, { readonly: true, fileMustExist: true });
-    const stored = (reader.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n;
+    const { code, stored } = await stopAndCount(child, exited, 'SIGTERM', reader, db);
+    reader = null;
     const notes: string[] = [];
     if (code !== 143) notes.push(`agent exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' ')}`);
     if (/gap|lost/.test(stderr)) notes.push('the agent reported a gap');
@@ -192,7 +149,7 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
       rotations,
       bytesWritten: bytes,
       drainSeconds: (tDone - tLast) / 1000,
-      lagMs: lagStats(appendT, appendN, nAppend, pollT, pollN),
+      lagMs,
       agentCpuPercent: cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) / wall) * 100 : null,
       linesPerCpuSecond: cpu0 !== null && cpu1 !== null && cpu1 > cpu0 ? written / (cpu1 - cpu0) : null,
       agentPeakRssBytes: hwm,
@@ -201,14 +158,8 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
       note: notes.length ? notes.join('; ') : null,
     };
   } finally {
-    reader?.close();
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await tearDown(reader, child, exited, emu, model);
     kubelet.closeAll();
-    await emu.close();
-    model.close();
     writeFileSync(join(o.dir, 'agent.stderr.txt'), stderr);
     rmSync(podsDir, { recursive: true, force: true });
   }

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { ClusterModel, Emulator } from '../src/emulator/index.js';
 import { sampleLines } from './gen.js';
 import { removeDb } from './ingest.js';
+import { measureLag } from './lag.js';
 import { procCpuSeconds, procStatus, repoRoot } from './proc.js';
+
+export { lagStats } from './lag.js';
 
 export interface LiveOptions {
   streams: number;
@@ -44,7 +47,6 @@ export interface LiveResult {
   note: string | null;
 }
 
-const POLL_MS = 50;
 const TICK_MS = 10;
 const LABEL = 'bench-live';
 
@@ -59,38 +61,33 @@ export async function waitUntil(cond: () => boolean, ms: number, what: string, c
   }
 }
 
-/** Per-line lag histogram from the append timeline and the polled stored counts. */
-export function lagStats(appendT: Float64Array, appendN: Float64Array, nAppend: number, pollT: number[], pollN: number[]) {
-  const hist = new Uint32Array(120_001);
-  let line = 0; // lines accounted so far
-  let k = 0; // timeline index: appendN[k] >= line + 1
-  let total = 0;
-  let max = 0;
-  for (let i = 0; i < pollT.length; i++) {
-    const upto = pollN[i];
-    while (line < upto) {
-      while (k < nAppend - 1 && appendN[k] < line + 1) k++;
-      // Lines appendN[k-1]+1 .. appendN[k] were appended at appendT[k]: count them all at once.
-      const last = Math.min(upto, appendN[k]);
-      const n = last - line;
-      if (n <= 0) break;
-      const lag = Math.max(0, Math.round(pollT[i] - appendT[k]));
-      hist[Math.min(lag, hist.length - 1)] += n;
-      total += n;
-      if (lag > max) max = lag;
-      line = last;
-    }
+/** Stops the run under test with `signal` (SIGKILL after 30 s), closes `reader`, then counts the rows it stored. */
+export async function stopAndCount(
+  child: ChildProcess, exited: Promise<number>, signal: NodeJS.Signals, reader: Database.Database, db: string,
+): Promise<{ code: number; stored: number }> {
+  child.kill(signal);
+  const code = await Promise.race([exited, sleep(30_000).then(() => -999)]);
+  if (code === -999) child.kill('SIGKILL');
+  reader.close();
+  const after = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return { code, stored: (after.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n };
+  } finally {
+    after.close();
   }
-  const pct = (p: number) => {
-    const want = total * p;
-    let acc = 0;
-    for (let ms = 0; ms < hist.length; ms++) {
-      acc += hist[ms];
-      if (acc >= want && acc > 0) return ms;
-    }
-    return max;
-  };
-  return { p50: pct(0.5), p95: pct(0.95), p99: pct(0.99), max };
+}
+
+/** A live benchmark's teardown: its reader, the run under test (killed when still running), the emulator. */
+export async function tearDown(
+  reader: Database.Database | null, child: ChildProcess, exited: Promise<number>, emu: Emulator, model: ClusterModel,
+): Promise<void> {
+  reader?.close();
+  if (child.exitCode === null) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  await emu.close();
+  model.close();
 }
 
 export async function benchLive(o: LiveOptions): Promise<LiveResult> {
@@ -133,32 +130,14 @@ export async function benchLive(o: LiveOptions): Promise<LiveResult> {
     const storedNow = () => (maxId.get() as { n: number }).n;
     log(`live: ${o.streams} streams open; appending ${o.rate} lines/s for ${o.seconds} s`);
 
-    const cap = Math.ceil((o.seconds * 1000) / TICK_MS) * 4 + 100;
-    const appendT = new Float64Array(cap);
-    const appendN = new Float64Array(cap);
-    let nAppend = 0;
-    const pollT: number[] = [];
-    const pollN: number[] = [];
-    let appended = 0;
     let cursor = 0;
     let pi = 0;
     const cpu0 = procCpuSeconds(child.pid!);
     const self0 = process.cpuUsage();
-    const t0 = performance.now();
-    const tEnd = t0 + o.seconds * 1000;
-    let nextPoll = t0;
-    const poll = (now: number) => {
-      pollT.push(now);
-      pollN.push(storedNow());
-      nextPoll = now + POLL_MS;
-    };
-
     // Append on a fixed schedule: the lines due by now, spread evenly over the streams.
-    for (;;) {
-      const now = performance.now();
-      if (now >= nextPoll) poll(now);
-      const due = Math.min(total, Math.floor((o.rate * (now - t0)) / 1000)) - appended;
-      if (due > 0) {
+    const { appended, t0, tLast, tDone, lagMs } = await measureLag({
+      total, linesPerSec: o.rate, seconds: o.seconds, tickMs: TICK_MS, storedNow,
+      append: (due) => {
         const base = Math.floor(due / o.streams);
         const extra = due % o.streams;
         for (let j = 0; j < o.streams; j++) {
@@ -170,42 +149,15 @@ export async function benchLive(o: LiveOptions): Promise<LiveResult> {
           pi += n;
         }
         cursor = (cursor + extra) % o.streams;
-        appended += due;
-        if (nAppend < cap) {
-          appendT[nAppend] = performance.now();
-          appendN[nAppend++] = appended;
-        }
-      }
-      if (appended >= total && now >= tEnd) break;
-      await sleep(TICK_MS);
-    }
-    const tLast = performance.now();
-    // Drain: until every line is stored, or no progress for 20 s.
-    let last = storedNow();
-    let lastProgress = performance.now();
-    for (;;) {
-      const now = performance.now();
-      poll(now);
-      const s = pollN[pollN.length - 1];
-      if (s >= appended) break;
-      if (s !== last) {
-        last = s;
-        lastProgress = now;
-      } else if (now - lastProgress > 20_000) break;
-      await sleep(POLL_MS);
-    }
-    const tDone = pollT[pollT.length - 1];
+      },
+    });
     const cpu1 = procCpuSeconds(child.pid!);
     const hwm = procStatus(child.pid!)?.hwm ?? null;
     const self = process.cpuUsage(self0);
     const wall = (tDone - t0) / 1000;
 
-    child.kill('SIGINT');
-    const code = await Promise.race([exited, sleep(30_000).then(() => -999)]);
-    if (code === -999) child.kill('SIGKILL');
-    reader.close();
-    reader = new Database(db, { readonly: true, fileMustExist: true });
-    const stored = (reader.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n;
+    const { code, stored } = await stopAndCount(child, exited, 'SIGINT', reader, db);
+    reader = null;
     const notes: string[] = [];
     if (code !== 0) notes.push(`watch exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' ')}`);
     if (appended < total) notes.push(`appended only ${appended} of ${total}`);
@@ -220,20 +172,14 @@ export async function benchLive(o: LiveOptions): Promise<LiveResult> {
       appendRate: appended / ((tLast - t0) / 1000),
       sustainedLinesPerSec: appended / wall,
       drainSeconds: (tDone - tLast) / 1000,
-      lagMs: lagStats(appendT, appendN, nAppend, pollT, pollN),
+      lagMs,
       watcherCpuPercent: cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) / wall) * 100 : null,
       watcherPeakRssBytes: hwm,
       driverCpuPercent: ((self.user + self.system) / 1e6 / wall) * 100,
       note: notes.length ? notes.join('; ') : null,
     };
   } finally {
-    reader?.close();
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    await emu.close();
-    model.close();
+    await tearDown(reader, child, exited, emu, model);
     writeFileSync(join(dir, 'watch.stderr.txt'), stderr);
   }
 }

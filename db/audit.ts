@@ -6,7 +6,7 @@
 import { windowParams } from './queries.js';
 import { perSql, type Readable, type Stmt } from './sql.js';
 import { NODE_ID } from '../src/classes.js';
-import type { PodEventKind, SourceKind } from './interface.js';
+import type { PodEventKind, StoredSource } from './interface.js';
 import { PRUNED_KEY, SPAN_KEY } from './meta.js';
 
 export interface PodFilter {
@@ -59,14 +59,7 @@ export interface StoredPodEvent {
   detail: string | null;
 }
 
-export interface SourceSpan {
-  id: number;
-  key: string;
-  kind: SourceKind;
-  namespace: string | null;
-  pod: string | null;
-  container: string | null;
-  path: string | null;
+export interface SourceSpan extends Omit<StoredSource, 'node'> {
   /** A live stream's container instance and its resume cursor (JSON: see src/kube/cursor.ts); null for files. */
   containerId: string | null;
   cursor: string | null;

@@ -35,6 +35,16 @@ export interface SourceDetails {
   path?: string | null;
 }
 
+/** The `sources` columns that say where a source's lines come from, as stored (null where it has none). */
+export type SourcePlace = { [K in keyof SourceDetails]-?: string | null };
+
+/** A stored source as the read side returns it: id, key, kind and where its lines come from. */
+export interface StoredSource extends SourcePlace {
+  id: number;
+  key: string;
+  kind: SourceKind;
+}
+
 export interface SourceState {
   id: number;
   /** Lines already committed for this source: a re-ingest skips this many. */

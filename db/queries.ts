@@ -4,7 +4,7 @@
 
 import { CLASS_ID, classOfId, clientRatioOf, snatRatioOf, zeroPerClass, type PerClass } from '../src/classes.js';
 import { perSql, type Readable, type Stmt } from './sql.js';
-import type { SourceKind } from './interface.js';
+import type { StoredSource } from './interface.js';
 import { PRUNED_KEY } from './meta.js';
 
 export interface ReportFilter {
@@ -82,16 +82,7 @@ export interface UnparsedEntry {
   samples: string[];
 }
 
-export interface SourceRow {
-  id: number;
-  key: string;
-  kind: SourceKind;
-  namespace: string | null;
-  pod: string | null;
-  container: string | null;
-  containerId: string | null;
-  node: string | null;
-  path: string | null;
+export interface SourceRow extends StoredSource {
   lines: number;
   cursor: string | null;
   format: string | null;

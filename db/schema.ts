@@ -12,6 +12,7 @@
 // - unparsed + unparsed_samples, topology, services, pod_events (for audits), meta.
 
 import { CLASS_ID, NODE_ID } from '../src/classes.js';
+import { createTable, knownColumns } from './ddl.js';
 
 const EXTERNAL_ID = CLASS_ID.external;
 
@@ -23,54 +24,11 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE strings (id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE);
 
-  CREATE TABLE pods (
-    id INTEGER PRIMARY KEY,
-    namespace TEXT NOT NULL,
-    pod TEXT NOT NULL,
-    container TEXT NOT NULL,
-    node TEXT NOT NULL DEFAULT '',
-    UNIQUE (namespace, pod, container, node)
-  );
+  ${createTable('sqlite', 'pods')}
 
-  CREATE TABLE sources (
-    id INTEGER PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL CHECK (kind IN ('file', 'stdin', 'stream')),
-    namespace TEXT,
-    pod TEXT,
-    container TEXT,
-    container_id TEXT,
-    node TEXT,
-    path TEXT,
-    lines INTEGER NOT NULL DEFAULT 0,
-    cursor TEXT,
-    format TEXT,
-    envelope TEXT,
-    first_seen INTEGER NOT NULL,
-    last_seen INTEGER NOT NULL
-  );
+  ${createTable('sqlite', 'sources')}
 
-  CREATE TABLE requests (
-    id INTEGER PRIMARY KEY,
-    time INTEGER NOT NULL,            -- ms since epoch
-    source INTEGER NOT NULL,          -- sources.id
-    pod INTEGER NOT NULL,             -- pods.id
-    class INTEGER NOT NULL,           -- CLASS_ID (src/classes.ts)
-    remote_addr TEXT NOT NULL,
-    owner INTEGER,                    -- strings.id
-    client TEXT,                      -- recovered through X-Forwarded-For
-    client_class INTEGER,
-    method INTEGER,                   -- strings.id
-    target INTEGER,                   -- strings.id
-    protocol INTEGER,                 -- strings.id
-    status INTEGER NOT NULL,
-    bytes INTEGER NOT NULL,
-    referer INTEGER,                  -- strings.id
-    user_agent INTEGER,               -- strings.id
-    xff TEXT,
-    request_ms INTEGER,               -- $request_time in ms, NULL when absent
-    upstream_addr INTEGER             -- strings.id
-  );
+  ${createTable('sqlite', 'requests')}
 
   -- Instead of an index on requests.time (which costs ~20% of insert time and ~17 bytes a row): one row per
   -- committed batch with its rowid range and time extent. Rows of a batch have consecutive ids (one writer), so a
@@ -87,50 +45,18 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX batches_time ON batches (max_time);
   CREATE INDEX batches_last ON batches (last_id);
 
-  CREATE TABLE rollups (
-    minute INTEGER NOT NULL,          -- floor(time / 60000)
-    pod INTEGER NOT NULL,             -- pods.id
-    class INTEGER NOT NULL,
-    requests INTEGER NOT NULL,
-    recovered INTEGER NOT NULL,       -- requests with a recovered client
-    bytes INTEGER NOT NULL,
-    PRIMARY KEY (minute, pod, class)
-  ) WITHOUT ROWID;
+  ${createTable('sqlite', 'rollups')}
 
-  CREATE TABLE unparsed (
-    source INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (source, reason)
-  ) WITHOUT ROWID;
+  ${createTable('sqlite', 'unparsed')}
 
-  CREATE TABLE unparsed_samples (
-    id INTEGER PRIMARY KEY,
-    source INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    sample TEXT NOT NULL
-  );
+  ${createTable('sqlite', 'unparsed_samples')}
   CREATE INDEX unparsed_samples_source ON unparsed_samples (source, reason);
 
   CREATE TABLE topology (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, json TEXT NOT NULL);
 
-  CREATE TABLE services (
-    id INTEGER PRIMARY KEY,
-    time INTEGER NOT NULL,
-    namespace TEXT,
-    name TEXT,
-    json TEXT NOT NULL
-  );
+  ${createTable('sqlite', 'services')}
 
-  CREATE TABLE pod_events (
-    id INTEGER PRIMARY KEY,
-    time INTEGER NOT NULL,
-    namespace TEXT NOT NULL,
-    pod TEXT NOT NULL,
-    container TEXT,
-    event TEXT NOT NULL CHECK (event IN ('watched', 'deleted', 'stream-start', 'stream-end', 'stream-error', 'restart')),
-    detail TEXT
-  );
+  ${createTable('sqlite', 'pod_events')}
   CREATE INDEX pod_events_pod ON pod_events (namespace, pod, time);
 
   -- requests_v (requests with strings and classes resolved) is derived, created on open: db/row-columns.ts.
@@ -143,14 +69,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE requests ADD COLUMN target_text TEXT;
 
-  CREATE TABLE snat_rollups (
-    minute INTEGER NOT NULL,          -- floor(time / 60000)
-    pod INTEGER NOT NULL,             -- pods.id
-    owner INTEGER NOT NULL,           -- strings.id, 0 when the classifier named none
-    addr TEXT NOT NULL,               -- requests.remote_addr
-    requests INTEGER NOT NULL,
-    PRIMARY KEY (minute, pod, owner, addr)
-  ) WITHOUT ROWID;
+  ${createTable('sqlite', 'snat_rollups')}
 
   INSERT INTO snat_rollups (minute, pod, owner, addr, requests)
   SELECT CASE WHEN time >= 0 THEN time / 60000 ELSE -((59999 - time) / 60000) END, pod, coalesce(owner, 0), remote_addr, count(*)
@@ -160,16 +79,7 @@ export const MIGRATIONS: readonly string[] = [
   // a report over any window gives the same totals and SNAT sources before and after prune (rows + pruned_seconds);
   // minute rollups alone could not answer a window that starts or ends inside a minute.
   `
-  CREATE TABLE pruned_seconds (
-    second INTEGER NOT NULL,          -- floor(time / 1000)
-    pod INTEGER NOT NULL,             -- pods.id
-    class INTEGER NOT NULL,
-    owner INTEGER NOT NULL,           -- strings.id for class node (0 when none named), 0 for other classes
-    addr TEXT NOT NULL,               -- requests.remote_addr for class node, '' for other classes
-    requests INTEGER NOT NULL,
-    recovered INTEGER NOT NULL,
-    PRIMARY KEY (second, pod, class, owner, addr)
-  ) WITHOUT ROWID;
+  ${createTable('sqlite', 'pruned_seconds')}
 
   -- A database pruned before this table existed: what its rollups count beyond the rows left, at the first second
   -- of each minute (minute resolution, the best those rollups allow).
@@ -197,16 +107,7 @@ export const MIGRATIONS: readonly string[] = [
   // external): the numerator of clientRatio. Backfilled from the rows still stored; a minute pruned before this
   // migration counts only its external-class requests. Class `probe` (id 5) needs no schema change: an older
   // database simply has no probe rows until `snatscope reclassify` recomputes its classes from the stored user agents.
-  `
-  ALTER TABLE rollups ADD COLUMN known INTEGER NOT NULL DEFAULT 0;
-  UPDATE rollups SET known = requests WHERE class = ${EXTERNAL_ID};
-  UPDATE rollups SET known = k.n FROM (
-    SELECT CASE WHEN time >= 0 THEN time / 60000 ELSE -((59999 - time) / 60000) END AS minute, pod, class, count(*) AS n
-    FROM requests WHERE client_class = ${EXTERNAL_ID} AND class <> ${EXTERNAL_ID} GROUP BY 1, 2, 3
-  ) k WHERE rollups.minute = k.minute AND rollups.pod = k.pod AND rollups.class = k.class;
-  ALTER TABLE pruned_seconds ADD COLUMN known INTEGER NOT NULL DEFAULT 0;
-  UPDATE pruned_seconds SET known = requests WHERE class = ${EXTERNAL_ID};
-  `,
+  knownColumns('sqlite', EXTERNAL_ID),
 ];
 
 /**

@@ -6,9 +6,15 @@
 // transaction as the rows they cover: after a crash a source resumes exactly after its last committed line.
 import type { StoreWriter } from '../db/index.js';
 import { zeroPerClass } from './classes.js';
-import { SourceFeed, type FeedPipeline, type PipelineOptions, type PipelineStats, type Sink, type SourceMeta } from './source-feed.js';
+import type { UnparsedReason } from './types.js';
+import {
+  SourceFeed, type FeedPipeline, type PipelineOptions, type PipelineStats, type Sink, type SourceMeta, type UnparsedSource,
+} from './source-feed.js';
 
-export type { PipelineOptions, PipelineStats, Sink, SourceFeed, SourceMeta } from './source-feed.js';
+export type { PipelineOptions, PipelineStats, Sink, SourceFeed, SourceMeta, UnparsedSource } from './source-feed.js';
+
+/** How many first lines of a source, all unparsed, make `onUnparsedStart` say so before the run ends. */
+export const FIRST_LINES_UNPARSED = 20;
 
 export class Pipeline implements FeedPipeline {
   readonly stats: PipelineStats = {
@@ -20,6 +26,8 @@ export class Pipeline implements FeedPipeline {
     classes: zeroPerClass(),
   };
   readonly sinks: Sink[];
+  /** Per source id: its unparsed lines in this run (the notes at the end of a watch or agent run). */
+  readonly unparsedSources = new Map<number, UnparsedSource>();
   private readonly feeds = new Set<SourceFeed>();
   private timer: NodeJS.Timeout | null = null;
   /** @internal */
@@ -91,6 +99,18 @@ export class Pipeline implements FeedPipeline {
   stopAutoFlush(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /** @internal This run's unparsed lines per source; a source whose first lines are all unparsed is said at once. */
+  noteUnparsed(feed: SourceFeed, reason: UnparsedReason, sample: string): void {
+    let seen = this.unparsedSources.get(feed.sourceId);
+    if (!seen) this.unparsedSources.set(feed.sourceId, (seen = { meta: feed.meta, total: 0, reasons: [] }));
+    seen.total++;
+    const r = seen.reasons.find((x) => x.reason === reason);
+    if (r) r.count++;
+    else seen.reasons.push({ reason, count: 1, sample });
+    // This run's lines of the feed so far (its position started at the committed count).
+    if (seen.total === FIRST_LINES_UNPARSED && feed.position - feed.committed === FIRST_LINES_UNPARSED) this.options.onUnparsedStart?.(seen);
   }
 
   /** @internal */

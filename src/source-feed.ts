@@ -56,6 +56,15 @@ export interface PipelineOptions {
   onCommit?: (seconds: number) => void;
   /** Which lines the sinks see (watch --include/--exclude, stern's); the store keeps every line. Default all. */
   showLine?: (raw: string) => boolean;
+  /** Once per source whose first lines of this run were all unparsed (src/pipeline.ts FIRST_LINES_UNPARSED). */
+  onUnparsedStart?: (source: UnparsedSource) => void;
+}
+
+/** One source's unparsed lines in this run, per reason with its first sample (only unparsed lines touch it). */
+export interface UnparsedSource {
+  meta: SourceMeta;
+  total: number;
+  reasons: { reason: UnparsedReason; count: number; sample: string }[];
 }
 
 export interface PipelineStats {
@@ -82,6 +91,8 @@ export interface FeedPipeline {
   commit(): void;
   /** The feed ended: its position is handed to the store and it leaves the pipeline. */
   release(feed: SourceFeed): void;
+  /** An unparsed line of `feed` (its stored sample): counted for this run's notes. */
+  noteUnparsed(feed: SourceFeed, reason: UnparsedReason, sample: string): void;
 }
 
 export class SourceFeed {
@@ -184,7 +195,9 @@ export class SourceFeed {
     const stats = this.pipeline.stats;
     stats.unparsed++;
     stats.unparsedBy[reason] = (stats.unparsedBy[reason] ?? 0) + 1;
-    this.pipeline.store.unparsed(this.sourceId, reason, raw.length > 300 ? raw.slice(0, 300) : raw);
+    const sample = raw.length > 300 ? raw.slice(0, 300) : raw;
+    this.pipeline.store.unparsed(this.sourceId, reason, sample);
+    this.pipeline.noteUnparsed(this, reason, sample);
   }
 
   private describe(): void {

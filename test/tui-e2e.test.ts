@@ -220,6 +220,22 @@ describe.skipIf(!run)('the TUI in a real terminal', () => {
     expect(await s.exitCode()).toBe(0);
   }, 60_000);
 
+  it('says a stream whose first lines do not parse on the status line, not over the UI, and the whole note after it', async () => {
+    const c: Cluster = await startCluster({ pods: 1 });
+    cleanups.push(() => c.close());
+    const s = await start('unparsed', c.dir, ['watch', '-l', 'app=web', '--kubeconfig', c.kubeconfig, '--db', c.db]);
+    await s.waitForScreen((scr) => /streams 1 live/.test(scr), 'the stream');
+    c.model.appendLog('default', 'web-0', 'nginx', Array.from({ length: 20 }, (_, i) => `web|203.0.113.${i}|GET /c/${i}|200|\x1b[31mred`));
+    const screen = await s.waitForScreen((scr) => /default\/web-0\/nginx: 20 unparsed lines: did not match the log format/.test(scr), 'the note on the status line');
+    expect(screen.split('\n')[0]).toMatch(/^snatscope \S context snatscope-emulator/);
+    expect(screen).not.toMatch(/^snatscope: /m);
+    await s.sendKeys('q');
+    expect(await s.exitCode()).toBe(0);
+    const after = await s.capture();
+    expect(after).toMatch(/^snatscope: default\/web-0\/nginx: 20 unparsed lines: did not match the log format \(try --format/m);
+    expect(after).toMatch(/^ {2}e\.g\. \S+Z web\|203\.0\.113\.0\|GET \/c\/0\|200\|\\e\[31mred$/m);
+  }, 60_000);
+
   it('a demo with --duration ends by itself on a terminal: the UI unmounts and it exits 0', async () => {
     const { dir, cleanup } = tempDir('snatscope-tui-');
     cleanups.push(cleanup);

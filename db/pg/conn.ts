@@ -2,6 +2,7 @@
 // lock, claim a source (a session advisory lock per sources.id: one writer per source), and what a driver error
 // means (connection lost and worth retrying, a conflict to retry, or final).
 import pg from 'pg';
+import type { SourcePlace } from '../interface.js';
 import type { PgConnection } from '../location.js';
 import { REQUESTS_VIEW, requestsViewSql } from '../row-columns.js';
 import { MIGRATION_LOCK, PG_MIGRATIONS, PG_UTC, SOURCE_LOCK } from './schema.js';
@@ -119,14 +120,8 @@ export interface Claimed {
   cursor: string | null;
 }
 
-export interface SourceMetaWire {
-  namespace: string | null;
-  pod: string | null;
-  container: string | null;
-  containerId: string | null;
-  node: string | null;
-  path: string | null;
-}
+/** A source's place as the worker receives it (every field present, null where it has none). */
+export type SourceMetaWire = SourcePlace;
 
 /**
  * Gets or creates the source and takes its lock for this session. Its position is read after the lock is held,

@@ -8,30 +8,14 @@ import { safeText } from '../text.js';
 import type { TextOut } from '../output/sinkio.js';
 import type { Pipeline } from '../pipeline.js';
 import type { JsonFields } from '../parse/index.js';
-import { checkFlags } from '../watch/options.js';
+import { checkFlags, type LiveOptions } from '../watch/options.js';
 import type { NodeLogs } from '../sources/crifiles/nodelogs.js';
 
-export interface AgentOptions {
-  targets?: string[];
-  namespace?: string;
-  allNamespaces?: boolean;
-  selector?: string;
-  container?: string;
-  context?: string;
-  kubeconfig?: string;
-  db?: string;
-  /** Wait for another writer of the database instead of exiting 6 (--wait). */
-  wait?: boolean;
-  format?: string;
-  jsonField?: string[];
-  trust?: string[];
-  internalCidr?: string[];
-  output?: string;
+export interface AgentOptions extends LiveOptions {
   /** Default $NODE_NAME. */
   node?: string;
   /** Default /var/log/pods. */
   podsDir?: string;
-  metrics?: string;
 }
 
 export interface AgentTuning {

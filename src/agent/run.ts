@@ -2,21 +2,14 @@
 // the pipeline (same parser, classifier and store as watch; each instance's file position committed with its rows)
 // -> the views (TUI, lines, NDJSON) and --metrics. The topology is watched as watch does. No log stream goes
 // through the API. Ends on the signal (or q in the TUI): reading stops, the positions and rows commit, exit 0.
-import { isStoreFailure, type StoreWriter } from '../../db/index.js';
-import type { Topology } from '../classify/index.js';
-import { loadKube } from '../kube/config.js';
-import { KubeClient } from '../kube/http.js';
-import { fatalAtStart, podListError, startupUserError } from '../kube/startup.js';
-import { TopologySync } from '../kube/topology-sync.js';
+import type { StoreWriter } from '../../db/index.js';
+import { fatalAtStart, podListError } from '../kube/startup.js';
 import type { LiveFeed } from '../live/feed.js';
-import { loadTui } from '../watch/tui.js';
 import { runMetrics } from '../metrics/attach.js';
 import { safeText } from '../text.js';
-import { Pipeline } from '../pipeline.js';
-import { buildClassifier } from '../classify/flags.js';
-import { defaultDbPath, openWriter } from '../../db/cli-open.js';
-import { RunEnd, noticesTo, resolveSelections, viewSinks } from '../watch/lifecycle.js';
-import { chooseView } from '../watch/options.js';
+import type { Pipeline } from '../pipeline.js';
+import { RunEnd, resolveSelections, viewSinks } from '../watch/lifecycle.js';
+import { closeLive, livePipeline, liveTopology, openRunStore, runLive, startLive, writeUnparsedNotes } from '../watch/live-run.js';
 import { checkAgentFlags, type AgentOptions, type AgentRuntime, type AgentResult } from './flags.js';
 import { parseInstanceCursor } from '../sources/crifiles/follower.js';
 import { NodeLogs, type InstanceRef } from '../sources/crifiles/nodelogs.js';
@@ -25,32 +18,13 @@ import { NodePods } from '../sources/crifiles/nodepods.js';
 export type { AgentOptions, AgentRuntime, AgentResult };
 
 export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<AgentResult> {
-  const stdout = rt.stdout ?? process.stdout;
-  const stderr = rt.stderr ?? process.stderr;
-  const env = rt.env ?? process.env;
   const tuning = rt.tuning ?? {};
-  const c = checkAgentFlags(o, env, tuning);
-  const view = chooseView(o.output, stdout.isTTY === true);
-  const kube = loadKube({ kubeconfig: o.kubeconfig, context: o.context, namespace: o.namespace }, { env });
-  const { topology, classifier } = buildClassifier({ trust: o.trust ?? [], internalCidr: o.internalCidr ?? [] });
-  const live = view === 'tui' ? await loadTui() : null;
-  const say = noticesTo(live, stderr);
-
-  const client = new KubeClient(kube.kc);
+  const c = checkAgentFlags(o, rt.env ?? process.env, tuning);
+  const s = await startLive(o, rt);
+  const { stdout, stderr, env, view, kube, topology, live, say, client, dbPath } = s;
   const selections = await resolveSelections(client, o, kube);
-  const dbPath = o.db ?? defaultDbPath();
-  let store: StoreWriter | null;
-  try {
-    store = await openWriter(dbPath, 'agent', { wait: o.wait, signal: rt.signal, say });
-  } catch (err) {
-    client.close();
-    throw err;
-  }
-  if (!store) {
-    // Stopped while waiting for the other writer: nothing was read or written.
-    client.close();
-    return { exitCode: 0, lines: 0, requests: 0, unparsed: 0 };
-  }
+  const store = await openRunStore(s, 'agent', o, rt.signal);
+  if (!store) return { exitCode: 0, lines: 0, requests: 0, unparsed: 0 };
   const end = new RunEnd(rt.signal, dbPath);
   let logs: NodeLogs | null = null;
   const metrics = runMetrics(c.metrics, {
@@ -60,27 +34,11 @@ export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<
   });
   const sinks = viewSinks(view, live, stdout, o, env);
   if (metrics) sinks.push(metrics.metrics);
-  const pipeline: Pipeline = new Pipeline({
-    store, classifier, topology, format: c.format, jsonFields: c.jsonFields, sinks,
-    onFailure: (err) => {
-      end.storeFailure(err);
-      end.stop();
-    },
-    onCommit: metrics ? (s) => metrics.metrics.committed(s) : undefined,
-  });
-  pipeline.autoFlush(tuning.flushMs ?? 250);
+  const pipeline = livePipeline(s, { store, end, sinks, metrics, flushMs: tuning.flushMs, c });
   const namespace = o.allNamespaces ? null : kube.namespace;
   live?.stats.setHeader({ context: kube.context, cluster: kube.server, namespace, selector: `${c.node}: ${selections.map((s) => s.label ?? '').join(' ')}`, dbPath });
 
-  const topo = new TopologySync({
-    client, topology, namespace, watch: tuning.watch, syncTimeoutMs: tuning.syncTimeoutMs, say,
-    onChange: () => {
-      store.topology(topology.snapshot());
-      metrics?.metrics.topologyChanged();
-      live?.refresh();
-    },
-    onFatal: (err) => end.fail(startupUserError(err, kube.server)),
-  });
+  const topo = liveTopology(s, { store, end, metrics, namespace, tuning });
   logs = nodeLogs(c, store, pipeline, say, live, metrics?.metrics ?? null);
   let podsSynced = false;
   const pods = new NodePods({
@@ -95,10 +53,16 @@ export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<
   });
   live?.track(topology, pods);
 
+  // Stops reading (positions stay exact), the watches, then commits and closes: once, whoever asks first.
   let closing: Promise<void> | null = null;
-  const shutdown = (): Promise<void> => (closing ??= closeAgent({ end, logs, pods, topo, client, store, topology, pipeline, metrics }));
-  const tuiDone = live?.run({ onQuit: () => (end.stop(), shutdown()), onSwitchPolicy: rt.onSwitchPolicy, signal: end.signal });
-  try {
+  const sources = {
+    stop: async () => {
+      await logs.stop();
+      await pods.stop();
+    },
+  };
+  const shutdown = (): Promise<void> => (closing ??= closeLive({ end, topo, client, store, topology, pipeline, metrics }, sources));
+  await runLive(s, end, { shutdown, onSwitchPolicy: rt.onSwitchPolicy }, async (tuiDone) => {
     await metrics?.serve(() => podsSynced && !end.signal.aborted, say);
     topo.start();
     await topo.synced(end.stopped);
@@ -113,17 +77,11 @@ export async function runAgent(o: AgentOptions, rt: AgentRuntime = {}): Promise<
     }
     live?.countUnparsed(pipeline);
     await (tuiDone ?? end.stopped);
-  } finally {
-    if (tuiDone) {
-      end.stop();
-      await tuiDone.catch(() => {});
-    }
-    await shutdown();
-  }
-  end.rethrow();
-  const s = pipeline.stats;
-  stderr.write(`snatscope: ${s.lines} lines, ${s.requests} requests, ${s.unparsed} unparsed from the log files of ${safeText(c.node)} (stored in ${safeText(dbPath)})\n`);
-  return { exitCode: 0, lines: s.lines, requests: s.requests, unparsed: s.unparsed };
+  });
+  writeUnparsedNotes(stderr, pipeline, c);
+  const st = pipeline.stats;
+  stderr.write(`snatscope: ${st.lines} lines, ${st.requests} requests, ${st.unparsed} unparsed from the log files of ${safeText(c.node)} (stored in ${safeText(dbPath)})\n`);
+  return { exitCode: 0, lines: st.lines, requests: st.requests, unparsed: st.unparsed };
 }
 
 /** The node's log files as pipeline sources; their starts, ends and gaps recorded as pod events and said. */
@@ -180,39 +138,4 @@ function nodeLogs(
     onRotation: () => metrics?.rotation(),
     onError: (err) => say(`reading ${safeText(c.podsDir)}: ${safeText((err as Error).message ?? String(err))}`),
   });
-}
-
-interface AgentParts {
-  end: RunEnd;
-  logs: NodeLogs;
-  pods: NodePods;
-  topo: TopologySync;
-  client: KubeClient;
-  store: StoreWriter;
-  topology: Topology;
-  pipeline: Pipeline;
-  metrics: { close(): Promise<void> } | null;
-}
-
-/** Stops reading (positions stay exact), the watches, then commits and closes; a failed commit is rolled back. */
-async function closeAgent(p: AgentParts): Promise<void> {
-  await p.logs.stop();
-  await p.pods.stop();
-  await p.topo.stop();
-  if (!p.end.storeFailed) {
-    try {
-      p.store.topology(p.topology.snapshot());
-      await p.pipeline.close();
-      p.store.close();
-    } catch (err) {
-      if (!isStoreFailure(err)) throw err;
-      p.end.storeFailure(err);
-    }
-  }
-  if (p.end.storeFailed) {
-    for (const sink of p.pipeline.sinks) await sink.close?.();
-    p.store.abandon();
-  }
-  await p.metrics?.close();
-  p.client.close();
 }

@@ -1,11 +1,13 @@
 // `snatscope agent [TARGET...]`: the node agent (one per node, deploy/agent-daemonset.yaml). Reads the kubelet's log
 // files of the selected pods on its node (src/agent/) instead of streaming them through the API, stores every request
 // exactly once (file positions committed with the rows), and serves --metrics. SIGINT/SIGTERM: commit and exit.
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { DEFAULT_PODS_DIR } from '../agent/flags.js';
 import { runAgent, type AgentOptions } from '../agent/run.js';
 import { untilSignal } from '../shutdown.js';
-import { addClassifyOptions, addDbOption, addFormatOption, addWaitOption } from './common.js';
+import {
+  addClassifyOptions, addDbOption, addFormatOption, addKubeconfigOptions, addMetricsOption, addPodOptions, addViewOption, addWaitOption,
+} from './common.js';
 
 export { runAgent };
 
@@ -15,20 +17,9 @@ export function registerAgent(program: Command): void {
     .description('on one node: read the kubelet\'s log files of the node\'s nginx pods, classify and store every request')
     .argument('[targets...]', 'pod name, deploy/NAME, sts/NAME, ds/NAME, rs/NAME, job/NAME, svc/NAME, or a pod-name regex')
     .option('--node <name>', 'the node this agent runs on (default: $NODE_NAME)')
-    .option('--pods-dir <path>', 'the kubelet\'s pods log folder', DEFAULT_PODS_DIR)
-    .option('-n, --namespace <ns>', 'namespace (default: the context\'s, else default)')
-    .option('-A, --all-namespaces', 'pods in every namespace')
-    .option('-l, --selector <selector>', 'label selector, e.g. app=nginx')
-    .option('-c, --container <name>', 'container name or regex (default: all containers)')
-    .option('--context <name>', 'kubeconfig context')
-    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)');
-  addDbOption(cmd);
-  addWaitOption(cmd);
-  addFormatOption(cmd);
-  addClassifyOptions(cmd);
+    .option('--pods-dir <path>', 'the kubelet\'s pods log folder', DEFAULT_PODS_DIR);
+  for (const add of [addPodOptions, addKubeconfigOptions, addDbOption, addWaitOption, addFormatOption, addClassifyOptions, addViewOption, addMetricsOption]) add(cmd);
   cmd
-    .addOption(new Option('-o, --output <mode>', 'tui (default on a terminal), lines, json (NDJSON) or none').choices(['tui', 'lines', 'json', 'none']))
-    .option('--metrics <[host:]port>', 'serve Prometheus metrics on /metrics (and /healthz, /readyz)')
     .addHelpText(
       'after',
       `

@@ -13,6 +13,31 @@ export function addDbOption(cmd: Command): Command {
   );
 }
 
+/** Which pods a live run (watch, agent) reads: -n, -A, -l, -c. */
+export function addPodOptions(cmd: Command): Command {
+  return cmd
+    .option('-n, --namespace <ns>', 'namespace (default: the context\'s, else default)')
+    .option('-A, --all-namespaces', 'pods in every namespace')
+    .option('-l, --selector <selector>', 'label selector, e.g. app=nginx')
+    .option('-c, --container <name>', 'container name or regex (default: all containers)');
+}
+
+/** The cluster, as kubectl finds it. */
+export function addKubeconfigOptions(cmd: Command): Command {
+  return cmd
+    .option('--context <name>', 'kubeconfig context')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)');
+}
+
+/** A live run's view. */
+export function addViewOption(cmd: Command): Command {
+  return cmd.addOption(new Option('-o, --output <mode>', 'tui (default on a terminal), lines, json (NDJSON) or none').choices(['tui', 'lines', 'json', 'none']));
+}
+
+export function addMetricsOption(cmd: Command): Command {
+  return cmd.option('--metrics <[host:]port>', 'serve Prometheus metrics on /metrics (and /healthz, /readyz)');
+}
+
 export function addFormatOption(cmd: Command): Command {
   return cmd
     .option('--format <format>', `nginx log format: auto, a preset (${PRESET_NAMES.join(', ')}) or a log_format string`, 'auto')

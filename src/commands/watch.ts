@@ -1,20 +1,19 @@
 // `snatscope watch [TARGET...]`: live nginx access logs of the target pods through the Kubernetes API (kubectl logs -f /
 // stern, but robust), classified and stored; the run itself is src/watch/run.ts. Ctrl-C (or q in the TUI) stops the
 // streams, flushes the store and exits 0 (SIGTERM: 143; a second signal exits at once).
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { untilSignal } from '../shutdown.js';
 import { runWatch, type WatchOptions } from '../watch/run.js';
-import { addClassifyOptions, addDbOption, addFormatOption, addWaitOption, collect } from './common.js';
+import {
+  addClassifyOptions, addDbOption, addFormatOption, addKubeconfigOptions, addMetricsOption, addPodOptions, addViewOption, addWaitOption, collect,
+} from './common.js';
 
 export function registerWatch(program: Command): void {
   const cmd = program
     .command('watch')
     .description('follow the nginx access logs of pods live through the Kubernetes API, classify and store every request')
-    .argument('[targets...]', 'pod name, deploy/NAME, sts/NAME, ds/NAME, rs/NAME, job/NAME, svc/NAME, or a pod-name regex')
-    .option('-n, --namespace <ns>', 'namespace (default: the context\'s, else default)')
-    .option('-A, --all-namespaces', 'pods in every namespace')
-    .option('-l, --selector <selector>', 'label selector, e.g. app=nginx')
-    .option('-c, --container <name>', 'container name or regex (default: all containers)')
+    .argument('[targets...]', 'pod name, deploy/NAME, sts/NAME, ds/NAME, rs/NAME, job/NAME, svc/NAME, or a pod-name regex');
+  addPodOptions(cmd)
     .option('--all-containers', 'every container of each pod (the default; kubectl\'s flag)')
     .option('--exclude-pod <regex>', 'never read pods whose name matches (repeatable)', collect, [])
     .option('--exclude-container <regex>', 'never read containers whose name matches (repeatable)', collect, [])
@@ -23,22 +22,16 @@ export function registerWatch(program: Command): void {
     .option('--tail <n>', 'start with the last N lines of each log (-1: all)')
     .option('-f, --follow', 'keep following the logs (the default; --follow=false or --no-follow to stop)')
     .option('--no-follow', 'read what the logs hold now and exit')
-    .option('-p, --previous', 'read the previous (ended) instance of each container, like kubectl logs -p, and exit')
-    .option('--context <name>', 'kubeconfig context')
-    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)');
-  addDbOption(cmd);
-  addWaitOption(cmd);
-  addFormatOption(cmd);
-  addClassifyOptions(cmd);
+    .option('-p, --previous', 'read the previous (ended) instance of each container, like kubectl logs -p, and exit');
+  for (const add of [addKubeconfigOptions, addDbOption, addWaitOption, addFormatOption, addClassifyOptions, addViewOption]) add(cmd);
   cmd
-    .addOption(new Option('-o, --output <mode>', 'tui (default on a terminal), lines, json (NDJSON) or none').choices(['tui', 'lines', 'json', 'none']))
     .option('--timestamps', 'lines output: the request time (RFC3339) first')
     .option('--prefix', 'lines output: [pod/NAME/CONTAINER] on every line')
     .option('--include <regex>', 'show only lines matching (repeatable; the database keeps every line)', collect, [])
     .option('--exclude <regex>', 'do not show lines matching (repeatable; the database keeps every line)', collect, [])
     .option('--max-streams <n>', 'log streams open at once; more containers wait in a queue (default 50)')
-    .option('--max-log-requests <n>', 'the same as --max-streams (stern\'s and kubectl\'s name)')
-    .option('--metrics <[host:]port>', 'serve Prometheus metrics on /metrics (and /healthz, /readyz)')
+    .option('--max-log-requests <n>', 'the same as --max-streams (stern\'s and kubectl\'s name)');
+  addMetricsOption(cmd)
     .addHelpText(
       'after',
       `

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ContainerLog, type LogListener, StampFormatter } from './containerlog.js';
 import type { ClusterModel } from './model.js';
+import { HeldResponse } from './held-response.js';
 import { type StatusObject, notFound, sendStatus, statusObject } from './status.js';
 
 export interface StreamFilter {
@@ -39,10 +40,9 @@ export interface LogWriterOptions {
   limitBytes: number;
 }
 
-export class LogWriter implements LogListener {
+export class LogWriter extends HeldResponse implements LogListener {
   private next: number;
   private scheduled = false;
-  private done = false;
   private stalledUntil = 0;
   private stallTimer: NodeJS.Timeout | null = null;
   private bytesLeft: number;
@@ -53,15 +53,15 @@ export class LogWriter implements LogListener {
   /** Lines written so far (for tests and the benchmark). */
   linesWritten = 0;
 
-  constructor(readonly res: ServerResponse, readonly log: ContainerLog, start: number, readonly namespace: string,
+  constructor(res: ServerResponse, readonly log: ContainerLog, start: number, readonly namespace: string,
     readonly pod: string, readonly container: string, private readonly opts: LogWriterOptions,
     private readonly registry: Set<LogWriter>) {
+    super(res);
     this.next = start;
     this.bytesLeft = opts.limitBytes > 0 ? opts.limitBytes : Infinity;
     registry.add(this);
     if (opts.follow && !log.closed) log.listeners.add(this);
     res.on('drain', () => this.request());
-    res.on('close', () => this.detach());
     this.request();
   }
 
@@ -143,16 +143,7 @@ export class LogWriter implements LogListener {
 
   /** Clean end of the stream (terminating chunk). */
   finish(): void {
-    if (this.done) return;
-    this.detach();
-    this.res.end();
-  }
-
-  /** Reset: the socket is destroyed mid-stream (the client sees a premature close). */
-  cut(): void {
-    this.detach();
-    this.res.socket?.destroy();
-    this.res.destroy();
+    this.close();
   }
 
   /** Stops writing for ms (the connection stays open), then catches up. */
@@ -167,9 +158,7 @@ export class LogWriter implements LogListener {
     }, ms);
   }
 
-  private detach(): void {
-    if (this.done) return;
-    this.done = true;
+  protected release(): void {
     if (this.stallTimer) clearTimeout(this.stallTimer);
     if (this.dripTimer) clearTimeout(this.dripTimer);
     this.log.listeners.delete(this);

@@ -7,6 +7,7 @@ import type { ClusterModel, ModelEvent } from './model.js';
 import type { KubeObject } from './objects.js';
 import type { ResourceInfo } from './resources.js';
 import { type Requirement, matchFields, matchLabels } from './selectors.js';
+import { HeldResponse } from './held-response.js';
 import { statusObject } from './status.js';
 import { type IncludeObject, toTable } from './table.js';
 
@@ -25,18 +26,17 @@ export interface WatchOptions {
   silent?: boolean;
 }
 
-export class WatchStream {
+export class WatchStream extends HeldResponse {
   /** A silent watch stays connected and sends nothing (no events, no bookmarks): a hung watch on a loaded server. */
   silent = false;
-  private done = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly onEvent = (ev: ModelEvent) => this.handle(ev);
 
-  constructor(readonly res: ServerResponse, private readonly model: ClusterModel, readonly resource: ResourceInfo,
+  constructor(res: ServerResponse, private readonly model: ClusterModel, readonly resource: ResourceInfo,
     private readonly opts: WatchOptions, private readonly registry: Set<WatchStream>) {
+    super(res);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
-    res.on('close', () => this.detach());
     registry.add(this);
     this.silent = opts.silent ?? false;
     const rvText = opts.resourceVersion;
@@ -107,21 +107,10 @@ export class WatchStream {
 
   /** Clean close (what a watch timeout looks like). */
   end(): void {
-    if (this.done) return;
-    this.detach();
-    this.res.end();
+    this.close();
   }
 
-  /** Reset mid-stream. */
-  cut(): void {
-    this.detach();
-    this.res.socket?.destroy();
-    this.res.destroy();
-  }
-
-  private detach(): void {
-    if (this.done) return;
-    this.done = true;
+  protected release(): void {
     for (const t of this.timers) clearTimeout(t);
     this.model.off('event', this.onEvent);
     this.registry.delete(this);

@@ -10,7 +10,7 @@ import { checkFormatFlags } from '../parse/index.js';
 import { Pipeline } from '../pipeline.js';
 import { formatRatio } from '../report/table.js';
 import { snatRatioOf } from '../classes.js';
-import { unparsedNotes } from './unparsed.js';
+import { storedUnparsedNotes } from './unparsed.js';
 import { hasRequests, lastRequestId, untrustedProxies } from '../../db/ingest-queries.js';
 import { trustHint, type UntrustedProxy } from '../classify/trust-hint.js';
 import { SIGNAL_EXIT, untilSignal, type StopSignal } from '../shutdown.js';
@@ -126,7 +126,7 @@ export async function runIngest(files: string[], flags: IngestFlags): Promise<nu
         pipeline.flush();
         if (res.feed !== null) {
           const name = path === '-' ? 'stdin' : path;
-          for (const note of unparsedNotes(store.sql, res.feed.sourceId, name, flags.format, jsonFields)) err.write(`${note}
+          for (const note of storedUnparsedNotes(store.sql, res.feed.sourceId, name, flags.format, jsonFields)) err.write(`${note}
 `);
           if (pipeline.stats.lines > linesBefore && pipeline.stats.requests === requestsBefore) noRequests.push(name);
         }

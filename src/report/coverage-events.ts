@@ -12,10 +12,10 @@ import { firstRequestAfter, type SourceSpan, type StoredPodEvent } from '../../d
 import type { Gap, PodCoverage } from './coverage-types.js';
 import { MIN_GAP_MS, clip, complement, merge, type Span } from './spans.js';
 
-
 const fmtSpan = (s: SourceSpan) => `${s.path ?? s.key}`;
 
-function reasonAt(t: number, events: StoredPodEvent[], files: SourceSpan[]): string {
+/** Why nothing covers `t` when no stream source says (a pod only watched, or only saved logs); coverage.ts uses it too. */
+export function reasonAt(t: number, events: StoredPodEvent[], files: SourceSpan[]): string {
   let last: StoredPodEvent | undefined;
   for (const e of events) {
     if (e.time > t) break;

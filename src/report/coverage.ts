@@ -17,7 +17,7 @@ import type { PodInfo } from '../classify/kube-objects.js';
 import { shortContainerId } from '../text.js';
 import type { Gap, PodCoverage } from './coverage-types.js';
 import { MIN_GAP_MS, clip, complement, merge, type Span } from './spans.js';
-import { eventCoverage } from './coverage-events.js';
+import { eventCoverage, reasonAt } from './coverage-events.js';
 
 export type { Gap, PodCoverage } from './coverage-types.js';
 
@@ -179,33 +179,6 @@ function excludedMs(excluded: Span[], from: number, until: number, gaps: Gap[]):
     for (const g of gaps) n -= Math.max(0, Math.min(b, g.until) - Math.max(a, g.from));
   }
   return n;
-}
-
-const fmtSpan = (s: SourceSpan) => `${s.path ?? s.key}`;
-
-/** Why nothing covers `t` when no stream source says (a pod only watched, or only saved logs). */
-function reasonAt(t: number, events: StoredPodEvent[], files: SourceSpan[]): string {
-  let last: StoredPodEvent | undefined;
-  for (const e of events) {
-    if (e.time > t) break;
-    last = e;
-  }
-  const detail = (e: StoredPodEvent) => (e.detail ? `: ${e.detail}` : '');
-  if (last === undefined) {
-    if (events.length > 0) return 'not watched yet';
-    if (files.length > 0) return `outside the saved log${files.length > 1 ? 's' : ''} (${files.map(fmtSpan).join(', ')})`;
-    return 'no source covers it';
-  }
-  switch (last.event) {
-    case 'stream-error':
-      return `log stream disconnected${detail(last)}`;
-    case 'stream-end':
-      return `log stream ended${detail(last)}`;
-    case 'watched':
-      return 'watched, log stream not started';
-    default:
-      return `no log stream open (last event ${last.event}${detail(last)})`;
-  }
 }
 
 /**

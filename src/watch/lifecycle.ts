@@ -1,6 +1,6 @@
-// What every live run (watch, agent) shares: how it ends (the caller's signal, the user quitting the TUI, a fatal
-// start-up problem, a failed commit), the pod selections of TARGET / -l / -n / -A, where notices go, and the view's
-// sinks.
+// What every live run (watch, agent) shares (with live-run.ts): how it ends (the caller's signal, the user quitting
+// the TUI, a fatal start-up problem, a failed commit), the pod selections of TARGET / -l / -n / -A, where notices go,
+// and the view's sinks.
 import { safeText } from '../text.js';
 import { UserError } from '../errors.js';
 import { LinesSink } from '../output/lines.js';

@@ -10,17 +10,13 @@ import { parseDuration, parseTime } from '../time.js';
 
 export type OutputMode = 'tui' | 'lines' | 'json' | 'none';
 
-export interface WatchOptions {
+/** The flags of every live run (watch, agent): the pods, the cluster, the database, the format, the classification, the view. */
+export interface LiveOptions {
   targets?: string[];
   namespace?: string;
   allNamespaces?: boolean;
   selector?: string;
   container?: string;
-  since?: string;
-  sinceTime?: string;
-  tail?: string | number;
-  /** false: --no-follow. */
-  follow?: boolean;
   context?: string;
   kubeconfig?: string;
   db?: string;
@@ -31,9 +27,17 @@ export interface WatchOptions {
   trust?: string[];
   internalCidr?: string[];
   output?: string;
-  maxStreams?: string | number;
   /** --metrics [HOST:]PORT. */
   metrics?: string;
+}
+
+export interface WatchOptions extends LiveOptions {
+  since?: string;
+  sinceTime?: string;
+  tail?: string | number;
+  /** false: --no-follow. */
+  follow?: boolean;
+  maxStreams?: string | number;
   /** stern's name for --max-streams. */
   maxLogRequests?: string | number;
   /** kubectl logs -p: the previous instance of each container. */
