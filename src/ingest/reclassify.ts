@@ -3,7 +3,7 @@
 // bounded transactions (db/reclassify.ts) with progress on stderr. Without --topology the newest stored topology
 // snapshot is used. Interrupted (Ctrl-C, kill -9), every committed chunk is consistent; a re-run finishes the job.
 import { openWriter } from '../../db/cli-open.js';
-import { latestTopology, prunedBefore } from '../../db/audit.js';
+import { latestTopology, prunedBefore } from '../../db/stored.js';
 import { CLASSES } from '../classes.js';
 import { buildClassifier, flagsRecord, type ClassifyFlags } from '../classify/flags.js';
 import { Topology, type TopologySnapshot } from '../classify/index.js';

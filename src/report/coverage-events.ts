@@ -7,7 +7,8 @@
 // which is not a gap. Everything else in the window is a gap, with the reason the state at its start gives.
 // Gaps shorter than a second (a watch opening its stream) are not reported.
 import type { Readable } from '../../db/sql.js';
-import { firstRequestAfter, type SourceSpan, type StoredPodEvent } from '../../db/audit.js';
+import { firstRequestAfter } from '../../db/audit.js';
+import type { SourceSpan, StoredPodEvent } from '../../db/stored.js';
 
 import type { Gap, PodCoverage } from './coverage-types.js';
 import { MIN_GAP_MS, clip, complement, merge, type Span } from './spans.js';

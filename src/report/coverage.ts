@@ -12,7 +12,7 @@
 // Gaps shorter than a second are not reported, except a known loss (an instance not read to its end). A pod whose
 // stream cursors predate this (no instance facts) is covered from its lifecycle events as before (coverage-events.ts).
 import type { Readable } from '../../db/sql.js';
-import { podEvents, sourceSpans, type SourceSpan, type StoredPodEvent } from '../../db/audit.js';
+import { podEvents, sourceSpans, type SourceSpan, type StoredPodEvent } from '../../db/stored.js';
 import type { PodInfo } from '../classify/kube-objects.js';
 import { shortContainerId } from '../text.js';
 import type { Gap, PodCoverage } from './coverage-types.js';

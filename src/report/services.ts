@@ -2,7 +2,7 @@
 // services select which pods (label selectors against the pods' stored labels).
 import type { Readable } from '../../db/sql.js';
 import { serviceFromKube, type NodeInfo, type PodInfo, type ServiceInfo } from '../classify/kube-objects.js';
-import { latestTopology, storedServices } from '../../db/audit.js';
+import { latestTopology, storedServices } from '../../db/stored.js';
 
 export interface StoredCluster {
   nodes: NodeInfo[];
