@@ -12,7 +12,7 @@ import { StampFormatter } from '../src/emulator/containerlog.js';
 import { KubeletLogs, type ContainerLogFiles } from '../src/emulator/kubelet-logs.js';
 import { sampleLines } from './gen.js';
 import { removeDb } from './ingest.js';
-import { measureLag } from './lag.js';
+import { measureLag, sleep } from './lag.js';
 import { stopAndCount, tearDown, waitUntil } from './live.js';
 import { procCpuSeconds, procStatus, repoRoot } from './proc.js';
 import { Topology } from '../src/classify/index.js';
@@ -49,8 +49,8 @@ export interface AgentBenchResult {
   /** Lines read, parsed, classified and stored per CPU-second of the agent (what it costs, whatever the machine's load). */
   linesPerCpuSecond: number | null;
   agentPeakRssBytes: number | null;
-  /** GET /metrics with `containers` pods in it: wall time per scrape (HTTP, the agent's process). */
-  scrapeMs: { p50: number; p99: number; max: number; bytes: number } | null;
+  /** GET /metrics with `containers` pods in it: wall time per scrape (HTTP), and the agent's CPU per scrape. */
+  scrapeMs: { p50: number; p99: number; max: number; bytes: number; agentCpuMs: number | null } | null;
   /** Rendering the same registry in-process (the exposition alone, no HTTP): wall p50/p99 and CPU per render. */
   renderMs: { p50: number; p99: number; cpu: number };
   note: string | null;
@@ -132,7 +132,7 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
     const cpu1 = procCpuSeconds(child.pid!);
     const hwm = procStatus(child.pid!)?.hwm ?? null;
     const wall = (tDone - t0) / 1000;
-    const scrapeMs = await scrapeCost(metricsUrl);
+    const scrapeMs = await scrapeCost(metricsUrl, child.pid!);
     const { code, stored } = await stopAndCount(child, exited, 'SIGTERM', reader, db);
     reader = null;
     const notes: string[] = [];
@@ -165,19 +165,34 @@ export async function benchAgent(o: AgentBenchOptions): Promise<AgentBenchResult
   }
 }
 
-/** 50 scrapes of /metrics one after another: wall time of each (the agent keeps its load meanwhile idle). */
-async function scrapeCost(base: string): Promise<AgentBenchResult['scrapeMs']> {
+const SCRAPES = 300;
+
+/**
+ * SCRAPES scrapes of /metrics one after another once the load has stopped: wall time of each over HTTP, and the
+ * agent's own CPU per scrape (its CPU over the scrapes less what it spends idle over as long, read from /proc).
+ */
+async function scrapeCost(base: string, pid: number): Promise<AgentBenchResult['scrapeMs']> {
+  for (let i = 0; i < 10; i++) await (await fetch(`${base}/metrics`)).text(); // warm the JIT
+  const idle0 = procCpuSeconds(pid);
+  const i0 = performance.now();
+  await sleep(2000);
+  const idleRate = idle0 === null ? null : ((procCpuSeconds(pid) ?? idle0) - idle0) / (performance.now() - i0);
   const times: number[] = [];
   let size = 0;
-  for (let i = 0; i < 55; i++) {
+  const cpu0 = procCpuSeconds(pid);
+  const t0 = performance.now();
+  for (let i = 0; i < SCRAPES; i++) {
     const t = performance.now();
     const text = await (await fetch(`${base}/metrics`)).text();
-    if (i >= 5) times.push(performance.now() - t); // the first few warm the JIT
+    times.push(performance.now() - t);
     size = text.length;
   }
+  const cpu1 = procCpuSeconds(pid);
+  const wall = performance.now() - t0;
   times.sort((a, b) => a - b);
   const pct = (p: number) => Math.round(times[Math.min(times.length - 1, Math.floor(times.length * p))] * 100) / 100;
-  return { p50: pct(0.5), p99: pct(0.99), max: Math.round(times[times.length - 1] * 100) / 100, bytes: size };
+  const cpuMs = cpu0 === null || cpu1 === null || idleRate === null ? null : Math.round((((cpu1 - cpu0) - idleRate * wall) / SCRAPES) * 1e5) / 100;
+  return { p50: pct(0.5), p99: pct(0.99), max: Math.round(times[times.length - 1] * 100) / 100, bytes: size, agentCpuMs: cpuMs };
 }
 
 /** The registry with `pods` pods x every class rendered 200 times in this process: p50/p99 ms per render. */

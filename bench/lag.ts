@@ -3,7 +3,7 @@
 // minus the time it was appended. After the schedule, the drain: until every line is stored, or no progress for 20 s.
 
 const POLL_MS = 50;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface LagRun {
   /** Lines appended (the schedule's total unless it was cut short). */
