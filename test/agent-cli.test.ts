@@ -10,6 +10,9 @@ import { mulberry32 } from '../src/demo/rng.js';
 import { BIN, ROOT } from './helpers/cli.js';
 import { addWebPod, readRows, readSql, startCluster, waitFor, type Cluster } from './helpers/kube.js';
 import { SimKubelet, idOf, type SimContainer } from './helpers/kubelet.js';
+import { backends } from './helpers/backends.js';
+
+const pgb = backends()[1];
 
 let c: Cluster;
 beforeEach(async () => {
@@ -19,10 +22,10 @@ afterEach(async () => {
   await c.close();
 });
 
-function agent(podsDir: string, extra: string[] = []) {
+function agent(podsDir: string, extra: string[] = [], db: string = c.db) {
   const child = spawn(
     process.execPath,
-    [BIN, 'agent', '-l', 'app=web', '--node', 'node-a', '--pods-dir', podsDir, '--kubeconfig', c.kubeconfig, '--db', c.db, '--format', 'main', '--output', 'none', ...extra],
+    [BIN, 'agent', '-l', 'app=web', '--node', 'node-a', '--pods-dir', podsDir, '--kubeconfig', c.kubeconfig, '--db', db, '--format', 'main', '--output', 'none', ...extra],
     { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '', HOME: c.dir, NODE_NAME: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const out = { stdout: '', stderr: '' };
@@ -131,6 +134,43 @@ describe('snatscope agent (CLI)', () => {
     const rows = readSql<{ pod: string; node: string; class: string }>(c.db, 'SELECT pod, node, class FROM requests_v');
     expect(rows).toEqual(Array(3).fill({ pod: 'web-0', node: 'node-a', class: 'external' }));
   }, 60_000);
+
+  it.skipIf(pgb.skip)('into PostgreSQL: every line once through rotation, a restart and kill -9', async () => {
+    const db = pgb.fresh('agent');
+    const podsDir = join(c.dir, 'pods');
+    mkdirSync(podsDir);
+    const kubelet = new SimKubelet(podsDir, { maxSize: 2048, maxFiles: 8 });
+    const ct = kubelet.container('default', 'web-0', uid('web-0'));
+    const pgIds = () => {
+      try {
+        return pgb.rows(db, 'SELECT target FROM requests_v').map(idOf);
+      } catch {
+        return []; // no tables yet
+      }
+    };
+    let run = agent(podsDir, [], db);
+    kubelet.write(ct, 40);
+    kubelet.logs.rotateBySize();
+    kubelet.write(ct, 40);
+    await waitFor(() => pgIds().length > 0, 30_000, 'the first rows in PostgreSQL');
+    run.child.kill('SIGKILL');
+    expect(await run.exited).toBe(137);
+    kubelet.write(ct, 30);
+    c.model.restartContainer('default', 'web-0', 'nginx');
+    ct.files.restartContainer();
+    kubelet.write(ct, 30);
+    kubelet.logs.rotateBySize();
+    run = agent(podsDir, [], db);
+    const written = [...kubelet.written];
+    await waitFor(() => pgIds().length >= written.length, 30_000, `${written.length} rows in PostgreSQL`);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(143);
+    const ids = pgIds();
+    expect(ids.length).toBe(written.length);
+    expect([...ids].sort()).toEqual([...written].sort());
+    expect(pgb.num(db, 'SELECT sum(requests) FROM rollups')).toBe(written.length);
+    expect(run.out.stderr).not.toMatch(/gap|lost/);
+  }, 90_000);
 
   it('fails with one line naming the problem when the pods folder is not there', async () => {
     const run = agent(join(c.dir, 'nope'));
