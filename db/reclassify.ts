@@ -90,8 +90,10 @@ const SNAT = query(
 );
 const DROP_SNAT = query(() => 'DELETE FROM snat_rollups WHERE minute = @minute AND pod = @pod AND owner = @owner AND addr = @addr AND requests = 0');
 
-/** One rollup cell's move: requests, recovered, known, bytes. */
-type Move = [number, number, number, number];
+/** One rollup cell's move (the cell's key and the amounts it changes by). */
+type Move = { minute: number; pod: number; cls: number; requests: number; recovered: number; known: number; bytes: number };
+/** One SNAT-rollup cell's move. */
+type SnatMove = { minute: number; pod: number; owner: number; addr: string; requests: number };
 
 export function reclassifyRequests(sql: Sql, fn: ReclassifyFn, opts: ReclassifyOptions = {}): ReclassifyResult {
   const from = opts.from ?? MIN_T;
@@ -116,16 +118,23 @@ export function reclassifyRequests(sql: Sql, fn: ReclassifyFn, opts: ReclassifyO
       const rows = sql.all<StoredRow>(READ, { last, from, until, n: chunk });
       const changes: Array<{ id: number; c: number; o: number | null; cl: string | null; cc: number | null }> = [];
       const moves = new Map<string, Move>();
-      const snat = new Map<string, number>();
-      const move = (minute: number, pod: number, cls: number, m: Move) => {
+      const snat = new Map<string, SnatMove>();
+      const move = (minute: number, pod: number, cls: number, d: number, recovered: number, known: number, bytes: number) => {
         const key = `${minute}|${pod}|${cls}`;
-        const had = moves.get(key);
-        if (had === undefined) moves.set(key, m);
-        else for (let i = 0; i < 4; i++) had[i] += m[i];
+        const m = moves.get(key);
+        if (m === undefined) moves.set(key, { minute, pod, cls, requests: d, recovered, known, bytes });
+        else {
+          m.requests += d;
+          m.recovered += recovered;
+          m.known += known;
+          m.bytes += bytes;
+        }
       };
       const snatMove = (minute: number, pod: number, owner: number, addr: string, d: number) => {
         const key = `${minute}|${pod}|${owner}|${addr}`;
-        snat.set(key, (snat.get(key) ?? 0) + d);
+        const m = snat.get(key);
+        if (m === undefined) snat.set(key, { minute, pod, owner, addr, requests: d });
+        else m.requests += d;
       };
       for (const r of rows) {
         last = r.id;
@@ -141,25 +150,21 @@ export function reclassifyRequests(sql: Sql, fn: ReclassifyFn, opts: ReclassifyO
         const minute = Math.floor(r.time / 60000);
         const oldKnown = r.cls === EXTERNAL_ID || r.client_class === EXTERNAL_ID ? 1 : 0;
         const newKnown = cls === EXTERNAL_ID || clientCls === EXTERNAL_ID ? 1 : 0;
-        move(minute, r.pod, r.cls, [-1, r.client === null ? 0 : -1, -oldKnown, -r.bytes]);
-        move(minute, r.pod, cls, [1, next.client === null ? 0 : 1, newKnown, r.bytes]);
+        move(minute, r.pod, r.cls, -1, r.client === null ? 0 : -1, -oldKnown, -r.bytes);
+        move(minute, r.pod, cls, 1, next.client === null ? 0 : 1, newKnown, r.bytes);
         if (r.cls === NODE_ID) snatMove(minute, r.pod, r.owner ?? 0, r.remote_addr, -1);
         if (cls === NODE_ID) snatMove(minute, r.pod, owner ?? 0, r.remote_addr, 1);
       }
       if (changes.length > 0) sql.run(UPDATE, { rows: JSON.stringify(changes) });
-      for (const [key, [requests, recovered, known, bytes]] of moves) {
-        if (requests === 0 && recovered === 0 && known === 0 && bytes === 0) continue;
-        const [minute, pod, cls] = key.split('|').map(Number);
-        sql.run(ROLLUP, { minute, pod, cls, requests, recovered, known, bytes });
-        if (requests < 0) sql.run(DROP_ROLLUP, { minute, pod, cls });
+      for (const m of moves.values()) {
+        if (m.requests === 0 && m.recovered === 0 && m.known === 0 && m.bytes === 0) continue;
+        sql.run(ROLLUP, m);
+        if (m.requests < 0) sql.run(DROP_ROLLUP, m);
       }
-      for (const [key, requests] of snat) {
-        if (requests === 0) continue;
-        const bar = key.indexOf('|', key.indexOf('|', key.indexOf('|') + 1) + 1);
-        const [minute, pod, owner] = key.slice(0, bar).split('|').map(Number);
-        const addr = key.slice(bar + 1);
-        sql.run(SNAT, { minute, pod, owner, addr, requests });
-        if (requests < 0) sql.run(DROP_SNAT, { minute, pod, owner, addr });
+      for (const m of snat.values()) {
+        if (m.requests === 0) continue;
+        sql.run(SNAT, m);
+        if (m.requests < 0) sql.run(DROP_SNAT, m);
       }
       return rows.length;
     });

@@ -4,13 +4,12 @@
 // period, never the pods a filter happens to leave), what the filter covers, trust hints, and coverage gaps.
 // A finding never generalises from a filtered subset: with a filter it says what it covers.
 import { whatIf } from '../live/whatif.js';
-import { percent } from '../text.js';
+import { percent as pct } from '../text.js';
 import type { Audit } from './audit-types.js';
 import { hintFindings } from './hints.js';
 import { isExternal, periodName, periodsText, periodWhen, type PeriodStats } from './periods.js';
 import { clientTraffic } from '../classes.js';
 
-const pct = (x: number) => percent(x);
 
 /** What the findings read: an audit, or the same facts a report gathers without a pass over every row. */
 export type FindingsInput = Pick<Audit, 'from' | 'until' | 'filter' | 'totals' | 'pods' | 'policyPeriods' | 'unfiltered' | 'trustHints' | 'loopback' | 'coverage'>;

@@ -7,7 +7,7 @@ import type { Readable } from '../../db/sql.js';
 import { report, snapshotsFor, type ClassCounts } from '../../db/index.js';
 import type { PodInfo, ServiceInfo } from '../classify/kube-objects.js';
 import { formatLocal } from '../time.js';
-import { percent } from '../text.js';
+import { percent as pct } from '../text.js';
 import { selects, toService } from './services.js';
 import { addClasses, zeroClasses } from './counts.js';
 
@@ -219,7 +219,6 @@ export function clock(ms: number, windowFrom: number, windowUntil: number): stri
   return sameDay ? s.slice(11, 19) : `${s.slice(0, 10)} ${s.slice(11, 19)}`;
 }
 
-const pct = (x: number) => percent(x);
 
 /** "load 50/25/25" over the pods (largest first), when more than one pod served the period. */
 export function loadText(p: PeriodStats): string {

@@ -172,11 +172,11 @@ export async function ingestInput(
   const aborted = abortPromise(opts.signal);
   try {
     for (;;) {
-      const pending = chunks.next();
-      const next = aborted === null ? await pending : await Promise.race([pending, aborted]);
+      // Stopped between chunks, or while the read waits for input that may never come: what it would read is not taken.
+      const pending = opts.signal?.aborted ? null : chunks.next();
+      const next = pending === null ? ABORTED : aborted === null ? await pending : await Promise.race([pending, aborted]);
       if (next === ABORTED) {
-        // The read waits for input that may never come: stop it; what it would have read is not taken.
-        pending.catch(() => undefined);
+        pending?.catch(() => undefined);
         chunks.return?.(undefined).catch(() => undefined);
         raw.destroy();
         interrupted = true;
@@ -195,12 +195,6 @@ export async function ingestInput(
         head = [];
         await write(all);
       } else await write(chunk);
-      if (opts.signal?.aborted) {
-        chunks.return?.(undefined).catch(() => undefined);
-        raw.destroy();
-        interrupted = true;
-        break;
-      }
     }
   } catch (err) {
     const p = par as ParallelFeed | null;

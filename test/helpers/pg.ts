@@ -4,7 +4,7 @@
 // Binaries: the newest /usr/lib/postgresql/*/bin (Debian's layout), else initdb/pg_ctl on PATH.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './net.js';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
@@ -58,16 +58,6 @@ function runAsUser(): { name: string; uid: number; gid: number } | null {
   return null;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts a fresh server. Throws when the binaries are missing (gate tests with pgMissing() first). */
 export async function startPg(): Promise<PgServer> {
